@@ -1,0 +1,238 @@
+"""The claim pipeline over one data directory: ingest articles, search statements, check claims.
+
+Layout of the data directory: `factdesk.sqlite3` (articles, statements, FTS5) and `vectors.faiss`.
+An ingest writes SQLite in one transaction, then the vector index, then saves it atomically. If the
+process dies in between, `reconcile()` (run on open) re-embeds statements that have no vector and drops
+vectors whose statement is gone, so the store and the index always agree after a restart.
+"""
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from index.cues import Cue
+from index.embed import Embedder
+from index.segment import split_article
+from index.stance import StanceClassifier, load_stance
+from index.store import METADATA, Store, StoredArticle, StoredStatement
+from index.vectors import FaissVectors
+from index.verdict import decide_verdict
+
+RRF_K = 60
+MAX_TOP_K = 50
+ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
+
+
+class InvalidArticle(ValueError):
+    """The article cannot be ingested as given (the message says why)."""
+
+
+@dataclass(slots=True)
+class Article:
+    text: str
+    id: str | None = None
+    title: str | None = None
+    url: str | None = None
+    publisher: str | None = None
+    author: str | None = None
+    published_at: str | None = None
+    language: str | None = None
+
+    def resolved_id(self) -> str:
+        if self.id:
+            return self.id
+        key = f"url:{self.url}" if self.url else f"text:{self.text}"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+    def validate(self) -> None:
+        if not self.text or not self.text.strip():
+            raise InvalidArticle("article text is empty")
+        if self.id is not None and (not self.id or len(self.id) > 200 or not set(self.id) <= ID_CHARS):
+            raise InvalidArticle("article id must be 1-200 characters of letters, digits and . _ : -")
+        if self.published_at:
+            try:
+                datetime.fromisoformat(self.published_at.replace("Z", "+00:00"))
+            except ValueError:
+                raise InvalidArticle(f"published_at {self.published_at!r} is not an ISO 8601 date") from None
+
+    def metadata(self) -> dict[str, str | None]:
+        return {m: getattr(self, m) for m in METADATA}
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    id: str
+    status: str  # created | replaced | updated | unchanged
+    statements: int
+
+
+@dataclass(slots=True)
+class Evidence:
+    statement: StoredStatement
+    article: StoredArticle
+    similarity: float
+    relevance: float
+    stance: str = "neutral"
+    stance_scores: dict[str, float] = field(default_factory=dict)
+    cues: list[Cue] = field(default_factory=list)
+
+    @property
+    def publisher_key(self) -> str:
+        """Independent source: the publisher, else the url's host, else the article itself."""
+        if self.article.publisher:
+            return self.article.publisher.strip().lower()
+        if self.article.url:
+            return urlsplit(self.article.url).netloc.lower() or self.article.url
+        return f"article:{self.article.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    claim: str
+    verdict: str
+    confidence: float
+    supporting_publishers: int
+    conflicting_publishers: int
+    evidence: list[Evidence]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Archive:
+    def __init__(
+        self,
+        data_dir: Path,
+        embedder: Embedder | None = None,
+        stance: StanceClassifier | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder or Embedder()
+        self.stance = stance or load_stance()
+        self.store = Store(self.data_dir / "factdesk.sqlite3")
+        self.vectors = FaissVectors(self.data_dir / "vectors.faiss", self.embedder.dimension)
+        self._write = threading.Lock()
+        self.reconciled = self.reconcile()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ingest
+
+    def reconcile(self) -> dict[str, int]:
+        """Make the vector index match the store; returns how many vectors were added and removed."""
+        with self._write:
+            stored, indexed = self.store.statement_ids(), self.vectors.ids()
+            stale, missing = indexed - stored, sorted(stored - indexed)
+            self.vectors.remove(stale)
+            for chunk in range(0, len(missing), 1024):
+                part = self.store.statements(missing[chunk : chunk + 1024])
+                ids = np.array(sorted(part), dtype=np.int64)
+                self.vectors.add(ids, self.embedder.embed([part[int(i)].text for i in ids]))
+            if stale or missing:
+                self.vectors.save()
+        return {"added": len(missing), "removed": len(stale)}
+
+    def ingest(self, articles: Sequence[Article], save: bool = True) -> list[IngestOutcome]:
+        """Idempotent upsert by id. All articles are validated before anything is written."""
+        for a in articles:
+            a.validate()
+        outcomes = []
+        for a in articles:
+            outcomes.append(self._ingest_one(a))
+        if save:
+            self.save()
+        return outcomes
+
+    def _ingest_one(self, article: Article) -> IngestOutcome:
+        article_id, digest = article.resolved_id(), text_hash(article.text)
+        existing = self.store.article(article_id)
+        if existing and existing.text_hash == digest:
+            if all(getattr(existing, m) == getattr(article, m) for m in METADATA):
+                return IngestOutcome(article_id, "unchanged", len(self.store.statements_of(article_id)))
+            self.store.update_metadata(article_id, article.metadata())
+            return IngestOutcome(article_id, "updated", len(self.store.statements_of(article_id)))
+        statements = split_article(article.text)
+        vectors = self.embedder.embed([s.text for s in statements])
+        with self._write:
+            removed, added = self.store.replace_article(
+                article_id, article.text, digest, article.metadata(), statements
+            )
+            self.vectors.remove(removed)
+            self.vectors.add(np.array(added, dtype=np.int64), vectors)
+        return IngestOutcome(article_id, "replaced" if existing else "created", len(statements))
+
+    def delete(self, article_id: str, save: bool = True) -> bool:
+        with self._write:
+            removed = self.store.delete_article(article_id)
+            if removed is None:
+                return False
+            self.vectors.remove(removed)
+        if save:
+            self.save()
+        return True
+
+    def save(self) -> None:
+        with self._write:
+            self.vectors.save()
+
+    # read
+
+    def article(self, article_id: str) -> tuple[StoredArticle, list[StoredStatement]] | None:
+        article = self.store.article(article_id)
+        return (article, self.store.statements_of(article_id)) if article else None
+
+    def retrieve(self, query: str, k: int, pool: int | None = None) -> list[Evidence]:
+        """Hybrid retrieval: FAISS cosine neighbours and FTS5 BM25 hits fused by reciprocal rank."""
+        pool = pool or max(50, 4 * k)
+        qvec = self.embedder.embed([query])
+        scores, ids = self.vectors.search(qvec, pool)
+        dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        lexical = self.store.lexical_search(query, pool)
+        fused: dict[int, float] = {}
+        for ranking in (dense, lexical):
+            for rank, (sid, _) in enumerate(ranking):
+                fused[sid] = fused.get(sid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        similarity = dict(dense)
+        missing = [sid for sid in fused if sid not in similarity]
+        for sid, vector in self.vectors.reconstruct(missing).items():
+            similarity[sid] = float(vector @ qvec[0])
+        ranked = sorted(fused, key=lambda sid: fused[sid], reverse=True)[:k]
+        statements = self.store.statements(ranked)
+        articles = self.store.articles(s.article_id for s in statements.values())
+        return [
+            Evidence(
+                statements[sid],
+                articles[statements[sid].article_id],
+                round(similarity.get(sid, 0.0), 4),
+                round(fused[sid], 6),
+            )
+            for sid in ranked
+            if sid in statements and statements[sid].article_id in articles
+        ]
+
+    def check(self, claim: str, top_k: int = 5) -> CheckResult:
+        evidence = self.retrieve(claim, min(top_k, MAX_TOP_K))
+        stances = self.stance.classify(claim, [e.statement.text for e in evidence], [e.similarity for e in evidence])
+        for e, s in zip(evidence, stances, strict=True):
+            e.stance, e.stance_scores, e.cues = s.label, s.scores, s.cues
+        verdict = decide_verdict(evidence)
+        return CheckResult(
+            claim,
+            verdict.label,
+            verdict.confidence,
+            verdict.supporting_publishers,
+            verdict.conflicting_publishers,
+            evidence,
+        )
+
+    def stats(self) -> dict[str, int]:
+        return self.store.counts() | {"vectors": len(self.vectors)}

@@ -1,0 +1,363 @@
+"""Typed conflict cues between a claim and a statement: numbers, dates, negation and named entities.
+
+Each cue carries the spans (offsets into the claim and into the statement) that explain it, so a reader
+sees *why* a statement conflicts: "about 50 civilians" against "about 15 civilians".
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+SMALL_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+} | {
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "thousand": 1000,
+    "a dozen": 12,
+}
+VAGUE_NUMBERS = {
+    "dozens": (24, 99),
+    "scores": (40, 199),
+    "hundreds": (200, 999),
+    "thousands": (2000, 999_999),
+    "millions": (2e6, 999e6),
+}
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+APPROX = {
+    "about",
+    "around",
+    "approximately",
+    "roughly",
+    "some",
+    "nearly",
+    "almost",
+    "an estimated",
+    "estimated",
+    "close to",
+}
+AT_LEAST = {"at least", "more than", "over", "above", "upwards of", "in excess of"}
+AT_MOST = {"at most", "up to", "fewer than", "less than", "under", "below", "no more than"}
+MODIFIER = "|".join(sorted((re.escape(m) for m in APPROX | AT_LEAST | AT_MOST), key=len, reverse=True))
+NUMBER_WORD = "|".join(sorted(list(SMALL_NUMBERS) + list(VAGUE_NUMBERS), key=len, reverse=True))
+QUANTITY = re.compile(
+    rf"(?:\b(?P<mod>{MODIFIER})\s+)?(?P<num>\d+(?:[.,]\d+)*(?:\s*%)?|\b(?:{NUMBER_WORD})\b)"
+    rf"(?:\s+(?P<scale>thousand|million|billion|trillion)\b)?"
+    rf"(?:\s+(?:of\s+)?(?P<unit>[A-Za-z-]+)(?:\s+(?P<unit2>[A-Za-z-]+))?)?",
+    re.I,
+)
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+DATE = re.compile(
+    rf"\b(?P<month>{'|'.join(m.capitalize() for m in MONTHS)})\b"
+    rf"|\b(?P<weekday>{'|'.join(d.capitalize() for d in WEEKDAYS)})\b"
+    r"|\b(?P<year>(?:1[89]|20)\d\d)\b"
+)
+NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|n't|failed to|fails to|fail to|"
+    r"unable to|refused to|refuses to|denied|denies|deny|rejected|rejects|false|untrue)\b|n't\b",
+    re.I,
+)
+ENTITY = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'-]*)*")
+SENTENCE_START_WORDS = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "As",
+        "It",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "He",
+        "She",
+        "They",
+        "We",
+        "I",
+        "His",
+        "Her",
+        "Its",
+        "Their",
+        "But",
+        "And",
+        "Or",
+        "If",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "Meanwhile",
+        "However",
+        "About",
+        "Some",
+        "Many",
+        "Most",
+        "All",
+        "No",
+        "Not",
+        "Previously",
+        "Reports",
+        "According",
+    ]
+)
+WEAK_NEIGHBOURS = frozenset({"and", "or", ",", "the", "a", "an", "of", "to", "with", "that", "who"})
+NOT_UNITS = frozenset(
+    [
+        "and",
+        "or",
+        "of",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "to",
+        "were",
+        "was",
+        "are",
+        "is",
+        "have",
+        "has",
+        "had",
+        "been",
+        "be",
+        "who",
+        "which",
+        "that",
+        "from",
+        "for",
+        "by",
+        "with",
+        "as",
+        "than",
+        "per",
+        "each",
+        "more",
+        "less",
+        "people's",
+    ]
+)
+UNIT_ALIASES = {"people": "person", "persons": "person", "children": "child", "men": "man", "women": "woman"}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    kind: str  # number | date | negation | entity
+    claim: Span | None
+    statement: Span | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    span: Span
+    low: float
+    high: float
+    units: frozenset[str]
+
+
+def _unit(word: str | None) -> str | None:
+    if not word or word.lower() in NOT_UNITS:
+        return None
+    w = word.lower()
+    w = UNIT_ALIASES.get(w, w)
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+
+
+def quantities(text: str) -> list[Quantity]:
+    found = []
+    for m in QUANTITY.finditer(text):
+        raw = m.group("num").lower().replace(" ", "")
+        if re.fullmatch(r"(?:1[89]|20)\d\d", raw) and not m.group("mod"):
+            continue  # a year: dates handle it
+        glued = m.start("num") > 0 and text[m.start("num") - 1] in "-–/:"
+        if (glued or re.fullmatch(r"\d+[.,]\d+[.,]\d+.*", raw)) and "," not in raw:
+            continue  # a code, score or date like 2025-01-27
+        if raw in VAGUE_NUMBERS:
+            low, high = VAGUE_NUMBERS[raw]
+        else:
+            value = SMALL_NUMBERS.get(raw)
+            if value is None:
+                digits = raw.rstrip("%").replace(",", "")
+                try:
+                    value = float(digits)
+                except ValueError:
+                    continue
+            scale = SCALES.get((m.group("scale") or "").lower(), 1.0)
+            low = high = float(value) * scale
+        mod = (m.group("mod") or "").lower()
+        if mod in APPROX:
+            low, high = (
+                low * (0.85 if mod not in {"nearly", "almost"} else 0.8),
+                high * (1.15 if mod not in {"nearly", "almost"} else 1.0),
+            )
+        elif mod in AT_LEAST:
+            high = math.inf
+        elif mod in AT_MOST:
+            low = 0.0
+        first, second = _unit(m.group("unit")), _unit(m.group("unit2"))
+        units = frozenset({"%"} if raw.endswith("%") else {u for u in (first, second if first else None) if u})
+        end = m.end("unit") if first else m.end("scale") if m.group("scale") else m.end("num")
+        found.append(Quantity(Span(m.start(), end, text[m.start() : end]), low, high, units))
+    return found
+
+
+def number_cues(claim: str, statement: str) -> list[Cue]:
+    cues = []
+    theirs = quantities(statement)
+    for q in quantities(claim):
+        same_unit = [t for t in theirs if t.units & q.units]
+        if same_unit and not any(t.low <= q.high and q.low <= t.high for t in same_unit):
+            t = same_unit[0]
+            cues.append(Cue("number", q.span, t.span, f"claim says {q.span.text!r}, statement says {t.span.text!r}"))
+    return cues
+
+
+def _dates(text: str) -> dict[str, list[Span]]:
+    found: dict[str, list[Span]] = {"month": [], "weekday": [], "year": []}
+    for m in DATE.finditer(text):
+        kind = m.lastgroup or ""
+        if kind == "month" and m.group() == "May" and not re.search(r"May\s+\d|\d\s+May|in May|of May", text):
+            continue  # the verb "may" at a sentence start
+        found[kind].append(Span(m.start(), m.end(), m.group()))
+    return found
+
+
+def date_cues(claim: str, statement: str) -> list[Cue]:
+    cues = []
+    ours, theirs = _dates(claim), _dates(statement)
+    for kind, spans in ours.items():
+        other = theirs[kind]
+        values = {s.text.lower() for s in other}
+        for s in spans:
+            if other and s.text.lower() not in values:
+                cues.append(Cue("date", s, other[0], f"claim says {s.text}, statement says {other[0].text}"))
+    return cues
+
+
+def negation_cues(claim: str, statement: str) -> list[Cue]:
+    ours, theirs = list(NEGATION.finditer(claim)), list(NEGATION.finditer(statement))
+    if bool(ours) == bool(theirs):
+        return []
+    if ours:
+        m = ours[0]
+        return [
+            Cue(
+                "negation",
+                Span(m.start(), m.end(), m.group()),
+                None,
+                f"claim negates ({m.group()!r}), statement does not",
+            )
+        ]
+    m = theirs[0]
+    return [
+        Cue("negation", None, Span(m.start(), m.end(), m.group()), f"statement negates ({m.group()!r}), claim does not")
+    ]
+
+
+def _entities(text: str) -> list[tuple[Span, str | None, str | None]]:
+    """Named entities with the word before and after them (their role in the sentence)."""
+    found = []
+    for m in ENTITY.finditer(text):
+        name = m.group()
+        words = name.split()
+        if words[0] in SENTENCE_START_WORDS or words[0].lower() in MONTHS or words[0].lower() in WEEKDAYS:
+            words = words[1:]
+            if not words:
+                continue
+        start = m.end() - len(" ".join(words)) if len(words) < len(name.split()) else m.start()
+        if start == 0 and len(words) == 1 and words[0].lower() in WEAK_NEIGHBOURS:
+            continue
+        before = re.findall(r"[\w’'-]+|,", text[:start])
+        after = re.findall(r"[\w’'-]+|,", text[m.end() :])
+        prev = next((w.lower() for w in reversed(before) if w.lower() not in {"the", "a", "an"}), None)
+        nxt = after[0].lower() if after else None
+        found.append((Span(start, m.end(), text[start : m.end()]), prev, nxt))
+    return found
+
+
+def entity_cues(claim: str, statement: str) -> list[Cue]:
+    cues = []
+    ours, theirs = _entities(claim), _entities(statement)
+    claim_lower, statement_lower = claim.lower(), statement.lower()
+    missing = [(s, p, n) for s, p, n in ours if s.text.lower() not in statement_lower]
+    extra = [(s, p, n) for s, p, n in theirs if s.text.lower() not in claim_lower]
+    for span, prev, nxt in missing:
+        for other, o_prev, o_nxt in extra:
+            same_before = prev and prev == o_prev and prev not in WEAK_NEIGHBOURS
+            same_after = nxt and nxt == o_nxt and nxt not in WEAK_NEIGHBOURS
+            if same_before or same_after:
+                cues.append(
+                    Cue(
+                        "entity", span, other, f"claim names {span.text}, statement names {other.text} in the same role"
+                    )
+                )
+                break
+    return cues
+
+
+def find_cues(claim: str, statement: str) -> list[Cue]:
+    return [
+        *number_cues(claim, statement),
+        *date_cues(claim, statement),
+        *negation_cues(claim, statement),
+        *entity_cues(claim, statement),
+    ]

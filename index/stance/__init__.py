@@ -1,0 +1,116 @@
+"""Stance of an evidence statement towards a claim: supports, conflicts or neutral.
+
+One interface, two classifiers. `NliStance` (default when the shipped model is present) combines the
+NLI model's probabilities with the typed cues; `CueStance` decides from similarity and cues alone.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from index.cues import Cue, find_cues
+
+SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
+HARD_CUES = frozenset({"number", "date", "entity"})
+
+# Thresholds (probabilities of the NLI model; similarity is cosine). Chosen on the COVID-Fact dev set and the
+# seed examples, see benchmarks/covidfact.py; never on the NLI held-out slice.
+SUPPORT_MIN = 0.5  # entailment probability needed to call a statement supporting
+CONFLICT_MIN = 0.5  # contradiction probability needed to call it conflicting
+ON_TOPIC = 0.45  # below this similarity a statement is about something else: neutral whatever the model says
+CUE_CONFLICT_SIMILARITY = 0.55  # a hard cue (number/date/entity) makes a statement this close a conflict
+NEGATION_ASSIST = 0.2  # a polarity mismatch turns a statement into a conflict when contradiction ≥ this
+
+
+@dataclass(frozen=True, slots=True)
+class Stance:
+    label: str
+    scores: dict[str, float]
+    cues: list[Cue]
+
+
+class StanceClassifier(Protocol):
+    name: str
+    mode: str
+
+    def classify(self, claim: str, statements: Sequence[str], similarities: Sequence[float]) -> list[Stance]: ...
+
+
+def _scores(supports: float, conflicts: float, neutral: float) -> dict[str, float]:
+    total = supports + conflicts + neutral or 1.0
+    return {
+        SUPPORTS: round(supports / total, 4),
+        CONFLICTS: round(conflicts / total, 4),
+        NEUTRAL: round(neutral / total, 4),
+    }
+
+
+def combine(probs: Sequence[float], similarity: float, cues: list[Cue]) -> Stance:
+    """Entailment/neutral/contradiction probabilities + cues → stance (the rule the model and cues share)."""
+    e, n, c = (float(p) for p in probs)
+    kinds = {cue.kind for cue in cues}
+    if similarity < ON_TOPIC:
+        return Stance(NEUTRAL, _scores(e * 0.25, c * 0.25, n + 0.75 * (e + c)), cues)
+    if kinds & HARD_CUES and (similarity >= CUE_CONFLICT_SIMILARITY or c >= CONFLICT_MIN):
+        # "about 15" vs "50": entailment is impossible, whatever the model's hesitation
+        conflict = max(c + 0.9 * e, 0.6)
+        return Stance(CONFLICTS, _scores(0.1 * e, conflict, n * (1 - conflict)), cues)
+    if "negation" in kinds and (c >= NEGATION_ASSIST or e >= SUPPORT_MIN):
+        conflict = max(c + 0.8 * e, 0.55)
+        return Stance(CONFLICTS, _scores(0.2 * e, conflict, n * (1 - conflict)), cues)
+    scores = _scores(e, c, n)
+    if e >= SUPPORT_MIN and e > c:
+        return Stance(SUPPORTS, scores, cues)
+    if c >= CONFLICT_MIN and c > e:
+        return Stance(CONFLICTS, scores, cues)
+    return Stance(NEUTRAL, scores, cues)
+
+
+class NliStance:
+    mode = "nli"
+
+    def __init__(self, directory: Path | None = None, threads: int | None = None) -> None:
+        from index.stance.model import StanceModel
+
+        self.model = StanceModel(directory, threads=threads) if directory else StanceModel(threads=threads)
+        self.name = self.model.name
+
+    def classify(self, claim: str, statements: Sequence[str], similarities: Sequence[float]) -> list[Stance]:
+        if not statements:
+            return []
+        probs = self.model.predict([(s, claim) for s in statements])
+        return [combine(p, sim, find_cues(claim, s)) for p, s, sim in zip(probs, statements, similarities, strict=True)]
+
+
+class CueStance:
+    """Without a model: similarity stands in for entailment, cues for contradiction."""
+
+    mode = "cues"
+    name = "cues-only"
+
+    def classify(self, claim: str, statements: Sequence[str], similarities: Sequence[float]) -> list[Stance]:
+        results = []
+        for statement, sim in zip(statements, similarities, strict=True):
+            e = float(np.clip((sim - 0.55) / 0.3, 0.0, 1.0))
+            results.append(combine((e, 1.0 - e, 0.0), sim, find_cues(claim, statement)))
+        return results
+
+
+def load_stance(mode: str = "auto", threads: int | None = None) -> StanceClassifier:
+    """`auto`: the shipped NLI model when it is installed, else cues alone. `nli` requires the model."""
+    from index.stance.model import shipped_model_available
+
+    if mode == "cues" or (mode == "auto" and not shipped_model_available()):
+        return CueStance()
+    if mode not in ("auto", "nli"):
+        raise ValueError(f"unknown stance mode {mode!r} (auto, nli, cues)")
+    return NliStance(threads=threads)
+
+
+def classify_stance(
+    classifier: StanceClassifier, claim: str, statements: Sequence[str], similarities: Sequence[float]
+) -> list[Stance]:
+    return classifier.classify(claim, statements, similarities)

@@ -1,0 +1,68 @@
+"""The shipped NLI cross-encoder at inference: onnxruntime + tokenizers, no torch."""
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from index.stance.labels import LABELS
+
+SHIPPED = Path(__file__).with_name("nli-minilm-l6")
+MAX_LENGTH = 128
+
+
+class StanceModel:
+    """Entailment / neutral / contradiction probabilities for (premise, hypothesis) pairs."""
+
+    labels = LABELS
+
+    def __init__(self, directory: Path = SHIPPED, threads: int | None = None) -> None:
+        self.directory = Path(directory)
+        self.name = self.directory.name
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(
+            str(self.directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_LENGTH, strategy="longest_first")
+        self._tokenizer.no_padding()
+        self._lock = threading.Lock()  # Tokenizer objects are not safe to share across threads
+
+    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 16) -> np.ndarray:
+        """Probabilities, one row per pair, columns in `LABELS` order."""
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        if not pairs:
+            return out
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(list(pairs))
+        order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            types = np.zeros_like(ids)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(idx):
+                e = encodings[i]
+                ids[row, : len(e.ids)] = e.ids
+                types[row, : len(e.ids)] = e.type_ids
+                mask[row, : len(e.ids)] = 1
+            (logits,) = self._session.run(
+                ["logits"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+            )
+            shifted = logits - logits.max(1, keepdims=True)
+            probs = np.exp(shifted)
+            out[idx] = probs / probs.sum(1, keepdims=True)
+        return out
+
+
+def shipped_model_available() -> bool:
+    return (SHIPPED / "model.onnx").is_file() and (SHIPPED / "tokenizer.json").is_file()

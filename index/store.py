@@ -1,0 +1,262 @@
+"""Articles and statements in SQLite (WAL), with an FTS5 index over statement text for BM25 search.
+
+SQLite is the source of truth: the vector index is derived from it and reconciled against it on start-up.
+Statement ids never get reused (AUTOINCREMENT), so a stale vector can never point at another statement.
+"""
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.segment import Statement
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    title TEXT, url TEXT, publisher TEXT, author TEXT, published_at TEXT, language TEXT,
+    ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS statements (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    context TEXT,
+    speaker TEXT,
+    checkworthiness REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS statements_article ON statements(article_id, position);
+CREATE VIRTUAL TABLE IF NOT EXISTS statements_fts USING fts5(
+    text, content='statements', content_rowid='id', tokenize='porter unicode61'
+);
+CREATE TRIGGER IF NOT EXISTS statements_ai AFTER INSERT ON statements BEGIN
+    INSERT INTO statements_fts(rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS statements_ad AFTER DELETE ON statements BEGIN
+    INSERT INTO statements_fts(statements_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+"""
+METADATA = ("title", "url", "publisher", "author", "published_at", "language")
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "has",
+        "have",
+        "had",
+        "not",
+        "no",
+        "do",
+        "does",
+        "did",
+        "than",
+        "then",
+        "there",
+        "their",
+        "they",
+        "he",
+        "she",
+        "we",
+        "you",
+        "i",
+        "his",
+        "her",
+        "our",
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStatement:
+    id: int
+    article_id: str
+    position: int
+    start: int
+    end: int
+    text: str
+    context: str | None
+    speaker: str | None
+    checkworthiness: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    id: str
+    text: str
+    text_hash: str
+    title: str | None
+    url: str | None
+    publisher: str | None
+    author: str | None
+    published_at: str | None
+    language: str | None
+    ingested_at: str
+
+
+class Store:
+    """One connection shared by threads under a lock; SQLite serialises writers anyway."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def article(self, article_id: str) -> StoredArticle | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return StoredArticle(**row) if row else None
+
+    def articles(self, ids: Iterable[str]) -> dict[str, StoredArticle]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT * FROM articles WHERE id IN ({','.join('?' * len(wanted))})", wanted
+            ).fetchall()
+        return {row["id"]: StoredArticle(**row) for row in rows}
+
+    def replace_article(
+        self, article_id: str, text: str, text_hash: str, metadata: dict[str, Any], statements: Sequence[Statement]
+    ) -> tuple[list[int], list[int]]:
+        """Write an article and its statements in one transaction; returns (removed ids, new ids)."""
+        with self.transaction() as db:
+            removed = [r[0] for r in db.execute("SELECT id FROM statements WHERE article_id = ?", (article_id,))]
+            db.execute("DELETE FROM statements WHERE article_id = ?", (article_id,))
+            db.execute(
+                f"INSERT INTO articles (id, text, text_hash, {', '.join(METADATA)}) "
+                f"VALUES (?, ?, ?, {', '.join('?' * len(METADATA))}) "
+                f"ON CONFLICT(id) DO UPDATE SET text = excluded.text, text_hash = excluded.text_hash, "
+                f"{', '.join(f'{m} = excluded.{m}' for m in METADATA)}, ingested_at = excluded.ingested_at",
+                (article_id, text, text_hash, *(metadata.get(m) for m in METADATA)),
+            )
+            added = []
+            for s in statements:
+                cursor = db.execute(
+                    "INSERT INTO statements (article_id, position, start, end, text, context, speaker, checkworthiness)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (article_id, s.position, s.start, s.end, s.text, s.context, s.speaker, s.checkworthiness),
+                )
+                added.append(int(cursor.lastrowid or 0))
+        return removed, added
+
+    def update_metadata(self, article_id: str, metadata: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                f"UPDATE articles SET {', '.join(f'{m} = ?' for m in METADATA)} WHERE id = ?",
+                (*(metadata.get(m) for m in METADATA), article_id),
+            )
+
+    def delete_article(self, article_id: str) -> list[int] | None:
+        """Statement ids removed, or None when the article does not exist."""
+        with self.transaction() as db:
+            if not db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+                return None
+            removed = [r[0] for r in db.execute("SELECT id FROM statements WHERE article_id = ?", (article_id,))]
+            db.execute("DELETE FROM statements WHERE article_id = ?", (article_id,))
+            db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+        return removed
+
+    def statements(self, ids: Iterable[int]) -> dict[int, StoredStatement]:
+        wanted = sorted(set(int(i) for i in ids))
+        found: dict[int, StoredStatement] = {}
+        with self._lock:
+            for chunk in range(0, len(wanted), 500):
+                part = wanted[chunk : chunk + 500]
+                rows = self._db.execute(
+                    f"SELECT * FROM statements WHERE id IN ({','.join('?' * len(part))})", part
+                ).fetchall()
+                found.update({row["id"]: StoredStatement(**row) for row in rows})
+        return found
+
+    def statements_of(self, article_id: str) -> list[StoredStatement]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM statements WHERE article_id = ? ORDER BY position", (article_id,)
+            ).fetchall()
+        return [StoredStatement(**row) for row in rows]
+
+    def statement_ids(self) -> set[int]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT id FROM statements")}
+
+    def lexical_search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """BM25 over statement text; any query word may match (OR), rarer words weigh more."""
+        words = [w for w in re.findall(r"\w+", query.lower()) if w not in STOPWORDS]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid, bm25(statements_fts) FROM statements_fts WHERE statements_fts MATCH ? "
+                "ORDER BY bm25(statements_fts) LIMIT ?",
+                (match, k),
+            ).fetchall()
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            statements = self._db.execute("SELECT count(*) FROM statements").fetchone()[0]
+            publishers = self._db.execute(
+                "SELECT count(DISTINCT publisher) FROM articles WHERE publisher IS NOT NULL"
+            ).fetchone()[0]
+        return {"articles": articles, "statements": statements, "publishers": publishers}

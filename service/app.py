@@ -1,0 +1,242 @@
+"""HTTP API: `create_app(settings)` wires routes, the archive (loaded once, in the lifespan) and errors."""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+import msgspec
+from litestar import Litestar, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.params import Parameter
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from litestar.plugins.prometheus import PrometheusConfig
+from litestar.response import Stream
+from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_422_UNPROCESSABLE_ENTITY
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+
+from index.archive import MAX_TOP_K, Archive, Article
+from service import schemas
+from service.ingest_files import read_articles
+
+STATIC = Path(__file__).with_name("static")
+INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
+
+
+@dataclass
+class Settings:
+    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("FACTDESK_DATA_DIR", "factdesk-data")))
+    stance: str = os.environ.get("FACTDESK_STANCE", "auto")
+    seed: bool = True  # ingest seeds/ into an empty data directory on start-up
+    max_body_bytes: int = 16 * 2**20
+
+
+def seed_articles() -> list[Article]:
+    from seeds import seed_files
+
+    return [a for path in seed_files() for a in read_articles(path)]
+
+
+def open_archive(settings: Settings) -> Archive:
+    from index.stance import load_stance
+
+    archive = Archive(settings.data_dir, stance=load_stance(settings.stance))
+    if settings.seed and archive.stats()["articles"] == 0:
+        archive.ingest(seed_articles())
+    return archive
+
+
+def problem(status: int, detail: str) -> ProblemDetailsException:
+    return ProblemDetailsException(status_code=status, title=HTTPStatus(status).phrase, detail=detail)
+
+
+def _archive(state: State) -> Archive:
+    return state.archive  # type: ignore[no-any-return]
+
+
+@post("/v1/articles", status_code=HTTP_201_CREATED, tags=["articles"], summary="Ingest one article or a list")
+async def create_articles(data: schemas.ArticleUpload, state: State) -> schemas.IngestResponse:
+    try:
+        articles = data.to_articles()
+        for a in articles:
+            a.validate()
+    except ValueError as e:
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
+    outcomes = await anyio.to_thread.run_sync(_archive(state).ingest, articles)
+    return schemas.IngestResponse([schemas.IngestedArticle(o.id, o.status, o.statements) for o in outcomes])
+
+
+@get("/v1/articles/{article_id:str}", tags=["articles"], summary="An article with its statements")
+async def get_article(article_id: str, state: State) -> schemas.ArticleOut:
+    found = await anyio.to_thread.run_sync(_archive(state).article, article_id)
+    if not found:
+        raise NotFoundException(f"no article with id {article_id!r}")
+    return schemas.article_out(*found)
+
+
+@delete(
+    "/v1/articles/{article_id:str}",
+    status_code=HTTP_204_NO_CONTENT,
+    tags=["articles"],
+    summary="Delete an article, its statements and vectors",
+)
+async def delete_article(article_id: str, state: State) -> None:
+    if not await anyio.to_thread.run_sync(_archive(state).delete, article_id):
+        raise NotFoundException(f"no article with id {article_id!r}")
+
+
+def _check(archive: Archive, claim: str, top_k: int, claim_id: str | None = None) -> schemas.CheckResponse:
+    if not claim.strip():
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "claim is blank")
+    return schemas.check_response(archive.check(claim, top_k), claim_id)
+
+
+@post("/v1/check", status_code=200, tags=["check"], summary="Evidence for and against one claim, with a verdict")
+async def check(data: schemas.CheckRequest, state: State) -> schemas.CheckResponse:
+    return await anyio.to_thread.run_sync(_check, _archive(state), data.claim, data.top_k)
+
+
+@post(
+    "/v1/check/batch",
+    status_code=200,
+    tags=["check"],
+    media_type="application/x-ndjson",
+    summary="Check many claims; results stream as NDJSON in input order",
+)
+async def check_batch(data: schemas.BatchRequest, state: State) -> Stream:
+    blank = [i for i, c in enumerate(data.claims) if not c.claim.strip()]
+    if blank:
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, f"claim {blank[0]} is blank")
+    archive = _archive(state)
+    encoder = msgspec.json.Encoder()
+
+    async def lines() -> AsyncIterator[bytes]:
+        for c in data.claims:
+            result = await anyio.to_thread.run_sync(_check, archive, c.claim, data.top_k, c.id)
+            yield encoder.encode(result) + b"\n"
+
+    return Stream(lines(), media_type="application/x-ndjson")
+
+
+@get("/v1/search", tags=["search"], summary="Nearest statements with their sources (no stance)")
+async def search(
+    state: State,
+    q: Annotated[str, Parameter(min_length=1, max_length=schemas.MAX_CLAIM_CHARS, description="Query text")],
+    k: Annotated[int, Parameter(ge=1, le=MAX_TOP_K, description="How many statements")] = 10,
+) -> schemas.SearchResponse:
+    if not q.strip():
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "query is blank")
+    hits = await anyio.to_thread.run_sync(_archive(state).retrieve, q, k)
+    return schemas.SearchResponse(q, [schemas.search_hit(e) for e in hits])
+
+
+@get("/health", tags=["operations"], summary="Counts, model names and stance mode")
+async def health(state: State) -> schemas.Health:
+    archive = _archive(state)
+    stats = await anyio.to_thread.run_sync(archive.stats)
+    return schemas.Health(
+        status="ok",
+        articles=stats["articles"],
+        statements=stats["statements"],
+        vectors=stats["vectors"],
+        publishers=stats["publishers"],
+        embedding_model=archive.embedder.name,
+        stance_mode=archive.stance.mode,
+        stance_model=archive.stance.name,
+    )
+
+
+@get(
+    "/metrics",
+    tags=["operations"],
+    summary="Prometheus metrics",
+    media_type=CONTENT_TYPE_LATEST,
+    include_in_schema=True,
+)
+async def metrics(state: State) -> Response[bytes]:
+    stats = await anyio.to_thread.run_sync(_archive(state).stats)
+    for kind, value in stats.items():
+        INDEX_SIZE.labels(kind).set(value)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _as_problem(exc: HTTPException) -> ProblemDetailsException:
+    """Every HTTP error (validation, 404, 405, 413, ...) as RFC 9457 problem details."""
+    extra = {"errors": exc.extra} if exc.extra else None
+    return ProblemDetailsException(
+        status_code=exc.status_code,
+        title=HTTPStatus(exc.status_code).phrase,
+        detail=exc.detail,
+        extra=extra,
+        headers=exc.headers,
+    )
+
+
+def _internal_error(request: Request, exc: Exception) -> Response[Any]:
+    """Unexpected failures: logged with the traceback, answered as problem details without internals."""
+    request.logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "internal error").to_response(request)  # type: ignore[no-any-return]
+
+
+def create_app(settings: Settings | None = None, archive: Archive | None = None) -> Litestar:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        own = archive is None
+        app.state.archive = archive or await anyio.to_thread.run_sync(open_archive, settings)
+        try:
+            yield
+        finally:
+            if own:
+                app.state.archive.close()
+
+    return Litestar(
+        route_handlers=[
+            create_articles,
+            get_article,
+            delete_article,
+            check,
+            check_batch,
+            search,
+            health,
+            metrics,
+            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        plugins=[
+            ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map={HTTPException: _as_problem}))
+        ],
+        exception_handlers={Exception: _internal_error},
+        middleware=[PrometheusConfig(app_name="factdesk", prefix="factdesk", group_path=True).middleware],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="factdesk",
+            version="0.1.0",
+            description="Check claims against an archive of articles: supporting and conflicting statements, "
+            "their sources, and a verdict.",
+            path="/schema",
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url="/static/swagger-ui/swagger-ui-bundle.js",
+                    css_url="/static/swagger-ui/swagger-ui.css",
+                    standalone_preset_js_url="/static/swagger-ui/swagger-ui-standalone-preset.js",
+                    path="/swagger",
+                    favicon="",
+                )
+            ],
+        ),
+    )
+
+
+def app_from_env() -> Litestar:
+    """Factory for `uvicorn --factory` (and `factdesk serve`): settings from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,301 @@
+"""`factdesk [--data-dir DIR] COMMAND`: ingest, check, serve, search, stats, delete, train-stance."""
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import msgspec
+from tqdm import tqdm
+
+from index.archive import Archive, InvalidArticle
+from service import schemas
+from service.ingest_files import InputError, expand, read_articles, read_claims
+
+CSV_COLUMNS = (
+    "id",
+    "claim",
+    "verdict",
+    "confidence",
+    "supporting_publishers",
+    "conflicting_publishers",
+    "top_stance",
+    "top_similarity",
+    "top_statement",
+    "top_article_id",
+    "top_url",
+)
+
+
+class CliError(Exception):
+    """A one-line message for the user; exit status 1."""
+
+
+def _open_archive(args: argparse.Namespace) -> Archive:
+    from index.stance import load_stance
+
+    return Archive(Path(args.data_dir), stance=load_stance(args.stance))
+
+
+def cmd_ingest(args: argparse.Namespace) -> None:
+    files = expand(Path(p) for p in args.paths)
+    if not files:
+        raise CliError("no ingestible files found (.jsonl .json .txt .md .html)")
+    articles = []
+    for path in tqdm(files, desc="read", unit="file", disable=args.quiet or len(files) < 2):
+        articles += read_articles(path)  # everything is parsed and validated before anything is written
+    archive = _open_archive(args)
+    started = time.perf_counter()
+    statuses: Counter[str] = Counter()
+    statements = 0
+    with tqdm(total=len(articles), desc="ingest", unit="article", disable=args.quiet) as bar:
+        for start in range(0, len(articles), args.batch_size):
+            chunk = articles[start : start + args.batch_size]
+            outcomes = archive.ingest(chunk, save=False)
+            statuses.update(o.status for o in outcomes)
+            statements += sum(o.statements for o in outcomes if o.status in ("created", "replaced"))
+            bar.update(len(chunk))
+            if start // args.batch_size % 20 == 19:
+                archive.save()
+    archive.save()
+    elapsed = time.perf_counter() - started
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    print(
+        f"ingested {len(articles)} articles from {len(files)} files ({summary}); {statements} new statements "
+        f"in {elapsed:.1f} s ({statements / max(elapsed, 1e-9):.0f} statements/s)",
+        file=sys.stderr,
+    )
+
+
+@contextmanager
+def _atomic_output(path: str | None) -> Iterator[IO[str]]:
+    """stdout, or a temp file renamed over `path` only when everything was written."""
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    if args.file in (None, "-"):
+        data, name = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        path = Path(args.file)
+        if not path.is_file():
+            raise CliError(f"{path}: no such file")
+        data, name = path.read_bytes(), str(path)
+    claims = list(read_claims(data, name))  # all of it is validated before any output
+    archive = _open_archive(args)
+    encoder = msgspec.json.Encoder()
+    with _atomic_output(args.out) as out:
+        writer = csv.writer(out) if args.format == "csv" else None
+        if writer:
+            writer.writerow(CSV_COLUMNS)
+        for c in tqdm(claims, desc="check", unit="claim", disable=args.quiet):
+            result = schemas.check_response(archive.check(c.claim, args.top_k), c.id)
+            if writer:
+                top = result.evidence[0] if result.evidence else None
+                writer.writerow(
+                    [
+                        c.id or "",
+                        c.claim,
+                        result.verdict,
+                        result.confidence,
+                        result.supporting_publishers,
+                        result.conflicting_publishers,
+                        top.stance if top else "",
+                        top.similarity if top else "",
+                        top.text if top else "",
+                        top.article.id if top else "",
+                        (top.article.url or "") if top else "",
+                    ]
+                )
+            else:
+                out.write(encoder.encode(result).decode() + "\n")
+            if out is sys.stdout:
+                out.flush()
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    archive = _open_archive(args)
+    for e in archive.retrieve(args.query, args.k):
+        hit = schemas.search_hit(e)
+        if args.json:
+            print(msgspec.json.encode(hit).decode())
+        else:
+            source = e.article.title or e.article.id
+            print(f"{e.similarity:.3f}  {hit.text}  [{source} {hit.start}:{hit.end}]")
+
+
+def cmd_stats(args: argparse.Namespace) -> None:
+    archive = _open_archive(args)
+    print(json.dumps(archive.stats() | {"stance_mode": archive.stance.mode, "stance_model": archive.stance.name}))
+
+
+def cmd_delete(args: argparse.Namespace) -> None:
+    if not _open_archive(args).delete(args.id):
+        raise CliError(f"no article with id {args.id!r}")
+    print(f"deleted {args.id}", file=sys.stderr)
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    os.environ["FACTDESK_DATA_DIR"] = str(args.data_dir)
+    os.environ["FACTDESK_STANCE"] = args.stance
+    uvicorn.run(
+        "service.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="info"
+    )
+
+
+def cmd_train_stance(args: argparse.Namespace) -> None:
+    from index.stance.train import TrainConfig, run
+
+    if not Path(args.data).is_file():
+        raise CliError(f"{args.data}: no such file")
+    config = TrainConfig(
+        data=Path(args.data),
+        out=Path(args.out),
+        covidfact=Path(args.covidfact) if args.covidfact else None,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        max_length=args.max_length,
+        holdout=args.holdout,
+        synthetic=args.synthetic,
+        seed=args.seed,
+        max_minutes=args.max_minutes,
+        limit=args.limit,
+        max_steps=args.max_steps,
+        threads=args.threads,
+    )
+    run(config, log=lambda m: print(m, file=sys.stderr))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="factdesk",
+        description="Check claims against an archive of articles: what supports them, what conflicts, who said it.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("FACTDESK_DATA_DIR", "factdesk-data"),
+        help="data directory (SQLite store + FAISS index); env FACTDESK_DATA_DIR; default ./factdesk-data",
+    )
+    parser.add_argument(
+        "--stance",
+        choices=("auto", "nli", "cues"),
+        default=os.environ.get("FACTDESK_STANCE", "auto"),
+        help="stance classifier: the shipped NLI model (auto when installed) or cues alone",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "ingest",
+        help="ingest articles from files or directories",
+        description="Ingest .jsonl (an article a line), .json (one or a list), .txt/.md (title from "
+        "the file name) and .html (main text via trafilatura); directories recursively. "
+        "Re-ingesting an article is idempotent; a changed text replaces its statements.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--batch-size", type=int, default=64, help="articles per write (default 64)")
+    p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser(
+        "check",
+        help="check claims from a file or stdin",
+        description="Input: JSONL {id?, claim}, CSV with a 'claim' column, or one claim a line. "
+        "Output: one result a line, in input order, id echoed.",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE|-", help="claims file, or - for stdin (default)")
+    p.add_argument("--out", help="write results here (atomically) instead of stdout")
+    p.add_argument(
+        "--top-k",
+        type=int,
+        default=5,
+        choices=range(1, 51),
+        metavar="N",
+        help="evidence statements per claim, 1-50 (default 5)",
+    )
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (ingests seeds/ into an empty data directory)")
+    p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="default $HOST or 127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="default $PORT or 8000")
+    p.add_argument("--workers", type=int, default=1, help="worker processes, each loads the models once")
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("search", help="nearest statements for a query, with sources (no stance)")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=10, choices=range(1, 51), metavar="K", help="how many (default 10)")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("stats", help="counts of articles, statements and vectors")
+    p.set_defaults(run=cmd_stats)
+
+    p = sub.add_parser("delete", help="delete an article, its statements and vectors")
+    p.add_argument("id")
+    p.set_defaults(run=cmd_delete)
+
+    p = sub.add_parser(
+        "train-stance",
+        help="train the NLI stance model and export it to ONNX (int8)",
+        description="Train the 3-way cross-encoder from all-MiniLM-L6-v2 on NLI pairs, evaluate on a "
+        "held-out slice (and COVID-Fact), export int8 ONNX + model card into --out.",
+    )
+    p.add_argument(
+        "--data", required=True, help="NLI pairs (.jsonl or .jsonl.gz with premise, hypothesis, label, source)"
+    )
+    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--covidfact", help="COVID-Fact dev directory (claims.jsonl) for a two-way evaluation")
+    p.add_argument("--epochs", type=float, default=2.0)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=8e-5)
+    p.add_argument("--max-length", type=int, default=128)
+    p.add_argument("--holdout", type=int, default=3600, help="held-out pairs (stratified by source and label)")
+    p.add_argument("--synthetic", type=int, default=8000, help="rule-edited news pairs added to training")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--max-minutes", type=float, help="shorten the schedule to fit this training time")
+    p.add_argument("--limit", type=int, help="train on the first N pairs only (smoke runs)")
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.set_defaults(run=cmd_train_stance)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except (CliError, InputError, InvalidArticle) as e:
+        print(f"factdesk {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        print(f"factdesk {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

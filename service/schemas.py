@@ -1,0 +1,254 @@
+"""Request and response bodies, shared by the HTTP API and the command line."""
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta, Struct
+
+from index.archive import MAX_TOP_K, Article, CheckResult, Evidence
+from index.cues import Cue, Span
+from index.store import StoredArticle, StoredStatement
+
+MAX_ARTICLE_CHARS = 1_000_000
+MAX_CLAIM_CHARS = 2_000
+MAX_BATCH_CLAIMS = 10_000
+MAX_ARTICLES_PER_REQUEST = 1_000
+
+ArticleId = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")]
+ShortText = Annotated[str, Meta(max_length=2_000)]
+Claim = Annotated[str, Meta(min_length=1, max_length=MAX_CLAIM_CHARS, description="The claim to check.")]
+TopK = Annotated[int, Meta(ge=1, le=MAX_TOP_K, description="How many evidence statements to return.")]
+
+
+class ArticleIn(Struct, forbid_unknown_fields=True):
+    text: Annotated[str, Meta(min_length=1, max_length=MAX_ARTICLE_CHARS)]
+    id: ArticleId | None = None
+    title: ShortText | None = None
+    url: ShortText | None = None
+    publisher: ShortText | None = None
+    author: ShortText | None = None
+    published_at: Annotated[str, Meta(max_length=64, description="ISO 8601 date or date-time.")] | None = None
+    language: Annotated[str, Meta(max_length=16)] | None = None
+
+    def to_article(self) -> Article:
+        return Article(**msgspec.structs.asdict(self))
+
+
+class ArticleUpload(Struct, forbid_unknown_fields=True):
+    """One article (`text` and optional metadata) or several as `{"articles": [...]}`."""
+
+    articles: Annotated[list[ArticleIn], Meta(min_length=1, max_length=MAX_ARTICLES_PER_REQUEST)] | None = None
+    text: Annotated[str, Meta(min_length=1, max_length=MAX_ARTICLE_CHARS)] | None = None
+    id: ArticleId | None = None
+    title: ShortText | None = None
+    url: ShortText | None = None
+    publisher: ShortText | None = None
+    author: ShortText | None = None
+    published_at: Annotated[str, Meta(max_length=64)] | None = None
+    language: Annotated[str, Meta(max_length=16)] | None = None
+
+    def to_articles(self) -> list[Article]:
+        """Raises ValueError when it is neither one article nor a list of them."""
+        fields = msgspec.structs.asdict(self)
+        articles = fields.pop("articles")
+        if articles is not None:
+            if any(v is not None for v in fields.values()):
+                raise ValueError('send either one article or {"articles": [...]}, not both')
+            return [a.to_article() for a in articles]
+        if fields["text"] is None:
+            raise ValueError('an article needs `text` (or send {"articles": [...]})')
+        return [Article(**fields)]
+
+
+class IngestedArticle(Struct):
+    id: str
+    status: str
+    statements: int
+
+
+class IngestResponse(Struct):
+    articles: list[IngestedArticle]
+
+
+class StatementOut(Struct):
+    id: int
+    position: int
+    start: int
+    end: int
+    text: str
+    context: str | None
+    speaker: str | None
+    checkworthiness: float
+
+
+class ArticleOut(Struct):
+    id: str
+    text: str
+    title: str | None
+    url: str | None
+    publisher: str | None
+    author: str | None
+    published_at: str | None
+    language: str | None
+    ingested_at: str
+    statements: list[StatementOut]
+
+
+class ArticleRef(Struct):
+    id: str
+    url: str | None
+    title: str | None
+    publisher: str | None
+    published_at: str | None
+
+
+class SpanOut(Struct):
+    start: int
+    end: int
+    text: str
+
+
+class CueOut(Struct):
+    kind: str
+    detail: str
+    claim: SpanOut | None
+    statement: SpanOut | None
+
+
+class StanceScores(Struct):
+    supports: float
+    conflicts: float
+    neutral: float
+
+
+class EvidenceOut(Struct):
+    statement_id: int
+    text: str
+    stance: str
+    stance_scores: StanceScores
+    similarity: float
+    cues: list[CueOut]
+    speaker: str | None
+    start: int
+    end: int
+    position: int
+    checkworthiness: float
+    article: ArticleRef
+
+
+class CheckRequest(Struct, forbid_unknown_fields=True):
+    claim: Claim
+    top_k: TopK = 5
+
+
+class ClaimIn(Struct, forbid_unknown_fields=True):
+    claim: Claim
+    id: Annotated[str, Meta(max_length=200)] | None = None
+
+
+class BatchRequest(Struct, forbid_unknown_fields=True):
+    claims: Annotated[list[ClaimIn], Meta(min_length=1, max_length=MAX_BATCH_CLAIMS)]
+    top_k: TopK = 5
+
+
+class CheckResponse(Struct, omit_defaults=True):
+    claim: str
+    verdict: str
+    confidence: float
+    supporting_publishers: int
+    conflicting_publishers: int
+    evidence: list[EvidenceOut]
+    id: str | None = None
+
+
+class SearchHit(Struct):
+    statement_id: int
+    text: str
+    similarity: float
+    speaker: str | None
+    start: int
+    end: int
+    position: int
+    article: ArticleRef
+
+
+class SearchResponse(Struct):
+    query: str
+    hits: list[SearchHit]
+
+
+class Health(Struct):
+    status: str
+    articles: int
+    statements: int
+    vectors: int
+    publishers: int
+    embedding_model: str
+    stance_mode: str
+    stance_model: str
+
+
+def article_ref(a: StoredArticle) -> ArticleRef:
+    return ArticleRef(a.id, a.url, a.title, a.publisher, a.published_at)
+
+
+def statement_out(s: StoredStatement) -> StatementOut:
+    return StatementOut(s.id, s.position, s.start, s.end, s.text, s.context, s.speaker, s.checkworthiness)
+
+
+def article_out(a: StoredArticle, statements: list[StoredStatement]) -> ArticleOut:
+    return ArticleOut(
+        a.id,
+        a.text,
+        a.title,
+        a.url,
+        a.publisher,
+        a.author,
+        a.published_at,
+        a.language,
+        a.ingested_at,
+        [statement_out(s) for s in statements],
+    )
+
+
+def _span(s: Span | None) -> SpanOut | None:
+    return SpanOut(s.start, s.end, s.text) if s else None
+
+
+def cue_out(c: Cue) -> CueOut:
+    return CueOut(c.kind, c.detail, _span(c.claim), _span(c.statement))
+
+
+def evidence_out(e: Evidence) -> EvidenceOut:
+    s = e.statement
+    return EvidenceOut(
+        statement_id=s.id,
+        text=s.text,
+        stance=e.stance,
+        stance_scores=StanceScores(**e.stance_scores),
+        similarity=e.similarity,
+        cues=[cue_out(c) for c in e.cues],
+        speaker=s.speaker,
+        start=s.start,
+        end=s.end,
+        position=s.position,
+        checkworthiness=s.checkworthiness,
+        article=article_ref(e.article),
+    )
+
+
+def check_response(result: CheckResult, claim_id: str | None = None) -> CheckResponse:
+    return CheckResponse(
+        claim=result.claim,
+        verdict=result.verdict,
+        confidence=result.confidence,
+        supporting_publishers=result.supporting_publishers,
+        conflicting_publishers=result.conflicting_publishers,
+        evidence=[evidence_out(e) for e in result.evidence],
+        id=claim_id,
+    )
+
+
+def search_hit(e: Evidence) -> SearchHit:
+    s = e.statement
+    return SearchHit(s.id, s.text, e.similarity, s.speaker, s.start, s.end, s.position, article_ref(e.article))
