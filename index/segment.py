@@ -82,8 +82,7 @@ ABBREVIATIONS = frozenset(
         "sun",
     ]
 )
-OPENING_QUOTES = "“‘«"
-CLOSING_QUOTES = "”’»"
+NUMBERED = frozenset({"no", "nos", "vol", "fig", "art", "sec", "ch", "pp", "op"})
 PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
 BOUNDARY = re.compile(r"[.!?]+[\"”’»)\]]*(?=\s+[\"“‘«(\[]?[A-Z0-9])")
 
@@ -107,7 +106,9 @@ REPORTED = re.compile(
 PRONOUN_REPORTED = re.compile(rf"\b(?:he|she|they)\s+(?:has\s+|had\s+|also\s+)?(?:{REPORTING_VERBS})\b", re.I)
 ACCORDING_TO = re.compile(r"\b[Aa]ccording to\s+([^,.;:“”\"]{2,80})")
 LEADING_NOISE = re.compile(r"^(?:(?:The|A|An|Meanwhile|However|But|And|Previously|Later|Earlier|On|In)\s+)+")
-NOT_A_SPEAKER = frozenset({"Reports", "Sources", "It", "This", "That", "There", "Critics", "Analysts"})
+NOT_A_SPEAKER = frozenset(
+    {"Reports", "Sources", "It", "This", "That", "There", "Critics", "Analysts", "He", "She", "They", "We", "I", "You"}
+)
 
 NUMBER = re.compile(
     r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|"
@@ -191,6 +192,8 @@ def _after_abbreviation(text: str, start: int, dot: int) -> bool:
     last = token.rsplit("-", 1)[-1].rsplit(".", 1)[-1] if "." not in token.rstrip(".") else token
     if "." in token:  # U.S, e.g, a.m
         return bool(re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", token))
+    if last.lower() in NUMBERED:  # "No. 5", but "said no. Then"
+        return bool(re.match(r"\.\s*\d", text[dot : dot + 4]))
     return last.lower() in ABBREVIATIONS or (len(last) == 1 and last.isupper())
 
 

@@ -22,14 +22,14 @@ class StanceModel:
 
     labels = LABELS
 
-    def __init__(self, directory: Path = SHIPPED, threads: int | None = None) -> None:
+    def __init__(self, directory: Path = SHIPPED, threads: int | None = None, filename: str = "model.onnx") -> None:
         self.directory = Path(directory)
         self.name = self.directory.name
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(
-            str(self.directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
+            str(self.directory / filename), options, providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_LENGTH, strategy="longest_first")

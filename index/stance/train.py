@@ -154,19 +154,6 @@ def collate(items: Sequence[dict[str, list[int]]], device: torch.device) -> dict
 
 
 @torch.no_grad()
-def predict_torch(
-    model: CrossEncoder, encoded: Sequence[dict[str, list[int]]], device: torch.device, batch: int = 64
-) -> np.ndarray:
-    model.eval()
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))
-    probs = np.zeros((len(encoded), len(LABELS)), dtype=np.float32)
-    for i in range(0, len(order), batch):
-        idx = order[i : i + batch]
-        logits = model(**collate([encoded[j] for j in idx], device))
-        probs[idx] = torch.softmax(logits.float(), -1).cpu().numpy()
-    return probs
-
-
 def classification_report(gold: Sequence[int], pred: Sequence[int]) -> dict[str, Any]:
     gold_a, pred_a = np.asarray(gold), np.asarray(pred)
     report: dict[str, Any] = {"n": len(gold_a), "accuracy": float((gold_a == pred_a).mean())}
@@ -203,9 +190,9 @@ def evaluate(probs: np.ndarray, pairs: Sequence[Pair]) -> dict[str, Any]:
 
 
 def covidfact_pairs(path: Path) -> list[Pair]:
-    """COVID-Fact claims as pairs: the gold evidence sentences are the premise."""
+    """COVID-Fact claims as pairs (the gold evidence sentences are the premise); `path` is claims.jsonl or its dir."""
     pairs = []
-    with open(path, encoding="utf-8") as f:
+    with open(path / "claims.jsonl" if path.is_dir() else path, encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
             label = "entailment" if row["label"] == "SUPPORTS" else "contradiction"
@@ -392,9 +379,8 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
     (out / "MODEL_CARD.md").write_text(text, encoding="utf-8")
 
 
-def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
-    from index.stance.model import StanceModel
-
+def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
+    """(training pairs, held-out pairs): deterministic for a given config, synthetic pairs in training only."""
     pairs = load_pairs(config.data)
     train_pairs, held = split_holdout(pairs, config.holdout, config.seed)
     if config.synthetic:
@@ -403,15 +389,20 @@ def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, An
     if config.limit:
         train_pairs = train_pairs[: config.limit]
         held = held[: max(30, config.limit // 4)]
-    log(f"train {len(train_pairs)} pairs, held-out {len(held)} pairs")
-    model, tokenizer, stats = train(config, train_pairs, log)
+    return train_pairs, held
 
-    config.out.mkdir(parents=True, exist_ok=True)
-    held_encoded = encode(tokenizer, held, config.max_length)
-    fp32_probs = predict_torch(model, held_encoded, torch.device("cpu"))
-    fp32_path, int8_path = export_onnx(model, tokenizer, config.out)
-    onnx = StanceModel(config.out)
-    int8_probs = onnx.predict([(p["premise"], p["hypothesis"]) for p in held])
+
+def report(
+    config: TrainConfig, stats: dict[str, Any], train_pairs: Sequence[Pair], held: Sequence[Pair]
+) -> dict[str, Any]:
+    """Evaluate the exported fp32 and int8 models, write metrics, held-out slice and model card; drop fp32."""
+    from index.stance.model import StanceModel
+
+    out = config.out
+    held_pairs = [(p["premise"], p["hypothesis"]) for p in held]
+    fp32_probs = StanceModel(out, filename="model-fp32.onnx").predict(held_pairs)
+    int8 = StanceModel(out)
+    int8_probs = int8.predict(held_pairs)
     metrics: dict[str, Any] = {
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
         "training": stats,
@@ -420,19 +411,29 @@ def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, An
         "heldout_fp32": evaluate(fp32_probs, held),
         "heldout_int8": evaluate(int8_probs, held),
         "int8_fp32_agreement": round(float((fp32_probs.argmax(1) == int8_probs.argmax(1)).mean()), 4),
-        "model_mb": round(int8_path.stat().st_size / 2**20, 1),
+        "model_mb": round((out / "model.onnx").stat().st_size / 2**20, 1),
     }
     if config.covidfact:
         cf = covidfact_pairs(config.covidfact)
         if config.limit:
             cf = cf[: config.limit]
-        metrics["covidfact_int8"] = evaluate_two_way(onnx.predict([(p["premise"], p["hypothesis"]) for p in cf]), cf)
-    fp32_path.unlink()
-    (config.out / "heldout.jsonl").write_text(
+        probs = int8.predict([(p["premise"], p["hypothesis"]) for p in cf])
+        metrics["covidfact_int8"] = evaluate_two_way(probs, cf)
+    (out / "model-fp32.onnx").unlink()
+    (out / "heldout.jsonl").write_text(
         "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in held), encoding="utf-8"
     )
-    (config.out / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
-    write_card(config.out, metrics)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    write_card(out, metrics)
+    return metrics
+
+
+def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
+    train_pairs, held = prepare(config)
+    log(f"train {len(train_pairs)} pairs, held-out {len(held)} pairs")
+    model, tokenizer, stats = train(config, train_pairs, log)
+    export_onnx(model, tokenizer, config.out)
+    metrics = report(config, stats, train_pairs, held)
     log(
         json.dumps(
             {

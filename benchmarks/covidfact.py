@@ -1,0 +1,137 @@
+"""COVID-Fact dev set: retrieval recall@5, verdict macro-F1 and calibration, ingest and check speed.
+
+Each corpus line becomes an article (gold evidence and distractors alike); each claim is checked with
+top_k=5. recall@5 counts a claim as found when any of its gold evidence sentences is among the 5.
+Verdicts are scored against SUPPORTS → supported and REFUTES → refuted; `conflicting` and
+`not_enough_evidence` count as wrong. ECE uses 10 equal-width confidence bins.
+
+    python benchmarks/covidfact.py --data ../shared/data/dev/covidfact [--limit N] [--tune] [--json OUT]
+
+`--tune` grid-searches the verdict thresholds (DECIDE, STRONG in index/verdict.py) on one half of the
+claims and reports the other half with them (2-fold), so the figure is not tuned on itself.
+"""
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.archive import Archive, Article, CheckResult  # noqa: E402
+from index.stance import load_stance  # noqa: E402
+from index.verdict import DECIDE, STRONG, decide_verdict  # noqa: E402
+
+GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}
+
+
+def macro_f1(gold: list[str], pred: list[str]) -> float:
+    scores = []
+    for label in sorted(set(gold)):
+        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(p == label and g != label for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+def ece(confidence: list[float], correct: list[bool], bins: int = 10) -> float:
+    total, error = len(confidence), 0.0
+    for b in range(bins):
+        idx = [i for i, c in enumerate(confidence) if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
+        if idx:
+            acc = sum(correct[i] for i in idx) / len(idx)
+            conf = sum(confidence[i] for i in idx) / len(idx)
+            error += len(idx) / total * abs(acc - conf)
+    return error
+
+
+def score(results: list[CheckResult], gold: list[str], decide: float, strong: float) -> dict[str, float]:
+    verdicts = [decide_verdict(r.evidence, decide, strong) for r in results]
+    pred = [v.label for v in verdicts]
+    correct = [p == g for p, g in zip(pred, gold, strict=True)]
+    return {
+        "macro_f1": round(macro_f1(gold, pred), 4),
+        "accuracy": round(sum(correct) / len(correct), 4),
+        "ece": round(ece([v.confidence for v in verdicts], correct), 4),
+        "predicted": {label: pred.count(label) for label in sorted(set(pred))},
+    }
+
+
+def tune(results: list[CheckResult], gold: list[str]) -> tuple[float, float]:
+    grid = [round(0.3 + 0.05 * i, 2) for i in range(13)]
+    best = max(((d, s) for d in grid for s in grid if s >= d), key=lambda t: score(results, gold, *t)["macro_f1"])
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="COVID-Fact dev directory (claims.jsonl, corpus.jsonl)")
+    parser.add_argument("--limit", type=int, help="check only the first N claims (a seeded sample)")
+    parser.add_argument("--stance", default="auto", choices=("auto", "nli", "cues"))
+    parser.add_argument("--tune", action="store_true", help="2-fold tuning of the verdict thresholds")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    corpus = [json.loads(line) for line in (args.data / "corpus.jsonl").open(encoding="utf-8")]
+    claims = [json.loads(line) for line in (args.data / "claims.jsonl").open(encoding="utf-8")]
+    if args.limit:
+        claims = random.Random(7).sample(claims, min(args.limit, len(claims)))
+    id_of = {c["text"]: c["id"] for c in corpus}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Archive(Path(tmp), stance=load_stance(args.stance))
+        articles = [Article(text=c["text"], id=c["id"], publisher=c.get("source")) for c in corpus]
+        started = time.perf_counter()
+        statements = 0
+        for i in tqdm(range(0, len(articles), 256), desc="ingest", unit="batch"):
+            statements += sum(o.statements for o in archive.ingest(articles[i : i + 256], save=False))
+        archive.save()
+        ingest_s = time.perf_counter() - started
+
+        results, latency, found = [], [], []
+        for c in tqdm(claims, desc="check", unit="claim"):
+            t0 = time.perf_counter()
+            result = archive.check(c["claim"], top_k=5)
+            latency.append((time.perf_counter() - t0) * 1000)
+            results.append(result)
+            gold_ids = set(c.get("evidence_ids") or []) or {id_of[t] for t in c["evidence"] if t in id_of}
+            found.append(any(e.article.id in gold_ids for e in result.evidence))
+        archive.close()
+
+    gold = [GOLD[c["label"]] for c in claims]
+    latency.sort()
+    figures: dict[str, object] = {
+        "claims": len(claims),
+        "corpus_articles": len(articles),
+        "statements": statements,
+        "stance": archive.stance.name,
+        "recall_at_5": round(sum(found) / len(found), 4),
+        "ingest_statements_per_s": round(statements / ingest_s, 1),
+        "check_ms_p50": round(statistics.median(latency), 1),
+        "check_ms_p99": round(latency[min(len(latency) - 1, int(0.99 * len(latency)))], 1),
+        "verdict": score(results, gold, DECIDE, STRONG) | {"decide": DECIDE, "strong": STRONG},
+    }
+    if args.tune:
+        order = list(range(len(claims)))
+        random.Random(11).shuffle(order)
+        halves = [order[: len(order) // 2], order[len(order) // 2 :]]
+        folds = []
+        for tune_on, test_on in (halves, halves[::-1]):
+            d, s = tune([results[i] for i in tune_on], [gold[i] for i in tune_on])
+            folds.append({"decide": d, "strong": s} | score([results[i] for i in test_on], [gold[i] for i in test_on], d, s))
+        d, s = tune(results, gold)
+        figures["tuning"] = {"two_fold": folds, "all_claims_best": {"decide": d, "strong": s}}
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

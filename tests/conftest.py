@@ -1,0 +1,49 @@
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from index.archive import Archive, Article
+from index.embed import Embedder
+from index.stance import CueStance, load_stance
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = json.loads((ROOT / "seeds" / "goma-2025-01.json").read_text(encoding="utf-8"))
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+@pytest.fixture(scope="session")
+def seed_article() -> Article:
+    return Article(**SEED)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def stance():  # noqa: ANN201 - the default classifier: the shipped model when it is installed
+    return load_stance("auto")
+
+
+@pytest.fixture
+def archive(tmp_path: Path, embedder: Embedder, stance) -> Iterator[Archive]:  # noqa: ANN001
+    a = Archive(tmp_path / "data", embedder=embedder, stance=stance)
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def seeded(archive: Archive, seed_article: Article) -> Archive:
+    archive.ingest([seed_article])
+    return archive
+
+
+@pytest.fixture
+def cue_archive(tmp_path: Path, embedder: Embedder, seed_article: Article) -> Iterator[Archive]:
+    a = Archive(tmp_path / "cues", embedder=embedder, stance=CueStance())
+    a.ingest([seed_article])
+    yield a
+    a.close()

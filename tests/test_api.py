@@ -1,0 +1,133 @@
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from index.archive import Archive
+from service.app import Settings, create_app
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(seeded: Archive, tmp_path: Path) -> AsyncIterator[AsyncTestClient]:
+    app = create_app(Settings(data_dir=tmp_path, max_body_bytes=64 * 1024), archive=seeded)
+    async with AsyncTestClient(app) as c:
+        yield c
+
+
+def assert_problem(response, status: int) -> dict:  # noqa: ANN001
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status and body["title"] and "detail" in body
+    return body
+
+
+async def test_check_result_shape(client: AsyncTestClient) -> None:
+    r = await client.post("/v1/check", json={"claim": "M23 rebels have captured Goma", "top_k": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["verdict"] == "supported" and 0 <= body["confidence"] <= 1
+    assert len(body["evidence"]) == 3
+    top = body["evidence"][0]
+    assert set(top) >= {"statement_id", "text", "stance", "stance_scores", "similarity", "cues", "speaker", "start",
+                        "end", "article"}
+    assert top["article"] == {"id": "294fb351d4f3dc25", "url": None, "publisher": None, "published_at": None,
+                              "title": "Kagame urges ceasefire in eastern DRC as M23 captures Goma"}
+    assert set(top["stance_scores"]) == {"supports", "conflicts", "neutral"}
+
+
+async def test_number_conflict_over_http(client: AsyncTestClient) -> None:
+    claim = "About 50 civilians were injured when two bombs landed in Mbugangari"
+    top = (await client.post("/v1/check", json={"claim": claim})).json()["evidence"][0]
+    assert top["stance"] == "conflicts"
+    cue = next(c for c in top["cues"] if c["kind"] == "number")
+    assert claim[cue["claim"]["start"] : cue["claim"]["end"]] == "About 50 civilians"
+    assert cue["statement"]["text"] == "about 15 civilians"
+
+
+async def test_articles_lifecycle(client: AsyncTestClient) -> None:
+    one = {"text": "The bridge at Kanyaruchinya collapsed on Tuesday. Nobody was hurt.", "url": "https://ex.org/b",
+           "publisher": "Example News", "published_at": "2025-01-28"}
+    r = await client.post("/v1/articles", json=one)
+    assert r.status_code == 201
+    (created,) = r.json()["articles"]
+    assert created["status"] == "created" and created["statements"] == 2
+
+    r = await client.post("/v1/articles", json={"articles": [one, {"text": "Second article. Two sentences."}]})
+    assert [a["status"] for a in r.json()["articles"]] == ["unchanged", "created"]
+
+    article = (await client.get(f"/v1/articles/{created['id']}")).json()
+    assert article["publisher"] == "Example News"
+    assert [s["text"] for s in article["statements"]] == ["The bridge at Kanyaruchinya collapsed on Tuesday.",
+                                                           "Nobody was hurt."]
+    hits = (await client.get("/v1/search", params={"q": "Kanyaruchinya bridge", "k": 2})).json()["hits"]
+    assert hits[0]["article"]["id"] == created["id"]
+
+    assert (await client.delete(f"/v1/articles/{created['id']}")).status_code == 204
+    assert_problem(await client.get(f"/v1/articles/{created['id']}"), 404)
+    assert_problem(await client.delete(f"/v1/articles/{created['id']}"), 404)
+    hits = (await client.get("/v1/search", params={"q": "Kanyaruchinya bridge", "k": 5})).json()["hits"]
+    assert all(h["article"]["id"] != created["id"] for h in hits)
+
+
+async def test_batch_streams_ndjson_in_order(client: AsyncTestClient) -> None:
+    claims = [{"id": "a", "claim": "The Eiffel Tower is in Paris"}, {"claim": "M23 rebels have captured Goma"},
+              {"id": "c", "claim": "Goma was captured by M23 rebels"}]
+    r = await client.post("/v1/check/batch", json={"claims": claims, "top_k": 2})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in r.text.splitlines()]
+    assert [x["claim"] for x in lines] == [c["claim"] for c in claims]
+    assert [x.get("id") for x in lines] == ["a", None, "c"]
+    assert [x["verdict"] for x in lines] == ["not_enough_evidence", "supported", "supported"]
+    assert all(len(x["evidence"]) == 2 for x in lines)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"claim": ""}, {"claim": "x", "top_k": 0}, {"claim": "x", "top_k": 51}, {"claim": 5}, {"claim": "x", "k": 1},
+     {"claim": "x" * 2001}],
+)
+async def test_check_validation_is_problem_details(client: AsyncTestClient, body: dict) -> None:
+    assert_problem(await client.post("/v1/check", json=body), 400)
+
+
+async def test_other_client_errors(client: AsyncTestClient) -> None:
+    assert_problem(await client.post("/v1/check", json={"claim": "   "}), 422)
+    assert_problem(await client.post("/v1/check", content=b"{not json", headers={"content-type": "application/json"}), 400)
+    assert_problem(await client.post("/v1/check/batch", json={"claims": []}), 400)
+    assert_problem(await client.post("/v1/articles", json={"title": "no text"}), 422)
+    assert_problem(await client.post("/v1/articles", json={"text": "x.", "published_at": "soon"}), 422)
+    assert_problem(await client.post("/v1/articles", json={"text": "x.", "id": "a b"}), 400)
+    assert_problem(await client.get("/v1/search"), 400)
+    assert_problem(await client.get("/v1/search", params={"q": "goma", "k": 500}), 400)
+    assert_problem(await client.get("/v1/nowhere"), 404)
+    assert_problem(await client.put("/v1/check", json={}), 405)
+    assert_problem(await client.post("/v1/articles", json={"text": "y" * 100_000}), 413)
+
+
+async def test_health_metrics_and_offline_docs(client: AsyncTestClient) -> None:
+    health = (await client.get("/health")).json()
+    assert health["status"] == "ok" and health["statements"] == health["vectors"] == 18
+    assert health["embedding_model"] == "all-MiniLM-L6-v2"
+    assert health["stance_mode"] in ("nli", "cues")
+    await client.post("/v1/check", json={"claim": "Goma"})
+    metrics = (await client.get("/metrics")).text
+    assert 'factdesk_index_size{kind="statements"} 18.0' in metrics
+    assert "factdesk_requests_total" in metrics
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert schema["openapi"].startswith("3.1")
+    assert {"/v1/check", "/v1/check/batch", "/v1/articles", "/v1/articles/{article_id}", "/v1/search", "/health",
+            "/metrics"} <= set(schema["paths"])
+    docs = (await client.get("/schema/swagger")).text
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in docs and "https://" not in docs
+    assert (await client.get("/static/swagger-ui/swagger-ui-bundle.js")).status_code == 200

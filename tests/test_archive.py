@@ -1,0 +1,98 @@
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from index.archive import Archive, Article, InvalidArticle
+from index.embed import Embedder
+from index.stance import CueStance
+
+
+def test_ingest_is_idempotent_and_replaces_changed_text(archive: Archive, seed_article: Article) -> None:
+    (first,) = archive.ingest([seed_article])
+    assert (first.id, first.status, first.statements) == ("294fb351d4f3dc25", "created", 18)
+    (again,) = archive.ingest([seed_article])
+    assert again.status == "unchanged"
+    assert archive.stats() | {"publishers": 0} == {"articles": 1, "statements": 18, "vectors": 18, "publishers": 0}
+
+    old_ids = {s.id for s in archive.store.statements_of(first.id)}
+    changed = Article(text="M23 rebels withdrew from Goma. Calm returned.", id=first.id)
+    (replaced,) = archive.ingest([changed])
+    assert (replaced.status, replaced.statements) == ("replaced", 2)
+    new_ids = {s.id for s in archive.store.statements_of(first.id)}
+    assert not old_ids & new_ids
+    assert archive.vectors.ids() == new_ids
+    assert archive.store.lexical_search("Kagame ceasefire", 5) == []
+
+    meta = Article(text=changed.text, id=first.id, publisher="The Example Times")
+    assert archive.ingest([meta])[0].status == "updated"
+    assert archive.store.article(first.id).publisher == "The Example Times"  # type: ignore[union-attr]
+
+
+def test_ids_derive_from_url_then_text(archive: Archive) -> None:
+    a = Article(text="One sentence here.", url="https://example.org/a")
+    b = Article(text="Another text entirely.", url="https://example.org/a")
+    assert a.resolved_id() == b.resolved_id()
+    assert Article(text="x y z.").resolved_id() != Article(text="x y z!").resolved_id()
+
+
+def test_delete_removes_statements_and_vectors(seeded: Archive) -> None:
+    assert seeded.delete("294fb351d4f3dc25")
+    assert seeded.stats() == {"articles": 0, "statements": 0, "publishers": 0, "vectors": 0}
+    assert seeded.retrieve("M23 captured Goma", 5) == []
+    assert not seeded.delete("294fb351d4f3dc25")
+
+
+@pytest.mark.parametrize(
+    "article, message",
+    [
+        (Article(text="   "), "empty"),
+        (Article(text="ok.", id="bad id!"), "article id"),
+        (Article(text="ok.", published_at="last week"), "ISO 8601"),
+    ],
+)
+def test_invalid_articles_write_nothing(archive: Archive, article: Article, message: str) -> None:
+    with pytest.raises(InvalidArticle, match=message):
+        archive.ingest([Article(text="A valid article."), article])
+    assert archive.stats()["articles"] == 0
+
+
+def test_reconcile_after_a_crash_between_store_and_index(tmp_path: Path, embedder: Embedder, seed_article: Article) -> None:
+    data = tmp_path / "data"
+    archive = Archive(data, embedder=embedder, stance=CueStance())
+    archive.ingest([seed_article])
+    ids = sorted(archive.vectors.ids())
+    # crash after the SQLite commit, before the vectors were saved: the index on disk lacks 5 vectors
+    # and still holds one whose statement is gone
+    archive.vectors.remove(ids[:5])
+    archive.vectors.add(np.array([999_999]), np.ones((1, 384), dtype=np.float32) / np.sqrt(384))
+    archive.save()
+    archive.close()
+    assert faiss.read_index(str(data / "vectors.faiss")).ntotal == 14
+
+    reopened = Archive(data, embedder=embedder, stance=CueStance())
+    assert reopened.reconciled == {"added": 5, "removed": 1}
+    assert reopened.vectors.ids() == set(ids)
+    top = reopened.retrieve("Kagame urged an immediate ceasefire in eastern DRC", 1)[0]
+    assert top.statement.id == ids[0]
+    restored = reopened.vectors.reconstruct([ids[0]])[ids[0]]
+    assert float(restored @ embedder.embed([top.statement.text])[0]) > 0.999
+
+
+def test_hybrid_retrieval_finds_names_and_numbers(seeded: Archive) -> None:
+    hits = seeded.retrieve("Rwivanga FDLR", 3)
+    assert "Rwivanga" in hits[0].statement.text
+    hits = seeded.retrieve("bombs in Mbugangari", 1)
+    assert hits[0].statement.position == 4
+    assert 0.0 < hits[0].similarity <= 1.0
+
+
+def test_check_returns_sources_and_offsets(seeded: Archive, seed_article: Article) -> None:
+    result = seeded.check("M23 rebels have captured Goma", top_k=3)
+    top = result.evidence[0]
+    assert top.statement.text.startswith("Meanwhile, M23 rebels have captured Goma")
+    assert seed_article.text[top.statement.start : top.statement.end] == top.statement.text
+    assert top.article.id == "294fb351d4f3dc25"
+    assert len(result.evidence) == 3
+    assert 0.0 <= result.confidence <= 1.0

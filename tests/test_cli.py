@@ -1,0 +1,107 @@
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+from service.ingest_files import InputError, read_articles, read_claims
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_ingest_check_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "bridge_collapse.txt").write_text("The Kanyaruchinya bridge collapsed on Tuesday. Nobody was hurt.")
+    (docs / "more.jsonl").write_text(json.dumps({"id": "m1", "text": "Fuel prices in Goma rose by 40 percent."}) + "\n")
+    (docs / "page.html").write_text(
+        "<html><head><title>Market reopens</title></head><body><article><h1>Market reopens</h1><p>The central market "
+        "of Gisenyi reopened on Wednesday after three days of closure, traders said. Prices were stable.</p><p>"
+        "Officials expect more traders next week as the border crossings reopen.</p></article></body></html>"
+    )
+    base = ["--data-dir", str(data), "--quiet", "--stance", "cues"]
+    assert main([*base, "ingest", str(ROOT / "seeds" / "goma-2025-01.json"), str(docs)]) == 0
+    assert "ingested 4 articles" in capsys.readouterr().err
+
+    assert main([*base, "stats"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["articles"] == 4 and stats["statements"] == stats["vectors"]
+
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text(
+        json.dumps({"id": "c1", "claim": "M23 rebels have captured Goma"}) + "\n"
+        + json.dumps({"id": 2, "claim": "The Kanyaruchinya bridge collapsed"}) + "\n"
+        + json.dumps({"claim": "The Eiffel Tower is in Paris"}) + "\n"
+    )
+    out = tmp_path / "results.jsonl"
+    assert main([*base, "check", str(claims), "--out", str(out), "--top-k", "2"]) == 0
+    results = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r.get("id") for r in results] == ["c1", "2", None]
+    assert [r["verdict"] for r in results] == ["supported", "supported", "not_enough_evidence"]
+    assert results[1]["evidence"][0]["article"]["title"] == "bridge collapse"
+
+    out_csv = tmp_path / "results.csv"
+    (tmp_path / "claims.txt").write_text("M23 rebels have captured Goma\n\nFuel prices in Goma rose by 40 percent\n")
+    assert main([*base, "check", str(tmp_path / "claims.txt"), "--out", str(out_csv), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(out_csv.read_text())))
+    assert [r["verdict"] for r in rows] == ["supported", "supported"]
+
+    assert main([*base, "delete", "m1"]) == 0
+    assert main([*base, "delete", "m1"]) == 1
+    assert "no article with id 'm1'" in capsys.readouterr().err
+
+
+def test_bad_input_gives_one_line_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine."}\n{"text": \n')
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "-q", "ingest", str(bad)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "bad.jsonl:2: invalid JSON" in err
+    assert not data.exists()
+
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text('{"claim": "ok"}\n{"claim": ""}\n')
+    out = tmp_path / "out.jsonl"
+    assert main(["--data-dir", str(data), "-q", "check", str(claims), "--out", str(out)]) == 1
+    assert "claims.jsonl:2:" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.txt", b"", "empty file"),
+        ("binary.json", b"\x00\x01\x02", "binary file"),
+        ("latin.txt", "café".encode("latin-1"), "not UTF-8"),
+        ("list.json", b"[]", "no articles"),
+        ("x.pdf", b"%PDF", "unsupported file type"),
+        ("noid.json", b'{"text": "a.", "id": "has space"}', "noid.json"),
+    ],
+)
+def test_article_file_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_articles(path)
+
+
+def test_claim_formats() -> None:
+    assert [c.claim for c in read_claims(b"id,claim\n1,First claim\n2,Second\n", "c.csv")] == ["First claim", "Second"]
+    assert [c.id for c in read_claims(b'{"id": "x", "claim": "y"}\n', "-")] == ["x"]
+    assert [c.claim for c in read_claims(b"one\ntwo\n", "-")] == ["one", "two"]
+    with pytest.raises(InputError, match="CSV needs a 'claim' column"):
+        list(read_claims(b"id,text\n1,a\n", "c.csv"))
+    with pytest.raises(InputError, match="no claims"):
+        list(read_claims(b"\n\n", "-"))
+
+
+def test_console_script_help() -> None:
+    out = subprocess.run([sys.executable, "-m", "service.cli", "check", "--help"], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    assert "--top-k" in out and "--format" in out

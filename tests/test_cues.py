@@ -1,0 +1,48 @@
+from index.cues import find_cues, quantities
+
+BOMBS = "According to Rwanda’s The New Times, at least two bombs landed in Mbugangari, injuring about 15 civilians."
+GOMA = "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu."
+
+
+def kinds(claim: str, statement: str) -> list[str]:
+    return [c.kind for c in find_cues(claim, statement)]
+
+
+def test_number_cue_has_spans_in_both_texts() -> None:
+    claim = "About 50 civilians were injured when two bombs landed in Mbugangari"
+    (cue,) = find_cues(claim, BOMBS)
+    assert cue.kind == "number"
+    assert cue.claim is not None and cue.statement is not None
+    assert claim[cue.claim.start : cue.claim.end] == "About 50 civilians"
+    assert BOMBS[cue.statement.start : cue.statement.end] == "about 15 civilians"
+
+
+def test_compatible_numbers_are_not_cues() -> None:
+    assert kinds("About 15 civilians were injured", BOMBS) == []
+    assert kinds("At least 10 civilians were injured", BOMBS) == []  # "at least" is consistent with 15
+    assert kinds("Sixteen civilians were injured", BOMBS) == []  # within "about"
+
+
+def test_quantities_read_words_scales_and_percentages() -> None:
+    q = {x.span.text: (x.low, x.high) for x in quantities("Some 1,200 people, 3.5 million dollars and 40% of voters")}
+    assert q["Some 1,200 people"] == (1020.0, 1380.0)
+    assert q["3.5 million dollars"] == (3.5e6, 3.5e6)
+    assert q["40% of voters"] == (40.0, 40.0)
+
+
+def test_date_cue() -> None:
+    claim = "Ruto called for a summit on Friday"
+    (cue,) = find_cues(claim, "Previously on Monday, Kenyan President William Ruto called for a summit.")
+    assert (cue.kind, cue.claim.text, cue.statement.text) == ("date", "Friday", "Monday")  # type: ignore[union-attr]
+
+
+def test_negation_cue_either_way() -> None:
+    assert kinds("M23 rebels failed to capture Goma", GOMA) == ["negation"]
+    assert kinds("M23 rebels have captured Goma", "M23 has not captured Goma.") == ["negation"]
+    assert kinds("M23 did not take Goma", "M23 never took Goma.") == []
+
+
+def test_entity_in_the_same_role() -> None:
+    (cue,) = find_cues("M23 rebels have captured Bukavu", GOMA)
+    assert (cue.kind, cue.claim.text, cue.statement.text) == ("entity", "Bukavu", "Goma")  # type: ignore[union-attr]
+    assert kinds("M23 rebels have captured Goma", GOMA) == []

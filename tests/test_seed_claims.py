@@ -1,0 +1,44 @@
+"""The claims a fresh install must answer, with the default stance (the shipped model) and with cues alone."""
+
+import pytest
+
+from index.archive import Archive
+
+CLAIMS = [
+    ("M23 rebels have captured Goma", "supported", "Meanwhile, M23 rebels have captured Goma", "supports"),
+    ("Goma was captured by M23 rebels", "supported", "Meanwhile, M23 rebels have captured Goma", "supports"),
+    ("M23 rebels failed to capture Goma", "refuted", "Meanwhile, M23 rebels have captured Goma", "conflicts"),
+    ("Kagame called for an immediate ceasefire in eastern DRC", "supported", "Rwandan President Paul Kagame", "supports"),
+    ("Rwanda ordered schools and businesses in Rubavu to close", "supported", "Border crossings", "supports"),
+    ("The Eiffel Tower is in Paris", "not_enough_evidence", None, None),
+]
+
+
+@pytest.mark.parametrize("claim, verdict, evidence, stance", CLAIMS)
+def test_seed_claims(seeded: Archive, claim: str, verdict: str, evidence: str | None, stance: str | None) -> None:
+    result = seeded.check(claim)
+    assert result.verdict == verdict, [(e.stance, e.stance_scores, e.statement.text[:50]) for e in result.evidence]
+    if evidence:
+        match = next(e for e in result.evidence if e.statement.text.startswith(evidence))
+        assert match.stance == stance
+        assert result.evidence[0] is match
+
+
+def test_number_conflict_names_the_numbers(seeded: Archive) -> None:
+    result = seeded.check("About 50 civilians were injured when two bombs landed in Mbugangari")
+    top = result.evidence[0]
+    assert top.statement.text.startswith("According to Rwanda’s The New Times")
+    assert top.stance == "conflicts"
+    (cue,) = [c for c in top.cues if c.kind == "number"]
+    assert "50" in cue.claim.text and "15" in cue.statement.text  # type: ignore[union-attr]
+    assert top.statement.speaker == "Rwanda’s The New Times"
+
+
+def test_speaker_is_returned(seeded: Archive) -> None:
+    result = seeded.check("Kagame called for an immediate ceasefire in eastern DRC")
+    assert "Kagame" in (result.evidence[0].statement.speaker or "")
+
+
+@pytest.mark.parametrize("claim, verdict", [(c[0], c[1]) for c in CLAIMS if c[0] != "Rwanda ordered schools and businesses in Rubavu to close"])
+def test_seed_claims_with_cues_alone(cue_archive: Archive, claim: str, verdict: str) -> None:
+    assert cue_archive.check(claim).verdict == verdict

@@ -1,0 +1,86 @@
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.stance import NliStance, combine
+from index.stance.labels import LABELS
+from index.stance.model import SHIPPED, StanceModel
+
+FIXTURES = Path(__file__).with_name("fixtures")
+PAIRS = [  # (premise, hypothesis, expected)
+    ("Meanwhile, M23 rebels have captured Goma, the capital of North Kivu.", "Goma was captured by M23.", "entailment"),
+    ("Meanwhile, M23 rebels have captured Goma, the capital of North Kivu.", "M23 failed to take Goma.", "contradiction"),
+    ("A man is playing a guitar on stage.", "A man is performing music.", "entailment"),
+    ("A man is playing a guitar on stage.", "The man is sleeping in his bed.", "contradiction"),
+    ("A woman is walking her dog in the park.", "The woman is on her way to work.", "neutral"),
+    ("The minister resigned on Friday after weeks of protests.", "The minister is still in office.", "contradiction"),
+    ("Rwanda ordered the temporary closure of schools and businesses in Rubavu.",
+     "Schools in Rubavu were told to close.", "entailment"),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> StanceModel:
+    return StanceModel()
+
+
+def test_shipped_model_is_small_and_documented() -> None:
+    assert (SHIPPED / "model.onnx").stat().st_size <= 30 * 2**20
+    card = (SHIPPED / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "0 = entailment, 1 = neutral, 2 = contradiction" in card
+    metrics = json.loads((SHIPPED / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["int8_fp32_agreement"] >= 0.98
+
+
+def test_shipped_model_classifies_fixed_pairs(model: StanceModel) -> None:
+    probs = model.predict([(p, h) for p, h, _ in PAIRS])
+    assert probs.shape == (len(PAIRS), 3)
+    assert np.allclose(probs.sum(1), 1.0, atol=1e-4)
+    predicted = [LABELS[i] for i in probs.argmax(1)]
+    assert predicted == [label for _, _, label in PAIRS]
+
+
+def test_batching_does_not_change_scores(model: StanceModel) -> None:
+    pairs = [(p, h) for p, h, _ in PAIRS]
+    assert np.allclose(model.predict(pairs, batch_size=2), model.predict(pairs, batch_size=16), atol=1e-4)
+    assert model.predict([]).shape == (0, 3)
+
+
+def test_number_cue_overrides_a_hesitant_model() -> None:
+    from index.cues import find_cues
+
+    statement = "At least two bombs landed in Mbugangari, injuring about 15 civilians."
+    claim = "About 50 civilians were injured in Mbugangari"
+    stance = combine((0.6, 0.3, 0.1), 0.8, find_cues(claim, statement))
+    assert stance.label == "conflicts" and stance.cues[0].kind == "number"
+    assert combine((0.9, 0.05, 0.05), 0.8, []).label == "supports"
+    assert combine((0.9, 0.05, 0.05), 0.1, []).label == "neutral"  # off topic, whatever the model says
+
+
+def test_nli_stance_names_the_model() -> None:
+    stance = NliStance()
+    assert stance.mode == "nli" and stance.name == SHIPPED.name
+    (result,) = stance.classify("Goma was captured by M23.", [PAIRS[0][0]], [0.82])
+    assert result.label == "supports"
+
+
+@pytest.mark.slow
+def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
+    from index.stance.train import TrainConfig, run
+
+    out = tmp_path / "model"
+    metrics = run(
+        TrainConfig(data=FIXTURES / "nli_sample.jsonl", out=out, epochs=1, batch_size=8, max_steps=3, holdout=40,
+                    synthetic=16, seed=3, threads=min(2, os.cpu_count() or 1)),
+        log=lambda _: None,
+    )
+    assert metrics["training"]["steps"] == 3
+    assert {"model.onnx", "tokenizer.json", "metrics.json", "MODEL_CARD.md", "heldout.jsonl"} <= {
+        p.name for p in out.iterdir()
+    }
+    held = [json.loads(line) for line in (out / "heldout.jsonl").read_text().splitlines()]
+    assert len(held) >= 40 and "synthetic" not in {p["source"] for p in held}  # edits never reach the held-out slice
+    assert StanceModel(out).predict([("A dog runs.", "An animal moves.")]).shape == (1, 3)
