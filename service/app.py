@@ -15,7 +15,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Stream
@@ -63,7 +63,7 @@ def _archive(state: State) -> Archive:
 
 
 @post("/v1/articles", status_code=HTTP_201_CREATED, tags=["articles"], summary="Ingest one article or a list")
-async def create_articles(data: schemas.ArticleUpload, state: State) -> schemas.IngestResponse:
+async def create_articles(data: JSONBody[schemas.ArticleUpload], state: State) -> schemas.IngestResponse:
     try:
         articles = data.to_articles()
         for a in articles:
@@ -75,7 +75,7 @@ async def create_articles(data: schemas.ArticleUpload, state: State) -> schemas.
 
 
 @get("/v1/articles/{article_id:str}", tags=["articles"], summary="An article with its statements")
-async def get_article(article_id: str, state: State) -> schemas.ArticleOut:
+async def get_article(article_id: FromPath[str], state: State) -> schemas.ArticleOut:
     found = await anyio.to_thread.run_sync(_archive(state).article, article_id)
     if not found:
         raise NotFoundException(f"no article with id {article_id!r}")
@@ -88,7 +88,7 @@ async def get_article(article_id: str, state: State) -> schemas.ArticleOut:
     tags=["articles"],
     summary="Delete an article, its statements and vectors",
 )
-async def delete_article(article_id: str, state: State) -> None:
+async def delete_article(article_id: FromPath[str], state: State) -> None:
     if not await anyio.to_thread.run_sync(_archive(state).delete, article_id):
         raise NotFoundException(f"no article with id {article_id!r}")
 
@@ -100,7 +100,7 @@ def _check(archive: Archive, claim: str, top_k: int, claim_id: str | None = None
 
 
 @post("/v1/check", status_code=200, tags=["check"], summary="Evidence for and against one claim, with a verdict")
-async def check(data: schemas.CheckRequest, state: State) -> schemas.CheckResponse:
+async def check(data: JSONBody[schemas.CheckRequest], state: State) -> schemas.CheckResponse:
     return await anyio.to_thread.run_sync(_check, _archive(state), data.claim, data.top_k)
 
 
@@ -111,7 +111,7 @@ async def check(data: schemas.CheckRequest, state: State) -> schemas.CheckRespon
     media_type="application/x-ndjson",
     summary="Check many claims; results stream as NDJSON in input order",
 )
-async def check_batch(data: schemas.BatchRequest, state: State) -> Stream:
+async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Stream:
     blank = [i for i, c in enumerate(data.claims) if not c.claim.strip()]
     if blank:
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, f"claim {blank[0]} is blank")
