@@ -24,9 +24,9 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.archive import Archive, Article, CheckResult  # noqa: E402
-from index.stance import load_stance  # noqa: E402
-from index.verdict import DECIDE, STRONG, decide_verdict  # noqa: E402
+from index.archive import Archive, Article, CheckResult
+from index.stance import load_stance
+from index.verdict import DECIDE, STRONG, decide_verdict
 
 GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}
 
@@ -72,7 +72,9 @@ def tune(results: list[CheckResult], gold: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="COVID-Fact dev directory (claims.jsonl, corpus.jsonl)")
+    parser.add_argument(
+        "--data", type=Path, required=True, help="COVID-Fact dev directory (claims.jsonl, corpus.jsonl)"
+    )
     parser.add_argument("--limit", type=int, help="check only the first N claims (a seeded sample)")
     parser.add_argument("--stance", default="auto", choices=("auto", "nli", "cues"))
     parser.add_argument("--tune", action="store_true", help="2-fold tuning of the verdict thresholds")
@@ -125,7 +127,9 @@ def main() -> None:
         folds = []
         for tune_on, test_on in (halves, halves[::-1]):
             d, s = tune([results[i] for i in tune_on], [gold[i] for i in tune_on])
-            folds.append({"decide": d, "strong": s} | score([results[i] for i in test_on], [gold[i] for i in test_on], d, s))
+            folds.append(
+                {"decide": d, "strong": s} | score([results[i] for i in test_on], [gold[i] for i in test_on], d, s)
+            )
         d, s = tune(results, gold)
         figures["tuning"] = {"two_fold": folds, "all_claims_best": {"decide": d, "strong": s}}
     print(json.dumps(figures, indent=2))

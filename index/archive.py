@@ -18,7 +18,7 @@ import numpy as np
 
 from index.cues import Cue
 from index.embed import Embedder
-from index.segment import split_article
+from index.segment import Statement, split_article
 from index.stance import StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
 from index.vectors import FaissVectors
@@ -142,33 +142,42 @@ class Archive:
         return {"added": len(missing), "removed": len(stale)}
 
     def ingest(self, articles: Sequence[Article], save: bool = True) -> list[IngestOutcome]:
-        """Idempotent upsert by id. All articles are validated before anything is written."""
+        """Idempotent upsert by id, in one SQLite transaction; all articles are validated before any write.
+
+        Statements of all new or changed articles are embedded in one call (batching is what makes ingest fast).
+        When an id occurs twice in one call, the last occurrence wins.
+        """
         for a in articles:
             a.validate()
-        outcomes = []
-        for a in articles:
-            outcomes.append(self._ingest_one(a))
-        if save:
-            self.save()
-        return outcomes
-
-    def _ingest_one(self, article: Article) -> IngestOutcome:
-        article_id, digest = article.resolved_id(), text_hash(article.text)
-        existing = self.store.article(article_id)
-        if existing and existing.text_hash == digest:
-            if all(getattr(existing, m) == getattr(article, m) for m in METADATA):
-                return IngestOutcome(article_id, "unchanged", len(self.store.statements_of(article_id)))
-            self.store.update_metadata(article_id, article.metadata())
-            return IngestOutcome(article_id, "updated", len(self.store.statements_of(article_id)))
-        statements = split_article(article.text)
-        vectors = self.embedder.embed([s.text for s in statements])
+        latest = {a.resolved_id(): a for a in articles}
+        existing = self.store.articles(latest)
+        outcome: dict[str, IngestOutcome] = {}
+        metadata_only: dict[str, Article] = {}
+        changed: list[tuple[str, Article, list[Statement]]] = []
+        for article_id, a in latest.items():
+            old = existing.get(article_id)
+            if old and old.text_hash == text_hash(a.text):
+                n = self.store.statement_count(article_id)
+                if all(getattr(old, m) == getattr(a, m) for m in METADATA):
+                    outcome[article_id] = IngestOutcome(article_id, "unchanged", n)
+                else:
+                    metadata_only[article_id] = a
+                    outcome[article_id] = IngestOutcome(article_id, "updated", n)
+            else:
+                statements = split_article(a.text)
+                changed.append((article_id, a, statements))
+                outcome[article_id] = IngestOutcome(article_id, "replaced" if old else "created", len(statements))
+        vectors = self.embedder.embed([s.text for _, _, statements in changed for s in statements])
         with self._write:
-            removed, added = self.store.replace_article(
-                article_id, article.text, digest, article.metadata(), statements
+            removed, added = self.store.write_articles(
+                [(i, a.text, text_hash(a.text), a.metadata(), st) for i, a, st in changed],
+                {i: a.metadata() for i, a in metadata_only.items()},
             )
             self.vectors.remove(removed)
             self.vectors.add(np.array(added, dtype=np.int64), vectors)
-        return IngestOutcome(article_id, "replaced" if existing else "created", len(statements))
+        if save:
+            self.save()
+        return [outcome[a.resolved_id()] for a in articles]
 
     def delete(self, article_id: str, save: bool = True) -> bool:
         with self._write:

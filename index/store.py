@@ -174,35 +174,46 @@ class Store:
             ).fetchall()
         return {row["id"]: StoredArticle(**row) for row in rows}
 
-    def replace_article(
-        self, article_id: str, text: str, text_hash: str, metadata: dict[str, Any], statements: Sequence[Statement]
+    def write_articles(
+        self,
+        replaced: Sequence[tuple[str, str, str, dict[str, Any], Sequence[Statement]]],
+        metadata_only: dict[str, dict[str, Any]],
     ) -> tuple[list[int], list[int]]:
-        """Write an article and its statements in one transaction; returns (removed ids, new ids)."""
+        """Upsert articles (id, text, text hash, metadata, statements) and metadata changes in one transaction.
+
+        Returns the statement ids removed and the new statement ids, in input order.
+        """
+        removed: list[int] = []
+        added: list[int] = []
         with self.transaction() as db:
-            removed = [r[0] for r in db.execute("SELECT id FROM statements WHERE article_id = ?", (article_id,))]
-            db.execute("DELETE FROM statements WHERE article_id = ?", (article_id,))
-            db.execute(
-                f"INSERT INTO articles (id, text, text_hash, {', '.join(METADATA)}) "
-                f"VALUES (?, ?, ?, {', '.join('?' * len(METADATA))}) "
-                f"ON CONFLICT(id) DO UPDATE SET text = excluded.text, text_hash = excluded.text_hash, "
-                f"{', '.join(f'{m} = excluded.{m}' for m in METADATA)}, ingested_at = excluded.ingested_at",
-                (article_id, text, text_hash, *(metadata.get(m) for m in METADATA)),
-            )
-            added = []
-            for s in statements:
-                cursor = db.execute(
-                    "INSERT INTO statements (article_id, position, start, end, text, context, speaker, checkworthiness)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (article_id, s.position, s.start, s.end, s.text, s.context, s.speaker, s.checkworthiness),
+            for article_id, text, text_hash, metadata, statements in replaced:
+                removed += [r[0] for r in db.execute("SELECT id FROM statements WHERE article_id = ?", (article_id,))]
+                db.execute("DELETE FROM statements WHERE article_id = ?", (article_id,))
+                db.execute(
+                    f"INSERT INTO articles (id, text, text_hash, {', '.join(METADATA)}) "
+                    f"VALUES (?, ?, ?, {', '.join('?' * len(METADATA))}) "
+                    f"ON CONFLICT(id) DO UPDATE SET text = excluded.text, text_hash = excluded.text_hash, "
+                    f"{', '.join(f'{m} = excluded.{m}' for m in METADATA)}, ingested_at = excluded.ingested_at",
+                    (article_id, text, text_hash, *(metadata.get(m) for m in METADATA)),
                 )
-                added.append(int(cursor.lastrowid or 0))
+                for s in statements:
+                    cursor = db.execute(
+                        "INSERT INTO statements (article_id, position, start, end, text, context, speaker, "
+                        "checkworthiness) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (article_id, s.position, s.start, s.end, s.text, s.context, s.speaker, s.checkworthiness),
+                    )
+                    added.append(int(cursor.lastrowid or 0))
+            for article_id, metadata in metadata_only.items():
+                db.execute(
+                    f"UPDATE articles SET {', '.join(f'{m} = ?' for m in METADATA)} WHERE id = ?",
+                    (*(metadata.get(m) for m in METADATA), article_id),
+                )
         return removed, added
 
-    def update_metadata(self, article_id: str, metadata: dict[str, Any]) -> None:
-        with self.transaction() as db:
-            db.execute(
-                f"UPDATE articles SET {', '.join(f'{m} = ?' for m in METADATA)} WHERE id = ?",
-                (*(metadata.get(m) for m in METADATA), article_id),
+    def statement_count(self, article_id: str) -> int:
+        with self._lock:
+            return int(
+                self._db.execute("SELECT count(*) FROM statements WHERE article_id = ?", (article_id,)).fetchone()[0]
             )
 
     def delete_article(self, article_id: str) -> list[int] | None:

@@ -24,12 +24,12 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def stance():  # noqa: ANN201 - the default classifier: the shipped model when it is installed
+def stance():
     return load_stance("auto")
 
 
 @pytest.fixture
-def archive(tmp_path: Path, embedder: Embedder, stance) -> Iterator[Archive]:  # noqa: ANN001
+def archive(tmp_path: Path, embedder: Embedder, stance) -> Iterator[Archive]:
     a = Archive(tmp_path / "data", embedder=embedder, stance=stance)
     yield a
     a.close()

@@ -23,7 +23,7 @@ async def client(seeded: Archive, tmp_path: Path) -> AsyncIterator[AsyncTestClie
         yield c
 
 
-def assert_problem(response, status: int) -> dict:  # noqa: ANN001
+def assert_problem(response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
@@ -38,10 +38,25 @@ async def test_check_result_shape(client: AsyncTestClient) -> None:
     assert body["verdict"] == "supported" and 0 <= body["confidence"] <= 1
     assert len(body["evidence"]) == 3
     top = body["evidence"][0]
-    assert set(top) >= {"statement_id", "text", "stance", "stance_scores", "similarity", "cues", "speaker", "start",
-                        "end", "article"}
-    assert top["article"] == {"id": "294fb351d4f3dc25", "url": None, "publisher": None, "published_at": None,
-                              "title": "Kagame urges ceasefire in eastern DRC as M23 captures Goma"}
+    assert set(top) >= {
+        "statement_id",
+        "text",
+        "stance",
+        "stance_scores",
+        "similarity",
+        "cues",
+        "speaker",
+        "start",
+        "end",
+        "article",
+    }
+    assert top["article"] == {
+        "id": "294fb351d4f3dc25",
+        "url": None,
+        "publisher": None,
+        "published_at": None,
+        "title": "Kagame urges ceasefire in eastern DRC as M23 captures Goma",
+    }
     assert set(top["stance_scores"]) == {"supports", "conflicts", "neutral"}
 
 
@@ -55,8 +70,12 @@ async def test_number_conflict_over_http(client: AsyncTestClient) -> None:
 
 
 async def test_articles_lifecycle(client: AsyncTestClient) -> None:
-    one = {"text": "The bridge at Kanyaruchinya collapsed on Tuesday. Nobody was hurt.", "url": "https://ex.org/b",
-           "publisher": "Example News", "published_at": "2025-01-28"}
+    one = {
+        "text": "The bridge at Kanyaruchinya collapsed on Tuesday. Nobody was hurt.",
+        "url": "https://ex.org/b",
+        "publisher": "Example News",
+        "published_at": "2025-01-28",
+    }
     r = await client.post("/v1/articles", json=one)
     assert r.status_code == 201
     (created,) = r.json()["articles"]
@@ -67,8 +86,10 @@ async def test_articles_lifecycle(client: AsyncTestClient) -> None:
 
     article = (await client.get(f"/v1/articles/{created['id']}")).json()
     assert article["publisher"] == "Example News"
-    assert [s["text"] for s in article["statements"]] == ["The bridge at Kanyaruchinya collapsed on Tuesday.",
-                                                           "Nobody was hurt."]
+    assert [s["text"] for s in article["statements"]] == [
+        "The bridge at Kanyaruchinya collapsed on Tuesday.",
+        "Nobody was hurt.",
+    ]
     hits = (await client.get("/v1/search", params={"q": "Kanyaruchinya bridge", "k": 2})).json()["hits"]
     assert hits[0]["article"]["id"] == created["id"]
 
@@ -80,8 +101,11 @@ async def test_articles_lifecycle(client: AsyncTestClient) -> None:
 
 
 async def test_batch_streams_ndjson_in_order(client: AsyncTestClient) -> None:
-    claims = [{"id": "a", "claim": "The Eiffel Tower is in Paris"}, {"claim": "M23 rebels have captured Goma"},
-              {"id": "c", "claim": "Goma was captured by M23 rebels"}]
+    claims = [
+        {"id": "a", "claim": "The Eiffel Tower is in Paris"},
+        {"claim": "M23 rebels have captured Goma"},
+        {"id": "c", "claim": "Goma was captured by M23 rebels"},
+    ]
     r = await client.post("/v1/check/batch", json={"claims": claims, "top_k": 2})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/x-ndjson")
@@ -94,8 +118,15 @@ async def test_batch_streams_ndjson_in_order(client: AsyncTestClient) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"claim": ""}, {"claim": "x", "top_k": 0}, {"claim": "x", "top_k": 51}, {"claim": 5}, {"claim": "x", "k": 1},
-     {"claim": "x" * 2001}],
+    [
+        {},
+        {"claim": ""},
+        {"claim": "x", "top_k": 0},
+        {"claim": "x", "top_k": 51},
+        {"claim": 5},
+        {"claim": "x", "k": 1},
+        {"claim": "x" * 2001},
+    ],
 )
 async def test_check_validation_is_problem_details(client: AsyncTestClient, body: dict) -> None:
     assert_problem(await client.post("/v1/check", json=body), 400)
@@ -103,7 +134,9 @@ async def test_check_validation_is_problem_details(client: AsyncTestClient, body
 
 async def test_other_client_errors(client: AsyncTestClient) -> None:
     assert_problem(await client.post("/v1/check", json={"claim": "   "}), 422)
-    assert_problem(await client.post("/v1/check", content=b"{not json", headers={"content-type": "application/json"}), 400)
+    assert_problem(
+        await client.post("/v1/check", content=b"{not json", headers={"content-type": "application/json"}), 400
+    )
     assert_problem(await client.post("/v1/check/batch", json={"claims": []}), 400)
     assert_problem(await client.post("/v1/articles", json={"title": "no text"}), 422)
     assert_problem(await client.post("/v1/articles", json={"text": "x.", "published_at": "soon"}), 422)
@@ -126,8 +159,15 @@ async def test_health_metrics_and_offline_docs(client: AsyncTestClient) -> None:
     assert "factdesk_requests_total" in metrics
     schema = (await client.get("/schema/openapi.json")).json()
     assert schema["openapi"].startswith("3.1")
-    assert {"/v1/check", "/v1/check/batch", "/v1/articles", "/v1/articles/{article_id}", "/v1/search", "/health",
-            "/metrics"} <= set(schema["paths"])
+    assert {
+        "/v1/check",
+        "/v1/check/batch",
+        "/v1/articles",
+        "/v1/articles/{article_id}",
+        "/v1/search",
+        "/health",
+        "/metrics",
+    } <= set(schema["paths"])
     docs = (await client.get("/schema/swagger")).text
     assert "/static/swagger-ui/swagger-ui-bundle.js" in docs and "https://" not in docs
     assert (await client.get("/static/swagger-ui/swagger-ui-bundle.js")).status_code == 200

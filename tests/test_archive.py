@@ -58,7 +58,9 @@ def test_invalid_articles_write_nothing(archive: Archive, article: Article, mess
     assert archive.stats()["articles"] == 0
 
 
-def test_reconcile_after_a_crash_between_store_and_index(tmp_path: Path, embedder: Embedder, seed_article: Article) -> None:
+def test_reconcile_after_a_crash_between_store_and_index(
+    tmp_path: Path, embedder: Embedder, seed_article: Article
+) -> None:
     data = tmp_path / "data"
     archive = Archive(data, embedder=embedder, stance=CueStance())
     archive.ingest([seed_article])

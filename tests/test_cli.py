@@ -34,9 +34,12 @@ def test_ingest_check_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
     claims = tmp_path / "claims.jsonl"
     claims.write_text(
-        json.dumps({"id": "c1", "claim": "M23 rebels have captured Goma"}) + "\n"
-        + json.dumps({"id": 2, "claim": "The Kanyaruchinya bridge collapsed"}) + "\n"
-        + json.dumps({"claim": "The Eiffel Tower is in Paris"}) + "\n"
+        json.dumps({"id": "c1", "claim": "M23 rebels have captured Goma"})
+        + "\n"
+        + json.dumps({"id": 2, "claim": "The Kanyaruchinya bridge collapsed"})
+        + "\n"
+        + json.dumps({"claim": "The Eiffel Tower is in Paris"})
+        + "\n"
     )
     out = tmp_path / "results.jsonl"
     assert main([*base, "check", str(claims), "--out", str(out), "--top-k", "2"]) == 0
@@ -102,6 +105,7 @@ def test_claim_formats() -> None:
 
 
 def test_console_script_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "service.cli", "check", "--help"], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "service.cli", "check", "--help"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
     assert "--top-k" in out and "--format" in out

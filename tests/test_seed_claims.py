@@ -8,7 +8,12 @@ CLAIMS = [
     ("M23 rebels have captured Goma", "supported", "Meanwhile, M23 rebels have captured Goma", "supports"),
     ("Goma was captured by M23 rebels", "supported", "Meanwhile, M23 rebels have captured Goma", "supports"),
     ("M23 rebels failed to capture Goma", "refuted", "Meanwhile, M23 rebels have captured Goma", "conflicts"),
-    ("Kagame called for an immediate ceasefire in eastern DRC", "supported", "Rwandan President Paul Kagame", "supports"),
+    (
+        "Kagame called for an immediate ceasefire in eastern DRC",
+        "supported",
+        "Rwandan President Paul Kagame",
+        "supports",
+    ),
     ("Rwanda ordered schools and businesses in Rubavu to close", "supported", "Border crossings", "supports"),
     ("The Eiffel Tower is in Paris", "not_enough_evidence", None, None),
 ]
@@ -39,6 +44,9 @@ def test_speaker_is_returned(seeded: Archive) -> None:
     assert "Kagame" in (result.evidence[0].statement.speaker or "")
 
 
-@pytest.mark.parametrize("claim, verdict", [(c[0], c[1]) for c in CLAIMS if c[0] != "Rwanda ordered schools and businesses in Rubavu to close"])
+@pytest.mark.parametrize(
+    "claim, verdict",
+    [(c[0], c[1]) for c in CLAIMS if c[0] != "Rwanda ordered schools and businesses in Rubavu to close"],
+)
 def test_seed_claims_with_cues_alone(cue_archive: Archive, claim: str, verdict: str) -> None:
     assert cue_archive.check(claim).verdict == verdict

@@ -13,7 +13,9 @@ def test_offsets_are_exact_on_the_seed(seed_article: Article) -> None:
 
 
 def test_abbreviations_do_not_end_sentences() -> None:
-    text = "Brigadier-General Ronald Rwivanga spoke. Gen. Smith arrived in the U.S. Army base on Monday. Dr. J. Doe left."
+    text = (
+        "Brigadier-General Ronald Rwivanga spoke. Gen. Smith arrived in the U.S. Army base on Monday. Dr. J. Doe left."
+    )
     assert [s.text for s in split_article(text)] == [
         "Brigadier-General Ronald Rwivanga spoke.",
         "Gen. Smith arrived in the U.S. Army base on Monday.",
@@ -23,7 +25,10 @@ def test_abbreviations_do_not_end_sentences() -> None:
 
 def test_quotes_spanning_sentence_ends_stay_whole() -> None:
     text = "“We will fight. We will not stop,” the commander said. Then he left."
-    assert [s.text for s in split_article(text)] == ["“We will fight. We will not stop,” the commander said.", "Then he left."]
+    assert [s.text for s in split_article(text)] == [
+        "“We will fight. We will not stop,” the commander said.",
+        "Then he left.",
+    ]
 
 
 def test_unbalanced_quotes_fall_back_to_plain_splitting() -> None:

@@ -27,8 +27,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("served")
     env = os.environ | {"FACTDESK_DATA_DIR": str(data)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -62,7 +65,9 @@ def test_fresh_server_serves_the_seeds(server: str) -> None:
 
 
 def test_stream_and_errors_over_the_wire(server: str) -> None:
-    with httpx.stream("POST", f"{server}/v1/check/batch", json={"claims": [{"claim": "Goma"}, {"claim": "Kagame"}]}) as r:
+    with httpx.stream(
+        "POST", f"{server}/v1/check/batch", json={"claims": [{"claim": "Goma"}, {"claim": "Kagame"}]}
+    ) as r:
         assert r.headers["content-type"].startswith("application/x-ndjson")
         assert len(list(r.iter_lines())) == 2
     r = httpx.post(f"{server}/v1/check", content=b"[1, 2", headers={"content-type": "application/json"})

@@ -12,13 +12,20 @@ from index.stance.model import SHIPPED, StanceModel
 FIXTURES = Path(__file__).with_name("fixtures")
 PAIRS = [  # (premise, hypothesis, expected)
     ("Meanwhile, M23 rebels have captured Goma, the capital of North Kivu.", "Goma was captured by M23.", "entailment"),
-    ("Meanwhile, M23 rebels have captured Goma, the capital of North Kivu.", "M23 failed to take Goma.", "contradiction"),
+    (
+        "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu.",
+        "M23 failed to take Goma.",
+        "contradiction",
+    ),
     ("A man is playing a guitar on stage.", "A man is performing music.", "entailment"),
     ("A man is playing a guitar on stage.", "The man is sleeping in his bed.", "contradiction"),
     ("A woman is walking her dog in the park.", "The woman is on her way to work.", "neutral"),
     ("The minister resigned on Friday after weeks of protests.", "The minister is still in office.", "contradiction"),
-    ("Rwanda ordered the temporary closure of schools and businesses in Rubavu.",
-     "Schools in Rubavu were told to close.", "entailment"),
+    (
+        "Rwanda ordered the temporary closure of schools and businesses in Rubavu.",
+        "Schools in Rubavu were told to close.",
+        "entailment",
+    ),
 ]
 
 
@@ -73,8 +80,17 @@ def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
 
     out = tmp_path / "model"
     metrics = run(
-        TrainConfig(data=FIXTURES / "nli_sample.jsonl", out=out, epochs=1, batch_size=8, max_steps=3, holdout=40,
-                    synthetic=16, seed=3, threads=min(2, os.cpu_count() or 1)),
+        TrainConfig(
+            data=FIXTURES / "nli_sample.jsonl",
+            out=out,
+            epochs=1,
+            batch_size=8,
+            max_steps=3,
+            holdout=40,
+            synthetic=16,
+            seed=3,
+            threads=min(2, os.cpu_count() or 1),
+        ),
         log=lambda _: None,
     )
     assert metrics["training"]["steps"] == 3
