@@ -15,14 +15,11 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from tqdm import tqdm
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from index.archive import Archive, Article, CheckResult
 from index.stance import load_stance

@@ -1,0 +1,47 @@
+"""Stance model speed and int8/fp32 agreement figures.
+
+    python benchmarks/stance_speed.py --data ../shared/data/nli/nli_pairs.jsonl.gz [--pairs 2000]
+
+Scores the first N pairs of the held-out slice (rebuilt from the model's training config, so no file is
+needed) at batch 16 and prints ms per pair; one warm-up pass is not timed.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from index.stance.model import SHIPPED, StanceModel
+from index.stance.train import load_pairs, split_holdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="the NLI pairs the model was trained from")
+    parser.add_argument("--pairs", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--threads", type=int, help="onnxruntime intra-op threads (default: all cores)")
+    args = parser.parse_args()
+    config = json.loads((SHIPPED / "metrics.json").read_text())["config"]
+    _, held = split_holdout(load_pairs(args.data), config["holdout"], config["seed"])
+    pairs = [(p["premise"], p["hypothesis"]) for p in held[: args.pairs]]
+    model = StanceModel(threads=args.threads)
+    model.predict(pairs[:64], batch_size=args.batch_size)
+    started = time.perf_counter()
+    model.predict(pairs, batch_size=args.batch_size)
+    elapsed = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "pairs": len(pairs),
+                "batch_size": args.batch_size,
+                "ms_per_pair": round(1000 * elapsed / len(pairs), 3),
+                "pairs_per_s": round(len(pairs) / elapsed, 1),
+                "model_mb": round((SHIPPED / "model.onnx").stat().st_size / 2**20, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
