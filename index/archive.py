@@ -25,6 +25,8 @@ from index.vectors import FaissVectors
 from index.verdict import decide_verdict
 
 RRF_K = 60
+RERANK_POOL = 15  # candidates given a stance before the top_k are chosen
+RELATED_WEIGHT = 0.5
 MAX_TOP_K = 50
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 
@@ -121,6 +123,7 @@ class Archive:
         self.vectors = FaissVectors(self.data_dir / "vectors.faiss", self.embedder.dimension)
         self._write = threading.Lock()
         self.reconciled = self.reconcile()
+        self._generation = self.store.vectors_generation()
 
     def close(self) -> None:
         self.store.close()
@@ -139,6 +142,7 @@ class Archive:
                 self.vectors.add(ids, self.embedder.embed([part[int(i)].text for i in ids]))
             if stale or missing:
                 self.vectors.save()
+                self.store.bump_vectors_generation()
         return {"added": len(missing), "removed": len(stale)}
 
     def ingest(self, articles: Sequence[Article], save: bool = True) -> list[IngestOutcome]:
@@ -192,6 +196,15 @@ class Archive:
     def save(self) -> None:
         with self._write:
             self.vectors.save()
+            self._generation = self.store.bump_vectors_generation()
+
+    def _refresh(self) -> None:
+        """Another process (a second server worker, the CLI) saved new vectors: load them."""
+        generation = self.store.vectors_generation()
+        if generation != self._generation:
+            with self._write:
+                self.vectors = FaissVectors(self.vectors.path, self.embedder.dimension)
+                self._generation = generation
 
     # read
 
@@ -202,6 +215,7 @@ class Archive:
     def retrieve(self, query: str, k: int, pool: int | None = None) -> list[Evidence]:
         """Hybrid retrieval: FAISS cosine neighbours and FTS5 BM25 hits fused by reciprocal rank."""
         pool = pool or max(50, 4 * k)
+        self._refresh()
         qvec = self.embedder.embed([query])
         scores, ids = self.vectors.search(qvec, pool)
         dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
@@ -229,10 +243,18 @@ class Archive:
         ]
 
     def check(self, claim: str, top_k: int = 5) -> CheckResult:
-        evidence = self.retrieve(claim, min(top_k, MAX_TOP_K))
-        stances = self.stance.classify(claim, [e.statement.text for e in evidence], [e.similarity for e in evidence])
-        for e, s in zip(evidence, stances, strict=True):
+        """Retrieve a pool, give each candidate a stance, keep the `top_k` most relevant, decide the verdict.
+
+        Relevance = cosine similarity + RELATED_WEIGHT · (1 − P(neutral)): a statement that entails or
+        contradicts the claim outranks one that is merely on the same topic.
+        """
+        top_k = min(top_k, MAX_TOP_K)
+        pool = self.retrieve(claim, max(top_k, RERANK_POOL))
+        stances = self.stance.classify(claim, [e.statement.text for e in pool], [e.similarity for e in pool])
+        for e, s in zip(pool, stances, strict=True):
             e.stance, e.stance_scores, e.cues = s.label, s.scores, s.cues
+            e.relevance = round(e.similarity + RELATED_WEIGHT * s.related, 4)
+        evidence = sorted(pool, key=lambda e: e.relevance, reverse=True)[:top_k]
         verdict = decide_verdict(evidence)
         return CheckResult(
             claim,
@@ -244,4 +266,5 @@ class Archive:
         )
 
     def stats(self) -> dict[str, int]:
+        self._refresh()
         return self.store.counts() | {"vectors": len(self.vectors)}

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS statements (
     speaker TEXT,
     checkworthiness REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('vectors_generation', 0);
 CREATE INDEX IF NOT EXISTS statements_article ON statements(article_id, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS statements_fts USING fts5(
     text, content='statements', content_rowid='id', tokenize='porter unicode61'
@@ -262,6 +264,16 @@ class Store:
                 (match, k),
             ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def vectors_generation(self) -> int:
+        """Bumped each time the vector file is saved: other processes reload it when it changes."""
+        with self._lock:
+            return int(self._db.execute("SELECT value FROM meta WHERE key = 'vectors_generation'").fetchone()[0])
+
+    def bump_vectors_generation(self) -> int:
+        with self.transaction() as db:
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'vectors_generation'")
+            return int(db.execute("SELECT value FROM meta WHERE key = 'vectors_generation'").fetchone()[0])
 
     def counts(self) -> dict[str, int]:
         with self._lock:

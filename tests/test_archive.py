@@ -98,3 +98,13 @@ def test_check_returns_sources_and_offsets(seeded: Archive, seed_article: Articl
     assert top.article.id == "294fb351d4f3dc25"
     assert len(result.evidence) == 3
     assert 0.0 <= result.confidence <= 1.0
+
+
+def test_a_second_process_sees_new_vectors(tmp_path: Path, embedder: Embedder, seed_article: Article) -> None:
+    writer = Archive(tmp_path / "shared", embedder=embedder, stance=CueStance())
+    reader = Archive(tmp_path / "shared", embedder=embedder, stance=CueStance())  # e.g. another server worker
+    writer.ingest([seed_article])
+    assert reader.stats()["vectors"] == 18
+    assert reader.retrieve("M23 rebels have captured Goma", 1)[0].statement.position == 9
+    writer.delete(seed_article.id or "")
+    assert reader.retrieve("M23 rebels have captured Goma", 1) == []

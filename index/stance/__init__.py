@@ -25,11 +25,12 @@ CUE_CONFLICT_SIMILARITY = 0.55  # a hard cue (number/date/entity) makes a statem
 NEGATION_ASSIST = 0.2  # a polarity mismatch turns a statement into a conflict when contradiction ≥ this
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stance:
     label: str
     scores: dict[str, float]
     cues: list[Cue]
+    related: float = 0.0  # 1 − P(neutral) before cues: how much the statement bears on the claim at all
 
 
 class StanceClassifier(Protocol):
@@ -51,6 +52,12 @@ def _scores(supports: float, conflicts: float, neutral: float) -> dict[str, floa
 def combine(probs: Sequence[float], similarity: float, cues: list[Cue]) -> Stance:
     """Entailment/neutral/contradiction probabilities + cues → stance (the rule the model and cues share)."""
     e, n, c = (float(p) for p in probs)
+    stance = _combine(e, n, c, similarity, cues)
+    stance.related = round(1.0 - n, 4)
+    return stance
+
+
+def _combine(e: float, n: float, c: float, similarity: float, cues: list[Cue]) -> Stance:
     kinds = {cue.kind for cue in cues}
     if similarity < ON_TOPIC:
         return Stance(NEUTRAL, _scores(e * 0.25, c * 0.25, n + 0.75 * (e + c)), cues)
