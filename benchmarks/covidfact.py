@@ -19,11 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from index.archive import Archive, Article, CheckResult
 from index.stance import load_stance
-from index.verdict import DECIDE, STRONG, decide_verdict
+from index.verdict import CALIBRATION, DECIDE, STRONG, decide_verdict
 
 GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}
 
@@ -49,8 +50,10 @@ def ece(confidence: list[float], correct: list[bool], bins: int = 10) -> float:
     return error
 
 
-def score(results: list[CheckResult], gold: list[str], decide: float, strong: float) -> dict[str, float]:
-    verdicts = [decide_verdict(r.evidence, decide, strong) for r in results]
+def score(
+    results: list[CheckResult], gold: list[str], decide: float, strong: float, calibration: tuple[float, float] | None
+) -> dict[str, object]:
+    verdicts = [decide_verdict(r.evidence, decide, strong, calibration) for r in results]
     pred = [v.label for v in verdicts]
     correct = [p == g for p, g in zip(pred, gold, strict=True)]
     return {
@@ -61,10 +64,29 @@ def score(results: list[CheckResult], gold: list[str], decide: float, strong: fl
     }
 
 
-def tune(results: list[CheckResult], gold: list[str]) -> tuple[float, float]:
+def fit_platt(raw: list[float], correct: list[bool]) -> tuple[float, float]:
+    """Logistic regression of correctness on raw confidence (Newton's method, lightly regularised)."""
+    x, y = np.array(raw), np.array(correct, dtype=float)
+    w = np.zeros(2)
+    features = np.stack([x, np.ones_like(x)], 1)
+    for _ in range(50):
+        p = 1 / (1 + np.exp(-features @ w))
+        gradient = features.T @ (p - y) + 1e-3 * w
+        hessian = features.T @ (features * (p * (1 - p))[:, None]) + 1e-3 * np.eye(2)
+        w -= np.linalg.solve(hessian, gradient)
+    return round(float(w[0]), 4), round(float(w[1]), 4)
+
+
+def tune(results: list[CheckResult], gold: list[str]) -> tuple[float, float, tuple[float, float]]:
+    """Thresholds that maximise macro-F1, then the Platt calibration of the decided verdicts' confidence."""
     grid = [round(0.3 + 0.05 * i, 2) for i in range(13)]
-    best = max(((d, s) for d in grid for s in grid if s >= d), key=lambda t: score(results, gold, *t)["macro_f1"])
-    return best
+    pairs = [(d, s) for d in grid for s in grid if s >= d]
+    d, s = max(pairs, key=lambda t: score(results, gold, *t, None)["macro_f1"])
+    verdicts = [decide_verdict(r.evidence, d, s, None) for r in results]
+    decided = [
+        (v.confidence, v.label == g) for v, g in zip(verdicts, gold, strict=True) if v.label != "not_enough_evidence"
+    ]
+    return d, s, fit_platt([c for c, _ in decided], [ok for _, ok in decided])
 
 
 def main() -> None:
@@ -115,7 +137,8 @@ def main() -> None:
         "ingest_statements_per_s": round(statements / ingest_s, 1),
         "check_ms_p50": round(statistics.median(latency), 1),
         "check_ms_p99": round(latency[min(len(latency) - 1, int(0.99 * len(latency)))], 1),
-        "verdict": score(results, gold, DECIDE, STRONG) | {"decide": DECIDE, "strong": STRONG},
+        "verdict": score(results, gold, DECIDE, STRONG, CALIBRATION)
+        | {"decide": DECIDE, "strong": STRONG, "calibration": CALIBRATION},
     }
     if args.tune:
         order = list(range(len(claims)))

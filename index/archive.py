@@ -224,11 +224,11 @@ class Archive:
         for ranking in (dense, lexical):
             for rank, (sid, _) in enumerate(ranking):
                 fused[sid] = fused.get(sid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        similarity = dict(dense)
-        missing = [sid for sid in fused if sid not in similarity]
-        for sid, vector in self.vectors.reconstruct(missing).items():
-            similarity[sid] = float(vector @ qvec[0])
         ranked = sorted(fused, key=lambda sid: fused[sid], reverse=True)[:k]
+        similarity = dict(dense)
+        lexical_only = [sid for sid in ranked if sid not in similarity]
+        for sid, vector in self.vectors.reconstruct(lexical_only).items():
+            similarity[sid] = float(vector @ qvec[0])
         statements = self.store.statements(ranked)
         articles = self.store.articles(s.article_id for s in statements.values())
         return [

@@ -6,9 +6,11 @@ further independent publisher that supports (corroboration); conflict strength C
   S ≥ DECIDE and S ≥ C                 → supported   (confidence S·(1 − C/2))
   C ≥ DECIDE and C > S                 → refuted     (confidence C·(1 − S/2))
   otherwise                            → not_enough_evidence (confidence 1 − max(S, C))
+The confidence of a decided verdict is then mapped through CALIBRATION (Platt scaling).
 DECIDE and STRONG were chosen on the COVID-Fact dev set (benchmarks/covidfact.py --tune).
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,6 +19,8 @@ SUPPORTED, REFUTED, CONFLICTING, NOT_ENOUGH = "supported", "refuted", "conflicti
 VERDICTS = (SUPPORTED, REFUTED, CONFLICTING, NOT_ENOUGH)
 DECIDE = 0.5
 STRONG = 0.8
+# Platt scaling of the confidence of decided verdicts, sigmoid(a · raw + b), fitted on COVID-Fact; None = raw
+CALIBRATION: tuple[float, float] | None = None
 CORROBORATION = 0.05  # per additional publisher, on top of the best statement
 
 
@@ -43,7 +47,12 @@ def _strength(evidence: Sequence[Judged], stance: str) -> tuple[float, int]:
     return min(1.0, best + CORROBORATION * (len(publishers) - 1)), len(publishers)
 
 
-def decide_verdict(evidence: Sequence[Judged], decide: float = DECIDE, strong: float = STRONG) -> Verdict:
+def decide_verdict(
+    evidence: Sequence[Judged],
+    decide: float = DECIDE,
+    strong: float = STRONG,
+    calibration: tuple[float, float] | None = CALIBRATION,
+) -> Verdict:
     s, s_pub = _strength(evidence, "supports")
     c, c_pub = _strength(evidence, "conflicts")
     if s >= strong and c >= strong:
@@ -54,4 +63,7 @@ def decide_verdict(evidence: Sequence[Judged], decide: float = DECIDE, strong: f
         label, confidence = REFUTED, c * (1 - s / 2)
     else:
         label, confidence = NOT_ENOUGH, 1 - max(s, c)
+    if calibration and label != NOT_ENOUGH:
+        a, b = calibration
+        confidence = 1 / (1 + math.exp(-(a * confidence + b)))
     return Verdict(label, round(confidence, 4), s_pub, c_pub)

@@ -1,5 +1,6 @@
 """HTTP API: `create_app(settings)` wires routes, the archive (loaded once, in the lifespan) and errors."""
 
+import fcntl
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,7 +35,7 @@ INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
 @dataclass
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("FACTDESK_DATA_DIR", "factdesk-data")))
-    stance: str = os.environ.get("FACTDESK_STANCE", "auto")
+    stance: str = field(default_factory=lambda: os.environ.get("FACTDESK_STANCE", "auto"))
     seed: bool = True  # ingest seeds/ into an empty data directory on start-up
     max_body_bytes: int = 16 * 2**20
 
@@ -48,9 +49,13 @@ def seed_articles() -> list[Article]:
 def open_archive(settings: Settings) -> Archive:
     from index.stance import load_stance
 
-    archive = Archive(settings.data_dir, stance=load_stance(settings.stance))
-    if settings.seed and archive.stats()["articles"] == 0:
-        archive.ingest(seed_articles())
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # server workers start together: one at a time opens (reconciles) and seeds the data directory
+    with open(settings.data_dir / ".open.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        archive = Archive(settings.data_dir, stance=load_stance(settings.stance))
+        if settings.seed and archive.stats()["articles"] == 0:
+            archive.ingest(seed_articles())
     return archive
 
 
