@@ -395,7 +395,10 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
 def report(
     config: TrainConfig, stats: dict[str, Any], train_pairs: Sequence[Pair], held: Sequence[Pair]
 ) -> dict[str, Any]:
-    """Evaluate the exported fp32 and int8 models, write metrics, held-out slice and model card; drop fp32."""
+    """Evaluate the exported fp32 and int8 models, write metrics, held-out slice and model card.
+
+    The fp32 export stays beside the int8 one (not shipped: .gitignore) so quantisation can be redone.
+    """
     from index.stance.model import StanceModel
 
     out = config.out
@@ -419,7 +422,6 @@ def report(
             cf = cf[: config.limit]
         probs = int8.predict([(p["premise"], p["hypothesis"]) for p in cf])
         metrics["covidfact_int8"] = evaluate_two_way(probs, cf)
-    (out / "model-fp32.onnx").unlink()
     (out / "heldout.jsonl").write_text(
         "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in held), encoding="utf-8"
     )
