@@ -146,12 +146,11 @@ def main() -> None:
         halves = [order[: len(order) // 2], order[len(order) // 2 :]]
         folds = []
         for tune_on, test_on in (halves, halves[::-1]):
-            d, s = tune([results[i] for i in tune_on], [gold[i] for i in tune_on])
-            folds.append(
-                {"decide": d, "strong": s} | score([results[i] for i in test_on], [gold[i] for i in test_on], d, s)
-            )
-        d, s = tune(results, gold)
-        figures["tuning"] = {"two_fold": folds, "all_claims_best": {"decide": d, "strong": s}}
+            d, s, cal = tune([results[i] for i in tune_on], [gold[i] for i in tune_on])
+            held = score([results[i] for i in test_on], [gold[i] for i in test_on], d, s, cal)
+            folds.append({"decide": d, "strong": s, "calibration": cal} | held)
+        d, s, cal = tune(results, gold)
+        figures["tuning"] = {"two_fold": folds, "all_claims": {"decide": d, "strong": s, "calibration": cal}}
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

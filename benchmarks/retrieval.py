@@ -46,14 +46,28 @@ def main() -> None:
     qvecs = archive.embedder.embed([c["claim"] for c in claims])
     _, dense_ids = archive.vectors.search(qvecs, 100)
 
+    dense_scores, _ = archive.vectors.search(qvecs, 100)
     variants: dict[str, list[list[int]]] = {"dense": [], "bm25": [], "rrf": [], "rrf_dense2": []}
-    for c, dense in zip(tqdm(claims, desc="rank"), dense_ids, strict=True):
+    for alpha in (0.1, 0.2, 0.3):
+        variants[f"linear_{alpha}"] = []
+    for c, dense, dscores, qvec in zip(tqdm(claims, desc="rank"), dense_ids, dense_scores, qvecs, strict=True):
         d = [int(i) for i in dense if i >= 0]
-        b = [sid for sid, _ in archive.store.lexical_search(c["claim"], 100)]
+        lexical = archive.store.lexical_search(c["claim"], 100)
+        b = [sid for sid, _ in lexical]
         variants["dense"].append(d)
         variants["bm25"].append(b)
         variants["rrf"].append(fuse([d, b], [1.0, 1.0]))
         variants["rrf_dense2"].append(fuse([d, b], [2.0, 1.0]))
+        # score fusion: cosine + alpha * BM25 scaled to [0, 1] by the best hit of the query
+        cosine = {int(i): float(s) for i, s in zip(dense, dscores, strict=True) if i >= 0}
+        missing = [sid for sid in b if sid not in cosine]
+        cosine |= {sid: float(v @ qvec) for sid, v in archive.vectors.reconstruct(missing).items()}
+        top = max((score for _, score in lexical), default=1.0) or 1.0
+        bm25 = {sid: score / top for sid, score in lexical}
+        for alpha in (0.1, 0.2, 0.3):
+            variants[f"linear_{alpha}"].append(
+                sorted(cosine, key=lambda sid: cosine[sid] + alpha * bm25.get(sid, 0.0), reverse=True)
+            )
     report = {}
     for name, rankings in variants.items():
         for k in (1, 5, 10, 20):

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import FromPath, JSONBody, Parameter
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from litestar.plugins.prometheus import PrometheusConfig
@@ -26,6 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from index.archive import MAX_TOP_K, Archive, Article
 from service import schemas
+from service.auth import KeyRing, parse_rate, rate_limit, require_scope
 from service.ingest_files import read_articles
 
 STATIC = Path(__file__).with_name("static")
@@ -38,6 +40,12 @@ class Settings:
     stance: str = field(default_factory=lambda: os.environ.get("FACTDESK_STANCE", "auto"))
     seed: bool = True  # ingest seeds/ into an empty data directory on start-up
     max_body_bytes: int = 16 * 2**20
+    # API keys: off unless a keys file is configured (`factdesk keys create` makes one)
+    keys_file: Path | None = field(
+        default_factory=lambda: Path(os.environ["FACTDESK_KEYS_FILE"]) if os.environ.get("FACTDESK_KEYS_FILE") else None
+    )
+    # per key (or per client address without keys), e.g. "120/minute"; off by default
+    rate_limit: str = field(default_factory=lambda: os.environ.get("FACTDESK_RATE_LIMIT", "off"))
 
 
 def seed_articles() -> list[Article]:
@@ -59,6 +67,14 @@ def open_archive(settings: Settings) -> Archive:
     return archive
 
 
+SECURED: list[dict[str, list[str]]] = [{"apiKey": []}]
+
+
+def scope(name: str) -> dict[str, Any]:
+    """Route options: the API-key scope it needs, and that need in the OpenAPI document."""
+    return {"opt": {"scope": name}, "security": SECURED}
+
+
 def problem(status: int, detail: str) -> ProblemDetailsException:
     return ProblemDetailsException(status_code=status, title=HTTPStatus(status).phrase, detail=detail)
 
@@ -67,7 +83,13 @@ def _archive(state: State) -> Archive:
     return state.archive  # type: ignore[no-any-return]
 
 
-@post("/v1/articles", status_code=HTTP_201_CREATED, tags=["articles"], summary="Ingest one article or a list")
+@post(
+    "/v1/articles",
+    status_code=HTTP_201_CREATED,
+    tags=["articles"],
+    summary="Ingest one article or a list",
+    **scope("ingest"),
+)
 async def create_articles(data: JSONBody[schemas.ArticleUpload], state: State) -> schemas.IngestResponse:
     try:
         articles = data.to_articles()
@@ -79,7 +101,7 @@ async def create_articles(data: JSONBody[schemas.ArticleUpload], state: State) -
     return schemas.IngestResponse([schemas.IngestedArticle(o.id, o.status, o.statements) for o in outcomes])
 
 
-@get("/v1/articles/{article_id:str}", tags=["articles"], summary="An article with its statements")
+@get("/v1/articles/{article_id:str}", tags=["articles"], summary="An article with its statements", **scope("check"))
 async def get_article(article_id: FromPath[str], state: State) -> schemas.ArticleOut:
     found = await anyio.to_thread.run_sync(_archive(state).article, article_id)
     if not found:
@@ -92,6 +114,7 @@ async def get_article(article_id: FromPath[str], state: State) -> schemas.Articl
     status_code=HTTP_204_NO_CONTENT,
     tags=["articles"],
     summary="Delete an article, its statements and vectors",
+    **scope("ingest"),
 )
 async def delete_article(article_id: FromPath[str], state: State) -> None:
     if not await anyio.to_thread.run_sync(_archive(state).delete, article_id):
@@ -104,7 +127,13 @@ def _check(archive: Archive, claim: str, top_k: int, claim_id: str | None = None
     return schemas.check_response(archive.check(claim, top_k), claim_id)
 
 
-@post("/v1/check", status_code=200, tags=["check"], summary="Evidence for and against one claim, with a verdict")
+@post(
+    "/v1/check",
+    status_code=200,
+    tags=["check"],
+    summary="Evidence for and against one claim, with a verdict",
+    **scope("check"),
+)
 async def check(data: JSONBody[schemas.CheckRequest], state: State) -> schemas.CheckResponse:
     return await anyio.to_thread.run_sync(_check, _archive(state), data.claim, data.top_k)
 
@@ -115,6 +144,7 @@ async def check(data: JSONBody[schemas.CheckRequest], state: State) -> schemas.C
     tags=["check"],
     media_type="application/x-ndjson",
     summary="Check many claims; results stream as NDJSON in input order",
+    **scope("check"),
 )
 async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Stream:
     blank = [i for i, c in enumerate(data.claims) if not c.claim.strip()]
@@ -131,7 +161,7 @@ async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Str
     return Stream(lines(), media_type="application/x-ndjson")
 
 
-@get("/v1/search", tags=["search"], summary="Nearest statements with their sources (no stance)")
+@get("/v1/search", tags=["search"], summary="Nearest statements with their sources (no stance)", **scope("check"))
 async def search(
     state: State,
     q: Annotated[str, Parameter(min_length=1, max_length=schemas.MAX_CLAIM_CHARS, description="Query text")],
@@ -165,6 +195,7 @@ async def health(state: State) -> schemas.Health:
     summary="Prometheus metrics",
     media_type=CONTENT_TYPE_LATEST,
     include_in_schema=True,
+    **scope("admin"),
 )
 async def metrics(state: State) -> Response[bytes]:
     stats = await anyio.to_thread.run_sync(_archive(state).stats)
@@ -193,6 +224,8 @@ def _internal_error(request: Request, exc: Exception) -> Response[Any]:
 
 def create_app(settings: Settings | None = None, archive: Archive | None = None) -> Litestar:
     settings = settings or Settings()
+    rate = parse_rate(settings.rate_limit)
+    keys = KeyRing(settings.keys_file) if settings.keys_file else None
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -221,7 +254,12 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map={HTTPException: _as_problem}))
         ],
         exception_handlers={Exception: _internal_error},
-        middleware=[PrometheusConfig(app_name="factdesk", prefix="factdesk", group_path=True).middleware],
+        state=State({"keys": keys}),
+        guards=[require_scope],
+        middleware=[
+            PrometheusConfig(app_name="factdesk", prefix="factdesk", group_path=True).middleware,
+            *([rate_limit(rate).middleware] if rate else []),
+        ],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="factdesk",
@@ -229,6 +267,16 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             description="Check claims against an archive of articles: supporting and conflicting statements, "
             "their sources, and a verdict.",
             path="/schema",
+            components=Components(
+                security_schemes={
+                    "apiKey": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API key from `factdesk keys create`, needed when the server has a keys "
+                        "file. Scopes: check, ingest, admin.",
+                    )
+                }
+            ),
             render_plugins=[
                 SwaggerRenderPlugin(
                     js_url="/static/swagger-ui/swagger-ui-bundle.js",

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from index.archive import Archive, InvalidArticle
 from service import schemas
+from service.auth import SCOPES, create_key, parse_rate, read_keys
 from service.ingest_files import InputError, expand, read_articles, read_claims
 
 CSV_COLUMNS = (
@@ -159,8 +160,38 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     os.environ["FACTDESK_DATA_DIR"] = str(args.data_dir)
     os.environ["FACTDESK_STANCE"] = args.stance
+    if args.keys_file:
+        os.environ["FACTDESK_KEYS_FILE"] = str(Path(args.keys_file).resolve())
+    os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
+    try:
+        parse_rate(args.rate_limit)
+    except ValueError as e:
+        raise CliError(str(e)) from None
     uvicorn.run(
         "service.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="info"
+    )
+
+
+def cmd_keys(args: argparse.Namespace) -> None:
+    if not args.keys_file:
+        raise CliError("no keys file: give --keys-file or set FACTDESK_KEYS_FILE")
+    path = Path(args.keys_file)
+    if args.action == "list":
+        try:
+            keys = read_keys(path) if path.exists() else []
+        except ValueError as e:
+            raise CliError(str(e)) from None
+        for key in keys:
+            print(f"{key.id}  {','.join(key.scopes):<18} {key.created}  {key.name}")
+        return
+    try:
+        secret, record = create_key(path, args.scope or [], args.name)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+    print(secret)
+    print(
+        f"key {record.id} with scopes {', '.join(record.scopes)} added to {path}; it is shown only once",
+        file=sys.stderr,
     )
 
 
@@ -241,6 +272,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="default $HOST or 127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")), help="default $PORT or 8000")
     p.add_argument("--workers", type=int, default=1, help="worker processes, each loads the models once")
+    p.add_argument(
+        "--keys-file",
+        default=os.environ.get("FACTDESK_KEYS_FILE"),
+        help="require API keys from this file (see `factdesk keys`); default $FACTDESK_KEYS_FILE, else no keys",
+    )
+    p.add_argument(
+        "--rate-limit",
+        default=os.environ.get("FACTDESK_RATE_LIMIT", "off"),
+        help="requests per key (or per client address without keys), e.g. 120/minute; per worker; default off",
+    )
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("search", help="nearest statements for a query, with sources (no stance)")
@@ -255,6 +296,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("delete", help="delete an article, its statements and vectors")
     p.add_argument("id")
     p.set_defaults(run=cmd_delete)
+
+    p = sub.add_parser(
+        "keys",
+        help="create or list API keys",
+        description="API keys for the HTTP API. `create` prints a new key once; only its SHA-256 digest is "
+        "stored. Scopes: check (check, search, read articles), ingest (add, replace, delete articles), admin "
+        "(metrics). The server asks for keys when started with the same --keys-file.",
+    )
+    p.add_argument("action", choices=("create", "list"))
+    p.add_argument("--scope", action="append", choices=SCOPES, help="repeat for several scopes")
+    p.add_argument("--name", default="", help="a note to say whose key it is")
+    p.add_argument("--keys-file", default=os.environ.get("FACTDESK_KEYS_FILE"), help="default $FACTDESK_KEYS_FILE")
+    p.set_defaults(run=cmd_keys)
 
     p = sub.add_parser(
         "train-stance",

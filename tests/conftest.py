@@ -24,13 +24,13 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def stance():
+def stance_classifier():
     return load_stance("auto")
 
 
 @pytest.fixture
-def archive(tmp_path: Path, embedder: Embedder, stance) -> Iterator[Archive]:
-    a = Archive(tmp_path / "data", embedder=embedder, stance=stance)
+def archive(tmp_path: Path, embedder: Embedder, stance_classifier) -> Iterator[Archive]:
+    a = Archive(tmp_path / "data", embedder=embedder, stance=stance_classifier)
     yield a
     a.close()
 

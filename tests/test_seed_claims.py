@@ -19,13 +19,13 @@ CLAIMS = [
 ]
 
 
-@pytest.mark.parametrize("claim, verdict, evidence, stance", CLAIMS)
-def test_seed_claims(seeded: Archive, claim: str, verdict: str, evidence: str | None, stance: str | None) -> None:
+@pytest.mark.parametrize("claim, verdict, evidence, expected", CLAIMS)
+def test_seed_claims(seeded: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None) -> None:
     result = seeded.check(claim)
     assert result.verdict == verdict, [(e.stance, e.stance_scores, e.statement.text[:50]) for e in result.evidence]
     if evidence:
         match = next(e for e in result.evidence if e.statement.text.startswith(evidence))
-        assert match.stance == stance
+        assert match.stance == expected
         assert result.evidence[0] is match
 
 

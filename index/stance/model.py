@@ -26,6 +26,8 @@ class StanceModel:
         self.directory = Path(directory)
         self.name = self.directory.name
         options = ort.SessionOptions()
+        # fold the int8 weights' DequantizeLinear nodes into fp32 constants once, at load
+        options.add_session_config_entry("session.disable_quant_qdq", "1")
         if threads:
             options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(

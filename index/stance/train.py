@@ -11,7 +11,6 @@ Runs on CPU (length-bucketed batches keep short pairs cheap) and unchanged on CU
 import gzip
 import json
 import math
-import os
 import random
 import time
 from collections import Counter, defaultdict
@@ -26,6 +25,7 @@ from torch import nn
 from tqdm import tqdm
 
 from index.stance.labels import LABELS
+from index.stance.quantize import quantize_weights
 from index.stance.synthetic import make_pairs
 
 Pair = dict[str, str]
@@ -290,11 +290,13 @@ def train(
             step += 1
             running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
             progress.update(1)
-            if step == 50 and config.max_minutes:
+            if config.max_minutes and (step == 50 or step % 100 == 0):
+                # re-estimated as the run goes: the step time drifts with batch lengths and machine load
+                # (both ways, never past the planned steps)
                 per_step = (time.monotonic() - started) / step
-                fit = int(config.max_minutes * 60 / per_step)
-                if fit < total[0]:
-                    log(f"time budget: {per_step:.2f} s/step, shortening {total[0]} → {fit} steps")
+                fit = min(planned, max(step + 1, int(config.max_minutes * 60 / per_step)))
+                if fit != total[0]:
+                    log(f"time budget: {per_step:.2f} s/step, {total[0]} → {fit} steps")
                     total[0] = fit
                     progress.total = fit
             if step % 200 == 0:
@@ -316,10 +318,7 @@ def train(
 
 
 def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path) -> tuple[Path, Path]:
-    """fp32 ONNX export, then int8 dynamic quantisation of MatMul and the embedding Gather."""
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
+    """fp32 ONNX export, then int8 weights (MatMul per column, embedding tables per row)."""
     out.mkdir(parents=True, exist_ok=True)
     fp32 = out / "model-fp32.onnx"
     int8 = out / "model.onnx"
@@ -340,15 +339,19 @@ def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path) -> tuple[Path, P
         opset_version=17,
         dynamo=False,
     )
-    quantize_dynamic(
-        str(fp32),
-        str(int8),
-        per_channel=True,
-        weight_type=QuantType.QInt8,
-        op_types_to_quantize=["MatMul", "Gather"],
-    )
+    quantize_weights(str(fp32), str(int8))
     tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
     return fp32, int8
+
+
+def reproduce_command(config: dict[str, Any]) -> str:
+    """The options of this run (`--max-minutes` makes the step count depend on the machine's speed)."""
+    options = [f"--epochs {config['epochs']}", f"--lr {config['lr']}", f"--batch-size {config['batch_size']}"]
+    options += [f"--seed {config['seed']}", f"--threads {config['threads'] or 2}"]
+    for name in ("max_minutes", "max_steps"):
+        if config.get(name):
+            options.append(f"--{name.replace('_', '-')} {config[name]}")
+    return " ".join(options)
 
 
 def write_card(out: Path, metrics: dict[str, Any]) -> None:
@@ -375,6 +378,7 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
         train_counts=json.dumps(metrics["train_counts"], indent=2),
         size_mb=metrics["model_mb"],
         labels=", ".join(f"{i} = {name}" for i, name in enumerate(LABELS)),
+        reproduce=reproduce_command(metrics["config"]),
     )
     (out / "MODEL_CARD.md").write_text(text, encoding="utf-8")
 

@@ -1,0 +1,114 @@
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from index.archive import Archive
+from service.app import Settings, create_app
+from service.auth import create_key, digest, parse_rate
+from service.cli import main
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "keys.json"
+    return {
+        "path": str(path),
+        "check": create_key(path, ["check"], "reader")[0],
+        "ingest": create_key(path, ["ingest"], "feeder")[0],
+        "admin": create_key(path, ["admin", "check"], "ops")[0],
+    }
+
+
+@pytest.fixture
+async def client(seeded: Archive, tmp_path: Path, keys: dict[str, str]) -> AsyncIterator[AsyncTestClient]:
+    settings = Settings(data_dir=tmp_path, keys_file=Path(keys["path"]), rate_limit="5/minute")
+    async with AsyncTestClient(create_app(settings, archive=seeded)) as c:
+        yield c
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return response.json()
+
+
+def test_keys_are_stored_hashed(keys: dict[str, str]) -> None:
+    text = Path(keys["path"]).read_text()
+    assert keys["check"] not in text and digest(keys["check"]) in text
+    assert [k["scopes"] for k in json.loads(text)["keys"]] == [["check"], ["ingest"], ["check", "admin"]]
+
+
+async def test_missing_and_invalid_keys_are_401(client: AsyncTestClient) -> None:
+    body = problem(await client.post("/v1/check", json={"claim": "M23 rebels have captured Goma"}), 401)
+    assert "API key" in body["detail"]
+    r = await client.get("/v1/search", params={"q": "Goma"}, headers=bearer("fdk_not-a-key"))
+    problem(r, 401)
+    assert r.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_scopes(client: AsyncTestClient, keys: dict[str, str]) -> None:
+    claim = {"claim": "M23 rebels have captured Goma"}
+    assert (await client.post("/v1/check", json=claim, headers=bearer(keys["check"]))).status_code == 200
+    assert (await client.post("/v1/check", json=claim, headers={"X-API-Key": keys["check"]})).status_code == 200
+    body = problem(await client.post("/v1/check", json=claim, headers=bearer(keys["ingest"])), 403)
+    assert "'check' scope" in body["detail"]
+    article = {"text": "The bridge at Kanyaruchinya collapsed on Tuesday."}
+    problem(await client.post("/v1/articles", json=article, headers=bearer(keys["check"])), 403)
+    assert (await client.post("/v1/articles", json=article, headers=bearer(keys["ingest"]))).status_code == 201
+    problem(await client.get("/metrics", headers=bearer(keys["check"])), 403)
+    assert (await client.get("/metrics", headers=bearer(keys["admin"]))).status_code == 200
+    assert (await client.get("/health")).status_code == 200  # liveness stays open
+
+
+async def test_openapi_documents_the_scheme(client: AsyncTestClient) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert schema["components"]["securitySchemes"]["apiKey"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schema["components"]["securitySchemes"]["apiKey"]["description"],
+    }
+    assert schema["paths"]["/v1/check"]["post"]["security"] == [{"apiKey": []}]
+
+
+async def test_rate_limit_per_key(client: AsyncTestClient, keys: dict[str, str]) -> None:
+    for _ in range(5):
+        r = await client.get("/v1/search", params={"q": "Goma"}, headers=bearer(keys["check"]))
+        assert r.status_code == 200
+    r = await client.get("/v1/search", params={"q": "Goma"}, headers=bearer(keys["check"]))
+    problem(r, 429)
+    assert int(r.headers["retry-after"]) >= 1
+    # another key has its own budget
+    r = await client.get("/v1/search", params={"q": "Goma"}, headers=bearer(keys["admin"]))
+    assert r.status_code == 200
+
+
+def test_parse_rate() -> None:
+    assert parse_rate("120/minute") == ("minute", 120)
+    assert parse_rate("off") is None
+    with pytest.raises(ValueError, match="COUNT/UNIT"):
+        parse_rate("fast")
+
+
+def test_keys_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "k.json"
+    assert main(["keys", "create", "--keys-file", str(path), "--scope", "check", "--name", "desk"]) == 0
+    secret = capsys.readouterr().out.strip()
+    assert secret.startswith("fdk_") and secret not in path.read_text()
+    assert main(["keys", "list", "--keys-file", str(path)]) == 0
+    assert "desk" in capsys.readouterr().out
+    assert main(["keys", "create", "--keys-file", str(path)]) == 1
+    assert "scopes must be among" in capsys.readouterr().err

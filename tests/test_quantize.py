@@ -1,0 +1,49 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from index.stance.quantize import quantize_weights
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+import onnxruntime as ort
+
+
+def _model(path: Path) -> None:
+    """Token ids → embedding table (Gather) → dense layer (MatMul): the two weight kinds of the encoder."""
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(500, 64)).astype(np.float32)
+    weight = rng.normal(scale=0.2, size=(64, 32)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["table", "ids"], ["x"]), helper.make_node("MatMul", ["x", "weight"], ["y"])],
+        "tiny",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "tokens"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "tokens", 32])],
+        [numpy_helper.from_array(table, "table"), numpy_helper.from_array(weight, "weight")],
+    )
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+
+
+def _session(path: Path) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.disable_quant_qdq", "1")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def test_weights_become_int8_and_outputs_stay_close(tmp_path: Path) -> None:
+    _model(tmp_path / "fp32.onnx")
+    assert quantize_weights(str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx"), min_elements=1) == 2
+    assert (tmp_path / "int8.onnx").stat().st_size < 0.3 * (tmp_path / "fp32.onnx").stat().st_size
+    kinds = {i.name: i.data_type for i in onnx.load(tmp_path / "int8.onnx").graph.initializer}
+    assert kinds["table_q"] == kinds["weight_q"] == TensorProto.INT8
+
+    ids = np.random.default_rng(1).integers(0, 500, size=(4, 9))
+    (reference,) = _session(tmp_path / "fp32.onnx").run(None, {"ids": ids})
+    quantized = _session(tmp_path / "int8.onnx")
+    (result,) = quantized.run(None, {"ids": ids})
+    assert np.abs(result - reference).max() < 0.02 * np.abs(reference).max()
+    # weights only: a row's output does not depend on the rest of the batch
+    (alone,) = quantized.run(None, {"ids": ids[:1]})
+    assert np.array_equal(alone[0], result[0])
