@@ -29,6 +29,7 @@ from index.archive import MAX_TOP_K, Archive, Article
 from service import schemas
 from service.auth import KeyRing, parse_rate, rate_limit, require_scope
 from service.ingest_files import read_articles
+from service.logs import configure, logger, request_log
 
 STATIC = Path(__file__).with_name("static")
 INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
@@ -46,6 +47,7 @@ class Settings:
     )
     # per key (or per client address without keys), e.g. "120/minute"; off by default
     rate_limit: str = field(default_factory=lambda: os.environ.get("FACTDESK_RATE_LIMIT", "off"))
+    log_format: str = field(default_factory=lambda: os.environ.get("FACTDESK_LOG_FORMAT", "text"))
 
 
 def seed_articles() -> list[Article]:
@@ -218,7 +220,12 @@ def _as_problem(exc: HTTPException) -> ProblemDetailsException:
 
 def _internal_error(request: Request, exc: Exception) -> Response[Any]:
     """Unexpected failures: logged with the traceback, answered as problem details without internals."""
-    request.logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    logger.exception(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        extra={"request_id": request.scope.get("state", {}).get("request_id")},
+    )
     return problem(500, "internal error").to_response(request)  # type: ignore[no-any-return]
 
 
@@ -257,6 +264,7 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
         state=State({"keys": keys}),
         guards=[require_scope],
         middleware=[
+            request_log,
             PrometheusConfig(app_name="factdesk", prefix="factdesk", group_path=True).middleware,
             *([rate_limit(rate).middleware] if rate else []),
         ],
@@ -292,4 +300,6 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
 
 def app_from_env() -> Litestar:
     """Factory for `uvicorn --factory` (and `factdesk serve`): settings from the environment."""
-    return create_app(Settings())
+    settings = Settings()
+    configure(settings.log_format)
+    return create_app(settings)

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from index.archive import Archive, InvalidArticle
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
-from service.ingest_files import InputError, expand, read_articles, read_claims
+from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_claims
 
 CSV_COLUMNS = (
     "id",
@@ -51,8 +51,19 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     if not files:
         raise CliError("no ingestible files found (.jsonl .json .txt .md .html)")
     articles = []
+    skipped = Skipped() if args.skip_bad else None
     for path in tqdm(files, desc="read", unit="file", disable=args.quiet or len(files) < 2):
-        articles += read_articles(path)  # everything is parsed and validated before anything is written
+        # everything is parsed and validated before anything is written
+        try:
+            articles += read_articles(path, skipped or fail)
+        except InputError as e:
+            if skipped is None:
+                raise
+            skipped(e)  # the whole file is bad: skip it
+    if skipped and skipped.count:
+        print(f"factdesk ingest: {skipped.summary('lines or files')}", file=sys.stderr)
+    if not articles:
+        raise CliError("no valid articles to ingest")
     archive = _open_archive(args)
     started = time.perf_counter()
     statuses: Counter[str] = Counter()
@@ -101,7 +112,12 @@ def cmd_check(args: argparse.Namespace) -> None:
         if not path.is_file():
             raise CliError(f"{path}: no such file")
         data, name = path.read_bytes(), str(path)
-    claims = list(read_claims(data, name))  # all of it is validated before any output
+    skipped = Skipped() if args.skip_bad else None
+    claims = list(read_claims(data, name, skipped or fail))  # all of it is validated before any output
+    if skipped and skipped.count:
+        print(f"factdesk check: {skipped.summary('lines')}", file=sys.stderr)
+    if not claims:
+        raise CliError(f"{name}: no valid claims")
     archive = _open_archive(args)
     encoder = msgspec.json.Encoder()
     with _atomic_output(args.out) as out:
@@ -163,12 +179,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.keys_file:
         os.environ["FACTDESK_KEYS_FILE"] = str(Path(args.keys_file).resolve())
     os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
+    os.environ["FACTDESK_LOG_FORMAT"] = args.log_format
     try:
         parse_rate(args.rate_limit)
     except ValueError as e:
         raise CliError(str(e)) from None
     uvicorn.run(
-        "service.app:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers, log_level="info"
+        "service.app:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,  # factdesk logs each request itself, with its request id
     )
 
 
@@ -247,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--batch-size", type=int, default=64, help="articles per write (default 64)")
+    p.add_argument("--skip-bad", action="store_true", help="skip bad lines and files (counted) instead of stopping")
     p.set_defaults(run=cmd_ingest)
 
     p = sub.add_parser(
@@ -266,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="evidence statements per claim, 1-50 (default 5)",
     )
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
+    p.add_argument("--skip-bad", action="store_true", help="skip bad lines (counted) instead of stopping")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("serve", help="serve the HTTP API (ingests seeds/ into an empty data directory)")
@@ -281,6 +306,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rate-limit",
         default=os.environ.get("FACTDESK_RATE_LIMIT", "off"),
         help="requests per key (or per client address without keys), e.g. 120/minute; per worker; default off",
+    )
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default=os.environ.get("FACTDESK_LOG_FORMAT", "text"),
+        help="request logs as text or JSON lines (request id, status, duration, API key id); default text",
     )
     p.set_defaults(run=cmd_serve)
 

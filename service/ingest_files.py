@@ -3,13 +3,14 @@
 Articles: .jsonl (one a line), .json (one or a list, or {"articles": [...]}), .txt/.md (title from the file
 name), .html/.htm (main text and metadata extracted with trafilatura); directories recursively.
 Claims: JSONL `{id?, claim}`, CSV with a `claim` column (and optional `id`), or one claim a line.
-Every problem is an `InputError` whose message names the file and line.
+Every problem is an `InputError` whose message names the file and line. Readers take `bad`, called with
+each per-line (or per-file) error: the default raises it; `--skip-bad` collects and counts it instead.
 """
 
 import csv
-import io
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +20,63 @@ from index.archive import Article, InvalidArticle
 from service.schemas import ArticleIn, ArticleUpload, ClaimIn
 
 ARTICLE_SUFFIXES = (".jsonl", ".json", ".txt", ".md", ".html", ".htm")
+MAX_LINE_BYTES = 8 * 2**20  # an article of MAX_ARTICLE_CHARS fits with room to spare
 
 
 class InputError(ValueError):
     """Bad input file; the message is one line naming the file (and line)."""
 
 
-def _decode_text(path: Path, data: bytes) -> str:
+def fail(error: InputError) -> None:
+    raise error
+
+
+class Skipped:
+    """`bad` for --skip-bad: counts the errors and keeps the first few for the summary."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.examples: list[str] = []
+
+    def __call__(self, error: InputError) -> None:
+        self.count += 1
+        if len(self.examples) < 3:
+            self.examples.append(str(error))
+
+    def summary(self, what: str) -> str:
+        return f"skipped {self.count} bad {what}" + (f" (first: {self.examples[0]})" if self.examples else "")
+
+
+def _check_binary(path: Path | str, data: bytes) -> None:
     if b"\x00" in data[:8192]:
         raise InputError(f"{path}: binary file, expected text")
+
+
+def _decode_text(path: Path | str, data: bytes) -> str:
+    _check_binary(path, data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InputError(f"{path}: not UTF-8 text (byte {e.start})") from None
+        line = data[: e.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not UTF-8 text (byte {e.start})") from None
+
+
+def _lines(path: Path | str, data: bytes, bad: Callable[[InputError], None]) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the non-blank lines, each decoded and size-checked on its own."""
+    _check_binary(path, data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for number, raw in enumerate(data.split(b"\n"), 1):
+        if len(raw) > MAX_LINE_BYTES:
+            bad(InputError(f"{path}:{number}: line longer than {MAX_LINE_BYTES // 2**20} MiB"))
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            bad(InputError(f"{path}:{number}: not UTF-8 text (byte {e.start} of the line)"))
+            continue
+        if line.strip():
+            yield number, line
 
 
 def _article(path: Path, where: str, value: Any) -> Article:
@@ -56,23 +101,27 @@ def expand(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def read_articles(path: Path) -> list[Article]:
+def read_articles(path: Path, bad: Callable[[InputError], None] = fail) -> list[Article]:
+    """The file's articles; a bad line of a .jsonl goes to `bad`, any other problem raises."""
     suffix = path.suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
         raise InputError(f"{path}: unsupported file type {suffix or '(none)'} (use {', '.join(ARTICLE_SUFFIXES)})")
-    text = _decode_text(path, path.read_bytes())
+    data = path.read_bytes()
     if suffix == ".jsonl":
         articles = []
-        for number, line in enumerate(text.splitlines(), 1):
-            if line.strip():
+        for number, line in _lines(path, data, bad):
+            try:
                 try:
                     value = json.loads(line)
                 except json.JSONDecodeError as e:
                     raise InputError(f"{path}:{number}: invalid JSON ({e.msg})") from None
                 articles.append(_article(path, f":{number}", value))
+            except InputError as e:
+                bad(e)
         if not articles:
             raise InputError(f"{path}: no articles in file")
         return articles
+    text = _decode_text(path, data)
     if suffix == ".json":
         try:
             value = json.loads(text)
@@ -112,21 +161,26 @@ def _from_html(path: Path, html: str) -> dict[str, Any]:
     }
 
 
-def read_claims(data: bytes, name: str) -> Iterator[ClaimIn]:
+def read_claims(data: bytes, name: str, bad: Callable[[InputError], None] = fail) -> Iterator[ClaimIn]:
     """Claims from JSONL, CSV (a `claim` column) or plain text (one a line); format from content."""
-    text = _decode_text(Path(name), data)
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), None)
-    if first is None:
+    rest = _lines(name, data, bad)  # lazily: errors surface in file order
+    head = next(rest, None)
+    if head is None:
         raise InputError(f"{name}: no claims in input")
+    lines = itertools.chain([head], rest)
+    first = head[1]
     if first.lstrip().startswith("{"):
-        yield from _jsonl_claims(lines, name)
+        parse = _json_claim
     elif name.lower().endswith(".csv") or "claim" in [c.strip().lower() for c in next(csv.reader([first]))]:
-        yield from _csv_claims(text, name)
+        yield from _csv_claims(lines, name, bad)
+        return
     else:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                yield _claim(name, number, {"claim": line.strip()})
+        parse = _line_claim
+    for number, line in lines:
+        try:
+            yield _claim(name, number, parse(name, number, line))
+        except InputError as e:
+            bad(e)
 
 
 def _claim(name: str, number: int, value: Any) -> ClaimIn:
@@ -139,27 +193,43 @@ def _claim(name: str, number: int, value: Any) -> ClaimIn:
     return claim
 
 
-def _jsonl_claims(lines: list[str], name: str) -> Iterator[ClaimIn]:
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{name}:{number}: invalid JSON ({e.msg})") from None
-        if isinstance(value, dict) and value.get("id") is not None:
-            value["id"] = str(value["id"])
-        yield _claim(name, number, value)
+def _line_claim(name: str, number: int, line: str) -> dict[str, Any]:
+    return {"claim": line.strip()}
 
 
-def _csv_claims(text: str, name: str) -> Iterator[ClaimIn]:
-    reader = csv.DictReader(io.StringIO(text))
-    fields = {f.strip().lower(): f for f in reader.fieldnames or []}
+def _json_claim(name: str, number: int, line: str) -> Any:
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{name}:{number}: invalid JSON ({e.msg})") from None
+    if isinstance(value, dict) and value.get("id") is not None:
+        value["id"] = str(value["id"])
+    return value
+
+
+def _csv_claims(lines: Iterable[tuple[int, str]], name: str, bad: Callable[[InputError], None]) -> Iterator[ClaimIn]:
+    at = [0]  # the input line the reader has reached: a row's number is that of its last line
+
+    def feed() -> Iterator[str]:
+        for number, line in lines:
+            at[0] = number
+            yield line + "\n"
+
+    reader = csv.reader(feed())
+    fields = {f.strip().lower(): i for i, f in enumerate(next(reader))}
     if "claim" not in fields:
         raise InputError(f"{name}: CSV needs a 'claim' column")
-    for row in reader:
-        number = reader.line_num
-        value = {"claim": (row.get(fields["claim"]) or "").strip()}
-        if "id" in fields and row.get(fields["id"]):
-            value["id"] = row[fields["id"]]
-        yield _claim(name, number, value)
+    while True:
+        try:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise InputError(f"{name}:{at[0]}: bad CSV ({e})") from None
+            value = {"claim": row[fields["claim"]].strip() if len(row) > fields["claim"] else ""}
+            if "id" in fields and len(row) > fields["id"] and row[fields["id"]]:
+                value["id"] = row[fields["id"]]
+            yield _claim(name, at[0], value)
+        except InputError as e:
+            bad(e)

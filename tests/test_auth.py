@@ -112,3 +112,20 @@ def test_keys_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "desk" in capsys.readouterr().out
     assert main(["keys", "create", "--keys-file", str(path)]) == 1
     assert "scopes must be among" in capsys.readouterr().err
+
+
+async def test_request_ids_and_json_logs(client: AsyncTestClient, keys: dict[str, str], caplog) -> None:
+    import logging
+
+    from service.logs import JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger="factdesk.http"):
+        r = await client.get(
+            "/v1/search", params={"q": "Goma"}, headers=bearer(keys["check"]) | {"X-Request-ID": "abc-1"}
+        )
+        missing = await client.get("/v1/search", params={"q": "Goma"})
+    assert r.headers["x-request-id"] == "abc-1"
+    assert len(missing.headers["x-request-id"]) == 32  # generated
+    lines = [json.loads(JsonFormatter().format(rec)) for rec in caplog.records if rec.name == "factdesk.http"]
+    assert lines[0]["request_id"] == "abc-1" and lines[0]["status"] == 200 and lines[0]["api_key"]
+    assert lines[1]["status"] == 401 and lines[1]["path"] == "/v1/search" and lines[1]["duration_ms"] >= 0

@@ -104,6 +104,47 @@ def test_claim_formats() -> None:
         list(read_claims(b"\n\n", "-"))
 
 
+def test_malformed_lines_name_their_line_or_are_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from service import ingest_files
+
+    articles = tmp_path / "mixed.jsonl"
+    huge = b'{"text": "' + b"x" * (ingest_files.MAX_LINE_BYTES + 1) + b'"}'
+    articles.write_bytes(
+        b'{"text": "The bridge at Kanyaruchinya collapsed on Tuesday."}\n'
+        b'{"text": "caf\xe9 latin-1"}\n'  # wrong encoding on line 2
+        b"not json\n" + huge + b"\n"
+        b'{"text": "Nobody was hurt, officials said."}\n'
+    )
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "-q", "--stance", "cues", "ingest", str(articles)]) == 1
+    assert "mixed.jsonl:2: not UTF-8" in capsys.readouterr().err and not data.exists()
+
+    binary = tmp_path / "blob.jsonl"
+    binary.write_bytes(b"\x00\x01garbage")
+    assert (
+        main(["--data-dir", str(data), "-q", "--stance", "cues", "ingest", "--skip-bad", str(articles), str(binary)])
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "skipped 4 bad lines or files (first: " in err and "mixed.jsonl:2" in err
+    assert "ingested 2 articles" in err
+
+    claims = tmp_path / "claims.csv"
+    claims.write_bytes(b"id,claim\n1,Nobody was hurt\n2,\n3,\xff\xfe\n4,The bridge collapsed\n")
+    out = tmp_path / "out.jsonl"
+    args = ["--data-dir", str(data), "-q", "--stance", "cues", "check", str(claims), "--out", str(out)]
+    assert main(args) == 1
+    assert "claims.csv:3: Expected `str` of length >= 1" in capsys.readouterr().err and not out.exists()
+    assert main([*args, "--skip-bad"]) == 0
+    assert "skipped 2 bad lines" in capsys.readouterr().err
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["1", "4"]
+
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert main(["--data-dir", str(data), "-q", "check", str(empty)]) == 1
+    assert "no claims" in capsys.readouterr().err
+
+
 def test_console_script_help() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "service.cli", "check", "--help"], capture_output=True, text=True, check=True, cwd=ROOT
