@@ -165,27 +165,34 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 def _cuts(text: str, start: int, end: int, *, track_quotes: bool) -> list[int] | None:
     """Sentence ends inside [start, end); None when quotes do not balance (caller retries without them)."""
     cuts = []
+    curly = straight = 0  # quote counts of text[start:counted], kept up to date as boundaries go by
+    counted = start
     for m in BOUNDARY.finditer(text, start, end):
         if _after_abbreviation(text, start, m.start()):
             continue
-        if track_quotes and _open_quotes(text[start : m.end()]) > 0:
-            continue
+        if track_quotes:
+            c, q = _quote_counts(text[counted : m.end()])
+            curly, straight, counted = curly + c, straight + q, m.end()
+            if curly + straight % 2 > 0:
+                continue
         cuts.append(m.end())
-    if track_quotes and _open_quotes(text[start:end]) != 0:
-        return None
+    if track_quotes:
+        c, q = _quote_counts(text[counted:end])
+        if curly + c + (straight + q) % 2 != 0:
+            return None
     return cuts
 
 
-def _open_quotes(chunk: str) -> int:
-    depth = sum(chunk.count(q) for q in "“«") - sum(chunk.count(q) for q in "”»")
-    straight = chunk.count('"') % 2
-    return depth + straight
+def _quote_counts(chunk: str) -> tuple[int, int]:
+    """(curly opening minus closing quotes, straight quotes)."""
+    curly = sum(chunk.count(q) for q in "“«") - sum(chunk.count(q) for q in "”»")
+    return curly, chunk.count('"')
 
 
 def _after_abbreviation(text: str, start: int, dot: int) -> bool:
     if text[dot] != ".":
         return False
-    word = re.search(r"([\w.-]+)$", text[start:dot])
+    word = re.search(r"([\w.-]+)$", text[max(start, dot - 40) : dot])  # a bounded look-back keeps this linear
     if not word:
         return False
     token = word.group(1)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import anyio
 import msgspec
-from litestar import Litestar, Request, Response, delete, get, post
+from litestar import Litestar, Request, Response, Router, delete, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.openapi import OpenAPIConfig
@@ -30,6 +30,7 @@ from service import schemas
 from service.auth import KeyRing, parse_rate, rate_limit, require_scope
 from service.ingest_files import read_articles
 from service.logs import configure, logger, request_log
+from service.openapi import StrictStructSchemaPlugin, errors
 
 STATIC = Path(__file__).with_name("static")
 INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
@@ -73,8 +74,8 @@ SECURED: list[dict[str, list[str]]] = [{"apiKey": []}]
 
 
 def scope(name: str) -> dict[str, Any]:
-    """Route options: the API-key scope it needs, and that need in the OpenAPI document."""
-    return {"opt": {"scope": name}, "security": SECURED}
+    """Route options: the API-key scope it needs (documented in OpenAPI when the server requires keys)."""
+    return {"opt": {"scope": name}}
 
 
 def problem(status: int, detail: str) -> ProblemDetailsException:
@@ -90,6 +91,7 @@ def _archive(state: State) -> Archive:
     status_code=HTTP_201_CREATED,
     tags=["articles"],
     summary="Ingest one article or a list",
+    responses=errors(400, 401, 403, 413, 422, 429),
     **scope("ingest"),
 )
 async def create_articles(data: JSONBody[schemas.ArticleUpload], state: State) -> schemas.IngestResponse:
@@ -103,7 +105,13 @@ async def create_articles(data: JSONBody[schemas.ArticleUpload], state: State) -
     return schemas.IngestResponse([schemas.IngestedArticle(o.id, o.status, o.statements) for o in outcomes])
 
 
-@get("/v1/articles/{article_id:str}", tags=["articles"], summary="An article with its statements", **scope("check"))
+@get(
+    "/v1/articles/{article_id:str}",
+    tags=["articles"],
+    summary="An article with its statements",
+    responses=errors(400, 401, 403, 404, 429),
+    **scope("check"),
+)
 async def get_article(article_id: FromPath[str], state: State) -> schemas.ArticleOut:
     found = await anyio.to_thread.run_sync(_archive(state).article, article_id)
     if not found:
@@ -116,6 +124,7 @@ async def get_article(article_id: FromPath[str], state: State) -> schemas.Articl
     status_code=HTTP_204_NO_CONTENT,
     tags=["articles"],
     summary="Delete an article, its statements and vectors",
+    responses=errors(400, 401, 403, 404, 429),
     **scope("ingest"),
 )
 async def delete_article(article_id: FromPath[str], state: State) -> None:
@@ -134,6 +143,7 @@ def _check(archive: Archive, claim: str, top_k: int, claim_id: str | None = None
     status_code=200,
     tags=["check"],
     summary="Evidence for and against one claim, with a verdict",
+    responses=errors(400, 401, 403, 413, 422, 429),
     **scope("check"),
 )
 async def check(data: JSONBody[schemas.CheckRequest], state: State) -> schemas.CheckResponse:
@@ -146,6 +156,7 @@ async def check(data: JSONBody[schemas.CheckRequest], state: State) -> schemas.C
     tags=["check"],
     media_type="application/x-ndjson",
     summary="Check many claims; results stream as NDJSON in input order",
+    responses=errors(400, 401, 403, 413, 422, 429),
     **scope("check"),
 )
 async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Stream:
@@ -163,10 +174,21 @@ async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Str
     return Stream(lines(), media_type="application/x-ndjson")
 
 
-@get("/v1/search", tags=["search"], summary="Nearest statements with their sources (no stance)", **scope("check"))
+@get(
+    "/v1/search",
+    tags=["search"],
+    summary="Nearest statements with their sources (no stance)",
+    responses=errors(400, 401, 403, 422, 429),
+    **scope("check"),
+)
 async def search(
     state: State,
-    q: Annotated[str, Parameter(min_length=1, max_length=schemas.MAX_CLAIM_CHARS, description="Query text")],
+    q: Annotated[
+        str,
+        Parameter(
+            min_length=1, max_length=schemas.MAX_CLAIM_CHARS, pattern=schemas.NOT_BLANK, description="Query text"
+        ),
+    ],
     k: Annotated[int, Parameter(ge=1, le=MAX_TOP_K, description="How many statements")] = 10,
 ) -> schemas.SearchResponse:
     if not q.strip():
@@ -197,6 +219,7 @@ async def health(state: State) -> schemas.Health:
     summary="Prometheus metrics",
     media_type=CONTENT_TYPE_LATEST,
     include_in_schema=True,
+    responses=errors(401, 403, 429),
     **scope("admin"),
 )
 async def metrics(state: State) -> Response[bytes]:
@@ -246,19 +269,18 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
 
     return Litestar(
         route_handlers=[
-            create_articles,
-            get_article,
-            delete_article,
-            check,
-            check_batch,
-            search,
+            Router(
+                "/",
+                route_handlers=[create_articles, get_article, delete_article, check, check_batch, search, metrics],
+                security=SECURED if keys else None,
+            ),
             health,
-            metrics,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         lifespan=[lifespan],
         plugins=[
-            ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map={HTTPException: _as_problem}))
+            StrictStructSchemaPlugin(),
+            ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map={HTTPException: _as_problem})),
         ],
         exception_handlers={Exception: _internal_error},
         state=State({"keys": keys}),

@@ -1,8 +1,9 @@
 """Request and response bodies, shared by the HTTP API and the command line."""
 
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import msgspec
+from litestar.openapi.spec import OpenAPIType, Schema
 from msgspec import Meta, Struct
 
 from index.archive import MAX_TOP_K, Article, CheckResult, Evidence
@@ -11,23 +12,34 @@ from index.store import StoredArticle, StoredStatement
 
 MAX_ARTICLE_CHARS = 1_000_000
 MAX_CLAIM_CHARS = 2_000
-MAX_BATCH_CLAIMS = 10_000
+MAX_BATCH_CLAIMS = 1_000  # more claims: the command line, or several requests
 MAX_ARTICLES_PER_REQUEST = 1_000
+
+METADATA_FIELDS = ("id", "title", "url", "publisher", "author", "published_at", "language")
+NOT_BLANK = r"\S"  # at least one non-space character
+ISO_DATE = (
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
+)
 
 ArticleId = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")]
 ShortText = Annotated[str, Meta(max_length=2_000)]
-Claim = Annotated[str, Meta(min_length=1, max_length=MAX_CLAIM_CHARS, description="The claim to check.")]
+ArticleText = Annotated[str, Meta(min_length=1, max_length=MAX_ARTICLE_CHARS, pattern=NOT_BLANK)]
+PublishedAt = Annotated[str, Meta(max_length=64, pattern=ISO_DATE, description="ISO 8601 date or date-time.")]
+Claim = Annotated[
+    str, Meta(min_length=1, max_length=MAX_CLAIM_CHARS, pattern=NOT_BLANK, description="The claim to check.")
+]
 TopK = Annotated[int, Meta(ge=1, le=MAX_TOP_K, description="How many evidence statements to return.")]
 
 
 class ArticleIn(Struct, forbid_unknown_fields=True):
-    text: Annotated[str, Meta(min_length=1, max_length=MAX_ARTICLE_CHARS)]
+    text: ArticleText
     id: ArticleId | None = None
     title: ShortText | None = None
     url: ShortText | None = None
     publisher: ShortText | None = None
     author: ShortText | None = None
-    published_at: Annotated[str, Meta(max_length=64, description="ISO 8601 date or date-time.")] | None = None
+    published_at: PublishedAt | None = None
     language: Annotated[str, Meta(max_length=16)] | None = None
 
     def to_article(self) -> Article:
@@ -37,14 +49,29 @@ class ArticleIn(Struct, forbid_unknown_fields=True):
 class ArticleUpload(Struct, forbid_unknown_fields=True):
     """One article (`text` and optional metadata) or several as `{"articles": [...]}`."""
 
+    # in the OpenAPI document: either `text` (and no `articles`) or `articles` alone
+    __schema_extra__: ClassVar[dict[str, Any]] = {
+        "any_of": [
+            Schema(
+                required=["text"],
+                properties={"text": Schema(type=OpenAPIType.STRING), "articles": Schema(type=OpenAPIType.NULL)},
+            ),
+            Schema(
+                required=["articles"],
+                properties={"articles": Schema(type=OpenAPIType.ARRAY)}
+                | {name: Schema(type=OpenAPIType.NULL) for name in ("text", *METADATA_FIELDS)},
+            ),
+        ]
+    }
+
     articles: Annotated[list[ArticleIn], Meta(min_length=1, max_length=MAX_ARTICLES_PER_REQUEST)] | None = None
-    text: Annotated[str, Meta(min_length=1, max_length=MAX_ARTICLE_CHARS)] | None = None
+    text: ArticleText | None = None
     id: ArticleId | None = None
     title: ShortText | None = None
     url: ShortText | None = None
     publisher: ShortText | None = None
     author: ShortText | None = None
-    published_at: Annotated[str, Meta(max_length=64)] | None = None
+    published_at: PublishedAt | None = None
     language: Annotated[str, Meta(max_length=16)] | None = None
 
     def to_articles(self) -> list[Article]:

@@ -1,0 +1,54 @@
+"""OpenAPI details litestar does not derive by itself: strict request bodies and problem-details errors."""
+
+from typing import Any
+
+import msgspec
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Schema
+from litestar.typing import FieldDefinition
+from msgspec import Struct
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """Struct schemas that say what msgspec enforces: `forbid_unknown_fields` → `additionalProperties: false`,
+    plus any JSON Schema a Struct adds in `__schema_extra__` (e.g. which fields are required together)."""
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        schema: Schema = super().to_openapi_schema(field_definition, schema_creator)  # the component itself
+        if msgspec.inspect.type_info(field_definition.type_).forbid_unknown_fields:  # type: ignore[union-attr]
+            schema.additional_properties = False
+        for key, value in getattr(field_definition.type_, "__schema_extra__", {}).items():
+            setattr(schema, key, value)
+        return schema
+
+
+class Problem(Struct):
+    """RFC 9457 problem details."""
+
+    status: int
+    title: str
+    detail: str
+    type: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+WHY = {
+    400: "Malformed request (bad JSON, wrong field types, values out of range)",
+    401: "Missing or invalid API key (when the server requires keys)",
+    403: "The API key lacks the scope this operation needs",
+    404: "No such article",
+    413: "Request body over the size limit",
+    422: "Well-formed but unacceptable (e.g. a blank claim, an invalid date)",
+    429: "Rate limit reached; retry after the Retry-After seconds",
+}
+
+
+def errors(*codes: int) -> dict[int, ResponseSpec]:
+    """Problem-details responses for `codes` (400, 401, 403 and 429 go on every guarded operation)."""
+    return {
+        code: ResponseSpec(Problem, description=WHY[code], media_type=PROBLEM_JSON, generate_examples=False)
+        for code in codes
+    }
