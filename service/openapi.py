@@ -36,12 +36,12 @@ class Problem(Struct):
 
 
 WHY = {
-    400: "Malformed request (bad JSON, wrong field types, values out of range)",
+    400: "Malformed request (bad JSON, unknown fields, wrong types, blank or out-of-range values)",
     401: "Missing or invalid API key (when the server requires keys)",
     403: "The API key lacks the scope this operation needs",
     404: "No such article",
     413: "Request body over the size limit",
-    422: "Well-formed but unacceptable (e.g. a blank claim, an invalid date)",
+    422: "Well-formed but unusable (e.g. an article with neither text nor articles)",
     429: "Rate limit reached; retry after the Retry-After seconds",
 }
 

@@ -16,11 +16,16 @@ MAX_BATCH_CLAIMS = 1_000  # more claims: the command line, or several requests
 MAX_ARTICLES_PER_REQUEST = 1_000
 
 METADATA_FIELDS = ("id", "title", "url", "publisher", "author", "published_at", "language")
-NOT_BLANK = r"\S"  # at least one non-space character
-ISO_DATE = (
-    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
-    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
+# At least one character that is not white space. Spelled out because \S differs between regex dialects
+# (Python counts \x1c-\x1f as space, ECMAScript does not; ECMAScript counts U+FEFF, Python does not).
+NOT_BLANK = r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+# ISO 8601 calendar dates (year 0001-9999, real month lengths, 29 February only in leap years), optionally
+# with a time and an offset: exactly what the server can parse, so the schema promises no more than it takes.
+_DAY = (
+    r"(?!0000)(\d{4}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2[0-8]))"
+    r"|(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)"
 )
+ISO_DATE = "^" + _DAY + r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
 
 ArticleId = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")]
 ShortText = Annotated[str, Meta(max_length=2_000)]
@@ -211,6 +216,7 @@ class Health(Struct):
     vectors: int
     publishers: int
     embedding_model: str
+    encoder: str
     stance_mode: str
     stance_model: str
 

@@ -133,13 +133,16 @@ async def test_check_validation_is_problem_details(client: AsyncTestClient, body
 
 
 async def test_other_client_errors(client: AsyncTestClient) -> None:
-    assert_problem(await client.post("/v1/check", json={"claim": "   "}), 422)
+    # bodies that break the schema are 400; well-formed but unusable ones are 422
+    assert_problem(await client.post("/v1/check", json={"claim": "   "}), 400)
+    assert_problem(await client.post("/v1/check", json={"claim": "\x1d\ufeff\u3000"}), 400)  # blank in any dialect
     assert_problem(
         await client.post("/v1/check", content=b"{not json", headers={"content-type": "application/json"}), 400
     )
     assert_problem(await client.post("/v1/check/batch", json={"claims": []}), 400)
     assert_problem(await client.post("/v1/articles", json={"title": "no text"}), 422)
-    assert_problem(await client.post("/v1/articles", json={"text": "x.", "published_at": "soon"}), 422)
+    assert_problem(await client.post("/v1/articles", json={"text": "x.", "published_at": "soon"}), 400)
+    assert_problem(await client.post("/v1/articles", json={"text": "x.", "published_at": "2023-02-29"}), 400)
     assert_problem(await client.post("/v1/articles", json={"text": "x.", "id": "a b"}), 400)
     assert_problem(await client.get("/v1/search"), 400)
     assert_problem(await client.get("/v1/search", params={"q": "goma", "k": 500}), 400)
@@ -151,12 +154,16 @@ async def test_other_client_errors(client: AsyncTestClient) -> None:
 async def test_health_metrics_and_offline_docs(client: AsyncTestClient) -> None:
     health = (await client.get("/health")).json()
     assert health["status"] == "ok" and health["statements"] == health["vectors"] == 18
-    assert health["embedding_model"] == "all-MiniLM-L6-v2"
+    assert health["embedding_model"] == "all-MiniLM-L6-v2" and health["encoder"] == "onnx-int8"
     assert health["stance_mode"] in ("nli", "cues")
     await client.post("/v1/check", json={"claim": "Goma"})
+    await client.get("/v1/articles/nothing-here")
     metrics = (await client.get("/metrics")).text
     assert 'factdesk_index_size{kind="statements"} 18.0' in metrics
-    assert "factdesk_requests_total" in metrics
+    requests = [line for line in metrics.splitlines() if line.startswith("factdesk_requests_total{")]
+    assert any('status_code="200"' in line and "/v1/check" in line for line in requests)
+    assert any('status_code="404"' in line for line in requests)  # client errors are counted by status
+    assert "factdesk_request_duration_seconds_bucket{" in metrics
     schema = (await client.get("/schema/openapi.json")).json()
     assert schema["openapi"].startswith("3.1")
     assert {

@@ -1,56 +1,20 @@
 """`factdesk serve` as a real process on a free port, seeded on first start, answering over HTTP."""
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from serving import launch, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    data = tmp_path_factory.mktemp("served")
-    env = os.environ | {"FACTDESK_DATA_DIR": str(data)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited: {process.stdout.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("server did not start within 120 s")
+    process, url = launch(tmp_path_factory.mktemp("served"))
     yield url
-    process.send_signal(signal.SIGTERM)
-    output = process.communicate(timeout=30)[0].decode()
-    assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal after a graceful stop
-    assert "Application shutdown complete" in output
+    assert "Application shutdown complete" in stop(process)
 
 
 def test_fresh_server_serves_the_seeds(server: str) -> None:

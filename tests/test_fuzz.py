@@ -1,0 +1,42 @@
+"""Schemathesis against the live OpenAPI document of a real `factdesk serve` process.
+
+Every generated request (positive and negative data, stateful sequences) must get a documented status,
+content type and body: no 5xx, no schema violation, no schema-valid request refused. Keys are on, so the
+guard is exercised as well (the key sent has every scope). Stance is cue-only here: the model's cost would
+only slow the run down, and the HTTP contract is the same. The coverage phase is left out: it sends every
+limit at once (1,000 claims of 2,000 characters, million-character articles), minutes of honest work per
+request; tests/test_api.py checks each limit instead.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from serving import start_server
+
+from service.auth import create_key
+
+pytestmark = pytest.mark.slow
+MIN_REQUESTS = 500
+
+
+def test_fuzz_the_live_schema(tmp_path: Path) -> None:
+    key, _ = create_key(tmp_path / "keys.json", ["check", "ingest", "admin"])
+    with start_server(tmp_path / "data", "--stance", "cues", extra=["--keys-file", str(tmp_path / "keys.json")]) as url:
+        report = tmp_path / "report.json"
+        run = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("schemathesis")), "run", f"{url}/schema/openapi.json",
+                "--phases", "examples,fuzzing,stateful", "--checks", "all", "--max-examples", "60", "--seed", "7", "--workers", "1",
+                "--generation-database", "none", "--no-color", "--request-timeout", "60",
+                "--header", f"Authorization: Bearer {key}",
+                "--report", "json", "--report-json-path", str(report),
+            ],
+            capture_output=True, text=True, timeout=900, cwd=tmp_path,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-6000:]
+    summary = json.loads(report.read_text())
+    assert summary["test_cases"]["generated"] >= MIN_REQUESTS, summary["test_cases"]
+    assert summary["operations"]["tested"] == summary["operations"]["total"] >= 8
