@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     ORT_DISABLE_TELEMETRY=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
-    FACTDESK_DATA_DIR=/data
+    FACTDESK_DATA_DIR=/data \
+    FACTDESK_CACHE_DIR=/opt/factdesk
 
 RUN groupadd --gid 10001 factdesk && useradd --create-home --uid 10001 --gid 10001 factdesk \
     && mkdir /data && chown factdesk:factdesk /data
@@ -21,6 +22,8 @@ COPY index ./index
 COPY service ./service
 COPY seeds ./seeds
 RUN pip install . && factdesk --help > /dev/null
+# the int8 ONNX encoder, exported once at build time instead of at first start
+RUN python -c "from index.embed import exported_encoder; print(exported_encoder())"
 
 USER 10001:10001
 VOLUME ["/data"]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from index.cues import Cue
-from index.embed import Embedder
+from index.embed import Embedder, load_embedder
 from index.segment import Statement, split_article
 from index.stance import StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
@@ -117,7 +117,7 @@ class Archive:
     ) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.embedder = embedder or Embedder()
+        self.embedder = embedder or load_embedder()
         self.stance = stance or load_stance()
         self.store = Store(self.data_dir / "factdesk.sqlite3")
         self.vectors = FaissVectors(self.data_dir / "vectors.faiss", self.embedder.dimension)

@@ -40,6 +40,7 @@ INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
 class Settings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("FACTDESK_DATA_DIR", "factdesk-data")))
     stance: str = field(default_factory=lambda: os.environ.get("FACTDESK_STANCE", "auto"))
+    encoder: str = field(default_factory=lambda: os.environ.get("FACTDESK_ENCODER", "onnx"))
     seed: bool = True  # ingest seeds/ into an empty data directory on start-up
     max_body_bytes: int = 16 * 2**20
     # API keys: off unless a keys file is configured (`factdesk keys create` makes one)
@@ -58,13 +59,16 @@ def seed_articles() -> list[Article]:
 
 
 def open_archive(settings: Settings) -> Archive:
+    from index.embed import load_embedder
     from index.stance import load_stance
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # server workers start together: one at a time opens (reconciles) and seeds the data directory
     with open(settings.data_dir / ".open.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        archive = Archive(settings.data_dir, stance=load_stance(settings.stance))
+        archive = Archive(
+            settings.data_dir, embedder=load_embedder(settings.encoder), stance=load_stance(settings.stance)
+        )
         if settings.seed and archive.stats()["articles"] == 0:
             archive.ingest(seed_articles())
     return archive
@@ -208,6 +212,7 @@ async def health(state: State) -> schemas.Health:
         vectors=stats["vectors"],
         publishers=stats["publishers"],
         embedding_model=archive.embedder.name,
+        encoder=archive.embedder.encoder,
         stance_mode=archive.stance.mode,
         stance_model=archive.stance.name,
     )

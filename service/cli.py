@@ -17,6 +17,7 @@ import msgspec
 from tqdm import tqdm
 
 from index.archive import Archive, InvalidArticle
+from index.embed import ENCODERS
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
 from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_claims
@@ -41,9 +42,10 @@ class CliError(Exception):
 
 
 def _open_archive(args: argparse.Namespace) -> Archive:
+    from index.embed import load_embedder
     from index.stance import load_stance
 
-    return Archive(Path(args.data_dir), stance=load_stance(args.stance))
+    return Archive(Path(args.data_dir), embedder=load_embedder(args.encoder), stance=load_stance(args.stance))
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
@@ -176,6 +178,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     os.environ["FACTDESK_DATA_DIR"] = str(args.data_dir)
     os.environ["FACTDESK_STANCE"] = args.stance
+    os.environ["FACTDESK_ENCODER"] = args.encoder
     if args.keys_file:
         os.environ["FACTDESK_KEYS_FILE"] = str(Path(args.keys_file).resolve())
     os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
@@ -251,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         default=os.environ.get("FACTDESK_DATA_DIR", "factdesk-data"),
         help="data directory (SQLite store + FAISS index); env FACTDESK_DATA_DIR; default ./factdesk-data",
+    )
+    parser.add_argument(
+        "--encoder",
+        choices=ENCODERS,
+        default=os.environ.get("FACTDESK_ENCODER", "onnx"),
+        help="embedding encoder: onnx (int8, default) or torch (the sentence-transformers reference); "
+        "default $FACTDESK_ENCODER or onnx",
     )
     parser.add_argument(
         "--stance",

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from index.archive import Archive, Article
-from index.embed import Embedder
+from index.embed import Embedder, load_embedder
 from index.stance import CueStance, load_stance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,7 +20,7 @@ def seed_article() -> Article:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder()
+    return load_embedder("onnx")
 
 
 @pytest.fixture(scope="session")

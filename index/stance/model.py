@@ -1,16 +1,13 @@
 """The shipped NLI cross-encoder at inference: onnxruntime + tokenizers, no torch."""
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-import onnxruntime as ort
 from tokenizers import Tokenizer
 
+from index.onnxrt import pad_batch, session
 from index.stance.labels import LABELS
 
 SHIPPED = Path(__file__).with_name("nli-minilm-l6")
@@ -25,14 +22,7 @@ class StanceModel:
     def __init__(self, directory: Path = SHIPPED, threads: int | None = None, filename: str = "model.onnx") -> None:
         self.directory = Path(directory)
         self.name = self.directory.name
-        options = ort.SessionOptions()
-        # fold the int8 weights' DequantizeLinear nodes into fp32 constants once, at load
-        options.add_session_config_entry("session.disable_quant_qdq", "1")
-        if threads:
-            options.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(
-            str(self.directory / filename), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = session(self.directory / filename, threads)
         self._tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_LENGTH, strategy="longest_first")
         self._tokenizer.no_padding()
@@ -48,15 +38,7 @@ class StanceModel:
         order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            width = max(len(encodings[i].ids) for i in idx)
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            types = np.zeros_like(ids)
-            mask = np.zeros_like(ids)
-            for row, i in enumerate(idx):
-                e = encodings[i]
-                ids[row, : len(e.ids)] = e.ids
-                types[row, : len(e.ids)] = e.type_ids
-                mask[row, : len(e.ids)] = 1
+            ids, mask, types = pad_batch([encodings[i] for i in idx])
             (logits,) = self._session.run(
                 ["logits"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             )

@@ -1,0 +1,44 @@
+"""The int8 ONNX encoder gives the torch reference's vectors (cosine ≥ 0.98 on every sentence)."""
+
+import pytest
+
+from index.embed import DIMENSION, TorchEmbedder, exported_encoder, load_embedder
+from index.segment import split_article
+
+SENTENCES = [
+    "M23 rebels have captured Goma.",
+    "Goma was captured by M23.",
+    "About 50 civilians were injured when two bombs landed in Mbugangari.",
+    "The central bank raised its main interest rate by 0.25 percentage points on Thursday.",
+    "Health officials reported 1,204 new cases of cholera in the province since January.",
+    "The minister denied that the contract had been awarded without a tender.",
+    "Schools in Rubavu were told to close until further notice.",
+    "Goma",
+    "“We will not negotiate with terrorists,” the spokesperson said.",
+    "Prices of maize flour in Kinshasa doubled between March and May 2024, according to the WFP.",
+]
+
+
+def test_onnx_matches_torch_on_every_sentence(embedder, seed_article) -> None:
+    sentences = SENTENCES + [s.text for s in split_article(seed_article.text)]
+    onnx, torch = embedder.embed(sentences), TorchEmbedder().embed(sentences)
+    assert embedder.encoder == "onnx-int8" and onnx.shape == torch.shape == (len(sentences), DIMENSION)
+    cosine = (onnx * torch).sum(1)
+    assert cosine.min() >= 0.98, sorted(zip(cosine.round(4), sentences, strict=True))[:3]
+    assert abs(float((onnx * onnx).sum(1).mean()) - 1) < 1e-5  # normalised
+    # order and batch do not change a vector
+    alone = embedder.embed([sentences[3]])[0]
+    assert float(alone @ onnx[3]) > 0.9999
+
+
+def test_export_is_cached_and_atomic(tmp_path) -> None:
+    path = exported_encoder(tmp_path)
+    stamp = path.stat().st_mtime_ns
+    assert exported_encoder(tmp_path) == path and path.stat().st_mtime_ns == stamp
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, f"{path.name}.lock"]  # no temp files left
+    assert path.stat().st_size < 70 * 2**20
+
+
+def test_unknown_encoder_is_refused() -> None:
+    with pytest.raises(ValueError, match="encoder must be one of onnx, torch"):
+        load_embedder("tensorflow")
