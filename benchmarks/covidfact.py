@@ -23,6 +23,7 @@ import numpy as np
 from tqdm import tqdm
 
 from index.archive import Archive, Article, CheckResult
+from index.embed import ENCODERS, load_embedder
 from index.stance import load_stance
 from index.verdict import CALIBRATION, DECIDE, STRONG, decide_verdict
 
@@ -96,6 +97,7 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, help="check only the first N claims (a seeded sample)")
     parser.add_argument("--stance", default="auto", choices=("auto", "nli", "cues"))
+    parser.add_argument("--encoder", default="onnx", choices=ENCODERS)
     parser.add_argument("--tune", action="store_true", help="2-fold tuning of the verdict thresholds")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -107,7 +109,7 @@ def main() -> None:
     id_of = {c["text"]: c["id"] for c in corpus}
 
     with tempfile.TemporaryDirectory() as tmp:
-        archive = Archive(Path(tmp), stance=load_stance(args.stance))
+        archive = Archive(Path(tmp), embedder=load_embedder(args.encoder), stance=load_stance(args.stance))
         articles = [Article(text=c["text"], id=c["id"], publisher=c.get("source")) for c in corpus]
         started = time.perf_counter()
         statements = 0
@@ -115,6 +117,11 @@ def main() -> None:
             statements += sum(o.statements for o in archive.ingest(articles[i : i + 256], save=False))
         archive.save()
         ingest_s = time.perf_counter() - started
+        # the bare encoder on the same statements: what ingest (split + embed + store + index) is measured against
+        texts = [st.text for st in archive.store.statements(sorted(archive.store.statement_ids())).values()]
+        started = time.perf_counter()
+        archive.embedder.embed(texts)
+        encoder_s = time.perf_counter() - started
 
         results, latency, found = [], [], []
         for c in tqdm(claims, desc="check", unit="claim"):
@@ -134,7 +141,10 @@ def main() -> None:
         "statements": statements,
         "stance": archive.stance.name,
         "recall_at_5": round(sum(found) / len(found), 4),
+        "encoder": archive.embedder.encoder,
         "ingest_statements_per_s": round(statements / ingest_s, 1),
+        "encoder_statements_per_s": round(len(texts) / encoder_s, 1),
+        "ingest_vs_encoder": round((statements / ingest_s) / (len(texts) / encoder_s), 3),
         "check_ms_p50": round(statistics.median(latency), 1),
         "check_ms_p99": round(latency[min(len(latency) - 1, int(0.99 * len(latency)))], 1),
         "verdict": score(results, gold, DECIDE, STRONG, CALIBRATION)

@@ -39,7 +39,15 @@ def model_path() -> str:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("FACTDESK_CACHE_DIR") or Path.home() / ".cache" / "factdesk")
+    """$FACTDESK_CACHE_DIR, else ~/.cache/factdesk, else (no writable home) a per-user temp directory."""
+    if os.environ.get("FACTDESK_CACHE_DIR"):
+        return Path(os.environ["FACTDESK_CACHE_DIR"])
+    home = Path.home() / ".cache" / "factdesk"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+    except OSError:
+        return Path(tempfile.gettempdir()) / f"factdesk-cache-{os.getuid()}"
 
 
 def load_embedder(encoder: str = "onnx") -> Embedder:

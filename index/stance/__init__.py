@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from index.batching import MicroBatcher
 from index.cues import Cue, find_cues
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
@@ -84,11 +85,13 @@ class NliStance:
 
         self.model = StanceModel(directory, threads=threads) if directory else StanceModel(threads=threads)
         self.name = self.model.name
+        # pairs from concurrent checks go through the model together
+        self._predict: MicroBatcher[tuple[str, str], np.ndarray] = MicroBatcher(self.model.predict)
 
     def classify(self, claim: str, statements: Sequence[str], similarities: Sequence[float]) -> list[Stance]:
         if not statements:
             return []
-        probs = self.model.predict([(s, claim) for s in statements])
+        probs = self._predict([(s, claim) for s in statements])
         return [combine(p, sim, find_cues(claim, s)) for p, s, sim in zip(probs, statements, similarities, strict=True)]
 
 
