@@ -21,7 +21,9 @@ COPY pyproject.toml README.md ./
 COPY index ./index
 COPY service ./service
 COPY seeds ./seeds
-RUN pip install . && factdesk --help > /dev/null
+# --build-arg EXTRAS=milvus adds the Milvus backend
+ARG EXTRAS=""
+RUN pip install ".${EXTRAS:+[$EXTRAS]}" && factdesk --help > /dev/null
 # the int8 ONNX encoder, exported once at build time instead of at first start
 RUN python -c "from index.embed import exported_encoder; print(exported_encoder())"
 

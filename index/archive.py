@@ -1,6 +1,7 @@
 """The claim pipeline over one data directory: ingest articles, search statements, check claims.
 
-Layout of the data directory: `factdesk.sqlite3` (articles, statements, FTS5) and `vectors.faiss`.
+Layout of the data directory: `factdesk.sqlite3` (articles, statements, FTS5) and `vectors.faiss` (or the
+vectors live in Milvus, see index.milvus).
 An ingest writes SQLite in one transaction, then the vector index, then saves it atomically. If the
 process dies in between, `reconcile()` (run on open) re-embeds statements that have no vector and drops
 vectors whose statement is gone, so the store and the index always agree after a restart.
@@ -21,7 +22,7 @@ from index.embed import Embedder, load_embedder
 from index.segment import Statement, split_article
 from index.stance import StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
-from index.vectors import FaissVectors
+from index.vectors import open_vectors
 from index.verdict import decide_verdict
 
 RRF_K = 60
@@ -114,13 +115,15 @@ class Archive:
         data_dir: Path,
         embedder: Embedder | None = None,
         stance: StanceClassifier | None = None,
+        vectors: str | None = None,
     ) -> None:
+        """`vectors`: None for FAISS in the data directory, or a Milvus address (see index.milvus)."""
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder or load_embedder()
         self.stance = stance or load_stance()
         self.store = Store(self.data_dir / "factdesk.sqlite3")
-        self.vectors = FaissVectors(self.data_dir / "vectors.faiss", self.embedder.dimension)
+        self.vectors = open_vectors(vectors, self.data_dir, self.embedder.dimension)
         self._write = threading.Lock()
         self.reconciled = self.reconcile()
         self._generation = self.store.vectors_generation()
@@ -203,7 +206,7 @@ class Archive:
         generation = self.store.vectors_generation()
         if generation != self._generation:
             with self._write:
-                self.vectors = FaissVectors(self.vectors.path, self.embedder.dimension)
+                self.vectors.reload()
                 self._generation = generation
 
     # read

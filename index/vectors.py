@@ -1,4 +1,5 @@
-"""Vector backends. `FaissVectors` is the embedded default: exact inner-product search over ids."""
+"""Vector backends behind one protocol. `FaissVectors` is the embedded default (exact inner-product search over
+ids, one file in the data directory); `index.milvus.MilvusVectors` keeps the vectors in Milvus instead."""
 
 import os
 import tempfile
@@ -12,13 +13,23 @@ import numpy as np
 
 
 class VectorBackend(Protocol):
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...  # upsert
     def remove(self, ids: Iterable[int]) -> None: ...
     def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
     def reconstruct(self, ids: Iterable[int]) -> dict[int, np.ndarray]: ...
     def ids(self) -> set[int]: ...
     def save(self) -> None: ...
+    def reload(self) -> None: ...  # another process saved: see its writes
     def __len__(self) -> int: ...
+
+
+def open_vectors(spec: str | None, data_dir: Path, dimension: int) -> VectorBackend:
+    """`None` or "faiss": vectors.faiss in the data directory; a milvus:// or http(s):// address: Milvus."""
+    if spec in (None, "", "faiss"):
+        return FaissVectors(data_dir / "vectors.faiss", dimension)
+    from index.milvus import MilvusVectors
+
+    return MilvusVectors(spec, dimension)
 
 
 class FaissVectors:
@@ -28,16 +39,27 @@ class FaissVectors:
         self.path = path
         self.dimension = dimension
         self._lock = threading.RLock()
-        if path.exists():
-            self.index = faiss.read_index(str(path))
-            if self.index.d != dimension:
-                raise ValueError(f"{path} holds {self.index.d}-d vectors, expected {dimension}")
-        else:
-            self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self.index = self._read()
+
+    def _read(self) -> faiss.Index:
+        if not self.path.exists():
+            return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+        index = faiss.read_index(str(self.path))
+        if index.d != self.dimension:
+            raise ValueError(f"{self.path} holds {index.d}-d vectors, expected {self.dimension}")
+        return index
+
+    def reload(self) -> None:
+        index = self._read()
+        with self._lock:
+            self.index = index
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Upsert: a vector for an id already present replaces it."""
         if len(ids):
             with self._lock:
+                if self.index.ntotal:
+                    self.index.remove_ids(ids.astype(np.int64))
                 self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids.astype(np.int64))
 
     def remove(self, ids: Iterable[int]) -> None:

@@ -41,6 +41,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(os.environ.get("FACTDESK_DATA_DIR", "factdesk-data")))
     stance: str = field(default_factory=lambda: os.environ.get("FACTDESK_STANCE", "auto"))
     encoder: str = field(default_factory=lambda: os.environ.get("FACTDESK_ENCODER", "onnx"))
+    # None: FAISS in the data directory; or a Milvus address (milvus:///path/milvus.db, http://host:19530)
+    vectors: str | None = field(default_factory=lambda: os.environ.get("FACTDESK_VECTORS") or None)
     seed: bool = True  # ingest seeds/ into an empty data directory on start-up
     max_body_bytes: int = 16 * 2**20
     # API keys: off unless a keys file is configured (`factdesk keys create` makes one)
@@ -67,7 +69,10 @@ def open_archive(settings: Settings) -> Archive:
     with open(settings.data_dir / ".open.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         archive = Archive(
-            settings.data_dir, embedder=load_embedder(settings.encoder), stance=load_stance(settings.stance)
+            settings.data_dir,
+            embedder=load_embedder(settings.encoder),
+            stance=load_stance(settings.stance),
+            vectors=settings.vectors,
         )
         if settings.seed and archive.stats()["articles"] == 0:
             archive.ingest(seed_articles())

@@ -45,7 +45,15 @@ def _open_archive(args: argparse.Namespace) -> Archive:
     from index.embed import load_embedder
     from index.stance import load_stance
 
-    return Archive(Path(args.data_dir), embedder=load_embedder(args.encoder), stance=load_stance(args.stance))
+    try:
+        return Archive(
+            Path(args.data_dir),
+            embedder=load_embedder(args.encoder),
+            stance=load_stance(args.stance),
+            vectors=args.vectors,
+        )
+    except ValueError as e:  # a bad --vectors address, vectors of another dimension
+        raise CliError(str(e)) from None
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
@@ -179,6 +187,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     os.environ["FACTDESK_DATA_DIR"] = str(args.data_dir)
     os.environ["FACTDESK_STANCE"] = args.stance
     os.environ["FACTDESK_ENCODER"] = args.encoder
+    os.environ["FACTDESK_VECTORS"] = args.vectors or ""
     if args.keys_file:
         os.environ["FACTDESK_KEYS_FILE"] = str(Path(args.keys_file).resolve())
     os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
@@ -254,6 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-dir",
         default=os.environ.get("FACTDESK_DATA_DIR", "factdesk-data"),
         help="data directory (SQLite store + FAISS index); env FACTDESK_DATA_DIR; default ./factdesk-data",
+    )
+    parser.add_argument(
+        "--vectors",
+        default=os.environ.get("FACTDESK_VECTORS") or None,
+        metavar="ADDRESS",
+        help="where vectors live: FAISS in the data directory (default), or Milvus: milvus:///path/milvus.db "
+        "(Milvus Lite) or http://host:19530 (a server or cluster; pip install 'factdesk[milvus]'); "
+        "default $FACTDESK_VECTORS",
     )
     parser.add_argument(
         "--encoder",

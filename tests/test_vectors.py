@@ -1,0 +1,82 @@
+"""One test suite for every vector backend: FAISS (embedded default) and Milvus (here Milvus Lite)."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.archive import Archive
+from index.milvus import parse_uri
+from index.stance import CueStance
+from index.vectors import VectorBackend, open_vectors
+
+DIM = 384
+
+
+def spec_for(kind: str, tmp_path: Path) -> str | None:
+    return None if kind == "faiss" else f"milvus://{tmp_path}/milvus.db"
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str | None, Path]]:
+    yield spec_for(request.param, tmp_path), tmp_path
+
+
+def unit_vectors(n: int, seed: int = 0) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_add_search_remove_reconstruct_persist(backend: tuple[str | None, Path]) -> None:
+    spec, data = backend
+    vectors: VectorBackend = open_vectors(spec, data, DIM)
+    assert len(vectors) == 0 and vectors.ids() == set()
+    _, empty_ids = vectors.search(unit_vectors(1), 5)
+    assert empty_ids.shape == (1, 0)
+
+    base = unit_vectors(50)
+    ids = np.arange(100, 150, dtype=np.int64)
+    vectors.add(ids, base)
+    assert len(vectors) == 50 and vectors.ids() == set(ids.tolist())
+    scores, found = vectors.search(base[[3, 7]], 5)
+    assert found.shape == (2, 5) and found[0, 0] == 103 and found[1, 0] == 107
+    assert scores[0, 0] == pytest.approx(1.0, abs=1e-4) and (np.diff(scores[0]) <= 1e-6).all()
+    assert vectors.search(base[:1], 500)[1].shape == (1, 50)  # k beyond the size: everything
+
+    vectors.remove([103, 104, 999])
+    assert len(vectors) == 48 and 103 not in vectors.ids()
+    assert vectors.search(base[[3]], 3)[1][0, 0] != 103
+    restored = vectors.reconstruct([105, 103])
+    assert set(restored) == {105} and float(restored[105] @ base[5]) == pytest.approx(1.0, abs=1e-4)
+
+    vectors.add(np.array([105], dtype=np.int64), base[[6]])  # a new vector for an id replaces the old one
+    assert len(vectors) == 48 and float(vectors.reconstruct([105])[105] @ base[6]) == pytest.approx(1.0, abs=1e-4)
+
+    vectors.save()
+    reopened = open_vectors(spec, data, DIM)
+    assert reopened.ids() == vectors.ids() and reopened.search(base[[9]], 1)[1][0, 0] == 109
+    with pytest.raises(ValueError, match="expected 8"):
+        open_vectors(spec, data, 8)
+
+
+def test_archive_runs_on_each_backend(backend: tuple[str | None, Path], embedder, seed_article) -> None:
+    spec, data = backend
+    archive = Archive(data / "data", embedder=embedder, stance=CueStance(), vectors=spec)
+    archive.ingest([seed_article])
+    stats = archive.stats()
+    assert stats["statements"] == stats["vectors"] == 18
+    result = archive.check("M23 rebels have captured Goma")
+    assert result.verdict == "supported" and result.evidence[0].statement.text.startswith("Meanwhile, M23")
+    archive.delete(seed_article.resolved_id())
+    assert archive.stats()["vectors"] == 0
+    archive.close()
+
+
+def test_milvus_addresses() -> None:
+    assert parse_uri("milvus:///srv/f/milvus.db") == ("/srv/f/milvus.db", "factdesk_statements", None)
+    assert parse_uri("milvus://rel/m.db?collection=news") == ("rel/m.db", "news", None)
+    assert parse_uri("http://milvus:19530?token=u:p") == ("http://milvus:19530", "factdesk_statements", "u:p")
+    for bad in ("milvus:///srv/f/milvus", "ftp://x", "http://"):
+        with pytest.raises(ValueError):
+            parse_uri(bad)
