@@ -40,6 +40,7 @@ def test_shipped_model_is_small_and_documented() -> None:
     assert "0 = entailment, 1 = neutral, 2 = contradiction" in card
     metrics = json.loads((SHIPPED / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["heldout_int8"]["overall"]["n"] >= 3000
+    assert metrics["int8_fp32_agreement"] >= 0.98
     assert str(metrics["int8_fp32_agreement"]) in card
 
 
@@ -54,9 +55,8 @@ def test_shipped_model_classifies_fixed_pairs(model: StanceModel) -> None:
 def test_batching_does_not_change_scores(model: StanceModel) -> None:
     pairs = [(p, h) for p, h, _ in PAIRS]
     small, large = model.predict(pairs, batch_size=2), model.predict(pairs, batch_size=16)
-    # dynamic int8 quantisation scales activations per batch, so scores move a little with batch company
-    assert (small.argmax(1) == large.argmax(1)).all()
-    assert np.abs(small - large).max() < 0.08
+    # weight-only int8: activations stay fp32, so a pair scores the same whatever else is in its batch
+    assert np.abs(small - large).max() < 1e-4
     assert model.predict([]).shape == (0, 3)
 
 
