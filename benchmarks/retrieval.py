@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from index.archive import RRF_K, Archive, Article
+from index.archive import Archive, Article
 from index.stance import CueStance
+
+RRF_K = 60  # reciprocal rank fusion, the baseline the archive used before score fusion
 
 
 def fuse(rankings: list[list[int]], weights: list[float]) -> list[int]:
