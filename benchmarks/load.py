@@ -79,10 +79,16 @@ async def client_loop(
             errors.append(f"{op}: HTTP {r.status_code}: {r.text[:200]}")
 
 
-async def verify(http: httpx.AsyncClient, written: dict[str, int]) -> list[str]:
+async def verify(http: httpx.AsyncClient, written: dict[str, int], errors: list[str]) -> list[str]:
+    """Ids of acknowledged articles that cannot be read back whole."""
     lost = []
     for article_id, n in written.items():
-        r = await http.get(f"/v1/articles/{article_id}")
+        try:
+            r = await http.get(f"/v1/articles/{article_id}")
+        except httpx.HTTPError as e:
+            errors.append(f"verify {article_id}: {type(e).__name__}: {e}")
+            lost.append(article_id)
+            continue
         if r.status_code != 200 or len(r.json()["statements"]) != n:
             lost.append(article_id)
     return lost
@@ -118,7 +124,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
         )
         elapsed = time.monotonic() - started
-        lost = await verify(http, written)
+        lost = await verify(http, written, errors)
         after = (await http.get("/health")).json()
     total = sum(len(v) for v in timings.values())
     return {

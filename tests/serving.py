@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,20 +25,26 @@ def free_port() -> int:
 def launch(
     data: Path, *options: str, extra: Sequence[str] = (), port: int | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """`factdesk [options] serve [extra]`, waited for until /health answers."""
+    """`factdesk [options] serve [extra]`, waited for until /health answers.
+
+    The server logs into a temporary file, not a pipe: nobody reads a pipe while a test runs, and a full one
+    (64 KB of request logs) would block the server.
+    """
     port = port or free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process; read by output())
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "--data-dir", str(data), *options, "serve", "--port", str(port), *extra],
         cwd=ROOT,
         env=os.environ | {"PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
+    process.stdout = log  # read back by output()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stdout.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            raise RuntimeError(f"server exited: {output(process)[-2000:]}")
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return process, url
@@ -47,12 +54,21 @@ def launch(
     raise RuntimeError("server did not start within 180 s")
 
 
+def output(process: subprocess.Popen) -> str:
+    """Everything the server has logged so far."""
+    log = process.stdout
+    assert log is not None
+    log.seek(0)
+    return log.read().decode(errors="replace")
+
+
 def stop(process: subprocess.Popen) -> str:
     """Graceful stop (SIGTERM); returns the server's output."""
     process.send_signal(signal.SIGTERM)
-    output = process.communicate(timeout=60)[0].decode()
-    assert process.returncode in (0, -signal.SIGTERM), output[-2000:]  # uvicorn re-raises the signal
-    return output
+    process.wait(timeout=60)
+    logged = output(process)
+    assert process.returncode in (0, -signal.SIGTERM), logged[-2000:]  # uvicorn re-raises the signal
+    return logged
 
 
 @contextmanager

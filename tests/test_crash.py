@@ -115,7 +115,7 @@ def test_cli_ingest_killed_mid_file_completes_on_rerun(tmp_path: Path) -> None:
     source.write_text("".join(json.dumps(town_article(i)) + "\n" for i in range(400)), encoding="utf-8")
     command = [sys.executable, "-m", "service.cli", "--data-dir", str(data), "--quiet", "--stance", "cues"]
     command += ["ingest", str(source), "--batch-size", "8"]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
     database = data / "factdesk.sqlite3"
     deadline = time.monotonic() + 300
     written = 0
