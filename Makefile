@@ -27,8 +27,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# SIZES=10000,100000,1000000 adds the million-statement archive (about 40 minutes more on 2 cores)
+SIZES ?= 10000,100000
 bench: install
-	$(BIN)/python benchmarks/covidfact.py --data ../shared/data/dev/covidfact
+	$(BIN)/python benchmarks/bench.py --covidfact ../shared/data/dev/covidfact --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

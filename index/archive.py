@@ -2,14 +2,22 @@
 
 Layout of the data directory: `factdesk.sqlite3` (articles, statements, FTS5) and `vectors.faiss` (or the
 vectors live in Milvus, see index.milvus).
-An ingest writes SQLite in one transaction, then the vector index, then saves it atomically. If the
-process dies in between, `reconcile()` (run on open) re-embeds statements that have no vector and drops
-vectors whose statement is gone, so the store and the index always agree after a restart.
+An ingest writes SQLite in one transaction (that is what makes it durable), then the in-memory vector
+index. The vector file is written atomically, at most SAVE_SHARE of the time (`save_if_due`), so a large
+index is not rewritten for every request while a small one is saved after each. If the process dies before a
+save, `reconcile()` (run on open) re-embeds statements that have no vector and drops vectors whose statement
+is gone, so the store and the index always agree after a restart.
+
+Several processes (server workers, the CLI) may write to one data directory: writers take a file lock, and
+each first loads what the others saved, keeping its own changes not yet saved on top.
 """
 
+import fcntl
 import hashlib
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +39,8 @@ BM25_WEIGHT = 0.8
 RERANK_POOL = 15  # candidates given a stance before the top_k are chosen
 RELATED_WEIGHT = 0.5
 MAX_TOP_K = 50
+SAVE_AFTER_CHANGES = 5_000  # vectors added or removed since the vector file was written
+SAVE_SHARE = 0.1  # of the time, at most, spent writing the vector file
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 
 
@@ -125,19 +135,66 @@ class Archive:
         self.embedder = embedder or load_embedder()
         self.stance = stance or load_stance()
         self.store = Store(self.data_dir / "factdesk.sqlite3")
+        self._generation = self.store.vectors_generation()  # read before the file: a later save reloads
         self.vectors = open_vectors(vectors, self.data_dir, self.embedder.dimension)
-        self._write = threading.Lock()
+        self._write = threading.RLock()
+        self._writing_depth = 0
+        # changes since the vector file was last written, re-applied when another process's save is loaded
+        self._unsaved_add: dict[int, np.ndarray] = {}
+        self._unsaved_remove: set[int] = set()
+        self._saved_at = time.monotonic()
+        self._save_seconds = 0.0
         self.reconciled = self.reconcile()
-        self._generation = self.store.vectors_generation()
 
     def close(self) -> None:
+        if self.unsaved:
+            self.save()
         self.store.close()
+
+    @property
+    def unsaved(self) -> int:
+        return len(self._unsaved_add) + len(self._unsaved_remove)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time across threads and processes, starting from the latest saved vectors."""
+        with self._write:
+            if self._writing_depth:  # nested (save() inside ingest()): the file lock is held already
+                yield
+                return
+            with open(self.data_dir / ".write.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                self._writing_depth += 1
+                try:
+                    self._catch_up()
+                    yield
+                finally:
+                    self._writing_depth -= 1
+
+    def _catch_up(self) -> None:
+        """Another process saved the vector file: load it, then re-apply this process's unsaved changes."""
+        generation = self.store.vectors_generation()
+        if generation != self._generation:
+            self.vectors.reload()
+            self.vectors.remove(self._unsaved_remove)
+            if self._unsaved_add:
+                ids = np.fromiter(self._unsaved_add, dtype=np.int64)
+                self.vectors.add(ids, np.stack([self._unsaved_add[int(i)] for i in ids]))
+            self._generation = generation
+
+    def _changed(self, removed: Sequence[int], ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.vectors.remove(removed)
+        self.vectors.add(ids, vectors)
+        for i in removed:
+            self._unsaved_add.pop(int(i), None)
+        self._unsaved_remove.update(int(i) for i in removed)
+        self._unsaved_add.update(zip(ids.tolist(), vectors, strict=True))
 
     # ingest
 
     def reconcile(self) -> dict[str, int]:
         """Make the vector index match the store; returns how many vectors were added and removed."""
-        with self._write:
+        with self._writing():
             stored, indexed = self.store.statement_ids(), self.vectors.ids()
             stale, missing = indexed - stored, sorted(stored - indexed)
             self.vectors.remove(stale)
@@ -146,15 +203,14 @@ class Archive:
                 ids = np.array(sorted(part), dtype=np.int64)
                 self.vectors.add(ids, self.embedder.embed([part[int(i)].text for i in ids]))
             if stale or missing:
-                self.vectors.save()
-                self.store.bump_vectors_generation()
+                self.save()
         return {"added": len(missing), "removed": len(stale)}
 
     def ingest(self, articles: Sequence[Article], save: bool = True) -> list[IngestOutcome]:
         """Idempotent upsert by id, in one SQLite transaction; all articles are validated before any write.
 
         Statements of all new or changed articles are embedded in one call (batching is what makes ingest fast).
-        When an id occurs twice in one call, the last occurrence wins.
+        When an id occurs twice in one call, the last occurrence wins. `save`: write the vector file if due.
         """
         for a in articles:
             a.validate()
@@ -177,39 +233,57 @@ class Archive:
                 changed.append((article_id, a, statements))
                 outcome[article_id] = IngestOutcome(article_id, "replaced" if old else "created", len(statements))
         vectors = self.embedder.embed([s.text for _, _, statements in changed for s in statements])
-        with self._write:
+        with self._writing():
             removed, added = self.store.write_articles(
                 [(i, a.text, text_hash(a.text), a.metadata(), st) for i, a, st in changed],
                 {i: a.metadata() for i, a in metadata_only.items()},
             )
-            self.vectors.remove(removed)
-            self.vectors.add(np.array(added, dtype=np.int64), vectors)
-        if save:
-            self.save()
+            self._changed(removed, np.array(added, dtype=np.int64), vectors)
+            if save:
+                self.save_if_due()
         return [outcome[a.resolved_id()] for a in articles]
 
     def delete(self, article_id: str, save: bool = True) -> bool:
-        with self._write:
+        with self._writing():
             removed = self.store.delete_article(article_id)
             if removed is None:
                 return False
-            self.vectors.remove(removed)
-        if save:
-            self.save()
+            self._changed(removed, np.zeros(0, dtype=np.int64), np.zeros((0, self.embedder.dimension)))
+            if save:
+                self.save_if_due()
         return True
 
     def save(self) -> None:
-        with self._write:
+        """Write the vector file now (atomically) and tell other processes to load it."""
+        with self._writing():
+            started = time.monotonic()
             self.vectors.save()
             self._generation = self.store.bump_vectors_generation()
+            self._unsaved_add.clear()
+            self._unsaved_remove.clear()
+            self._saved_at = time.monotonic()
+            self._save_seconds = self._saved_at - started
+
+    def save_if_due(self) -> bool:
+        """Save when SAVE_AFTER_CHANGES vectors changed, or when the last save is long enough ago that saving
+        takes at most SAVE_SHARE of the time: a small index (a millisecond to write) is saved after every write,
+        a million vectors (seconds) every half a minute or so. Nothing acknowledged is at risk meanwhile: SQLite
+        holds it already, and reconcile() re-embeds it after a crash. The server calls this every second, so
+        other workers see a write within seconds.
+        """
+        with self._write:
+            wait = self._save_seconds / SAVE_SHARE
+            due = self.unsaved >= SAVE_AFTER_CHANGES
+            due = due or (self.unsaved > 0 and time.monotonic() - self._saved_at >= wait)
+            if due:
+                self.save()
+            return due
 
     def _refresh(self) -> None:
         """Another process (a second server worker, the CLI) saved new vectors: load them."""
-        generation = self.store.vectors_generation()
-        if generation != self._generation:
+        if self.store.vectors_generation() != self._generation:
             with self._write:
-                self.vectors.reload()
-                self._generation = generation
+                self._catch_up()
 
     # read
 

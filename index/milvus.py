@@ -115,6 +115,10 @@ class MilvusVectors:
     def reload(self) -> None:
         """Nothing to do: every process talks to the same live collection."""
 
+    @property
+    def kind(self) -> str:
+        return f"milvus ({self.collection})"
+
     def __len__(self) -> int:
         with self._lock:
             rows = self.client.query(self.collection, filter="", output_fields=["count(*)"])

@@ -216,6 +216,7 @@ async def health(state: State) -> schemas.Health:
         statements=stats["statements"],
         vectors=stats["vectors"],
         publishers=stats["publishers"],
+        vector_index=archive.vectors.kind,
         embedding_model=archive.embedder.name,
         encoder=archive.embedder.encoder,
         stance_mode=archive.stance.mode,
@@ -262,6 +263,13 @@ def _internal_error(request: Request, exc: Exception) -> Response[Any]:
     return problem(500, "internal error").to_response(request)  # type: ignore[no-any-return]
 
 
+async def _save_vectors_when_due(archive: Archive) -> None:
+    """Writes are durable in SQLite at once; the vector file follows in batches (Archive.save_if_due)."""
+    while True:
+        await anyio.sleep(1)
+        await anyio.to_thread.run_sync(archive.save_if_due)
+
+
 def create_app(settings: Settings | None = None, archive: Archive | None = None) -> Litestar:
     settings = settings or Settings()
     rate = parse_rate(settings.rate_limit)
@@ -272,10 +280,13 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
         own = archive is None
         app.state.archive = archive or await anyio.to_thread.run_sync(open_archive, settings)
         try:
-            yield
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_save_vectors_when_due, app.state.archive)
+                yield
+                tasks.cancel_scope.cancel()
         finally:
             if own:
-                app.state.archive.close()
+                await anyio.to_thread.run_sync(app.state.archive.close)  # saves what is left
 
     return Litestar(
         route_handlers=[

@@ -81,12 +81,10 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     with tqdm(total=len(articles), desc="ingest", unit="article", disable=args.quiet) as bar:
         for start in range(0, len(articles), args.batch_size):
             chunk = articles[start : start + args.batch_size]
-            outcomes = archive.ingest(chunk, save=False)
+            outcomes = archive.ingest(chunk)  # the vector file is saved when due, see Archive.save_if_due
             statuses.update(o.status for o in outcomes)
             statements += sum(o.statements for o in outcomes if o.status in ("created", "replaced"))
             bar.update(len(chunk))
-            if start // args.batch_size % 20 == 19:
-                archive.save()
     archive.save()
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
@@ -172,7 +170,8 @@ def cmd_search(args: argparse.Namespace) -> None:
 
 def cmd_stats(args: argparse.Namespace) -> None:
     archive = _open_archive(args)
-    print(json.dumps(archive.stats() | {"stance_mode": archive.stance.mode, "stance_model": archive.stance.name}))
+    models = {"vector_index": archive.vectors.kind, "stance_mode": archive.stance.mode}
+    print(json.dumps(archive.stats() | models | {"stance_model": archive.stance.name}))
 
 
 def cmd_delete(args: argparse.Namespace) -> None:

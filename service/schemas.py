@@ -215,6 +215,7 @@ class Health(Struct):
     statements: int
     vectors: int
     publishers: int
+    vector_index: str
     embedding_model: str
     encoder: str
     stance_mode: str

@@ -155,6 +155,7 @@ async def test_health_metrics_and_offline_docs(client: AsyncTestClient) -> None:
     health = (await client.get("/health")).json()
     assert health["status"] == "ok" and health["statements"] == health["vectors"] == 18
     assert health["embedding_model"] == "all-MiniLM-L6-v2" and health["encoder"] == "onnx-int8"
+    assert health["vector_index"] == "flat"
     assert health["stance_mode"] in ("nli", "cues")
     await client.post("/v1/check", json={"claim": "Goma"})
     await client.get("/v1/articles/nothing-here")

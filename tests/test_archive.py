@@ -108,3 +108,32 @@ def test_a_second_process_sees_new_vectors(tmp_path: Path, embedder: Embedder, s
     assert reader.retrieve("M23 rebels have captured Goma", 1)[0].statement.position == 9
     writer.delete(seed_article.id or "")
     assert reader.retrieve("M23 rebels have captured Goma", 1) == []
+
+
+def test_two_writers_on_one_data_directory_keep_each_others_vectors(tmp_path: Path, embedder: Embedder) -> None:
+    # two server workers (or a worker and the CLI): each loads the other's saved vectors before writing
+    data = tmp_path / "data"
+    first = Archive(data, embedder=embedder, stance=CueStance())
+    second = Archive(data, embedder=embedder, stance=CueStance())
+    texts = {
+        "a": "The port of Mombasa handled 40 ships on Tuesday.",
+        "b": "Heavy rain closed the road between Kigali and Musanze.",
+        "c": "The central bank kept its rate at 7 percent.",
+    }
+    # save=False: the vector file is not due yet (a large index); the writes are in SQLite
+    first.ingest([Article(texts["a"], id="a")], save=False)
+    second.ingest([Article(texts["b"], id="b")], save=False)
+    first.ingest([Article(texts["c"], id="c")], save=False)
+    assert first.unsaved == 2 and second.unsaved == 1
+    first.save()
+    second.delete("a")  # loads the first writer's file, keeps its own unsaved "b" on top
+    second.save()
+    assert second.retrieve(texts["c"], 1)[0].statement.article_id == "c"
+    assert first.retrieve(texts["b"], 1)[0].statement.article_id == "b"  # sees the second writer's save
+    first.close()
+    second.close()
+
+    reopened = Archive(data, embedder=embedder, stance=CueStance())
+    assert reopened.reconciled == {"added": 0, "removed": 0}  # the saved file already agrees with the store
+    assert reopened.stats()["statements"] == reopened.stats()["vectors"] == 2
+    reopened.close()

@@ -1,15 +1,18 @@
 """One test suite for every vector backend: FAISS (embedded default) and Milvus (here Milvus Lite)."""
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
+from conftest import FIXTURES
 
 from index.archive import Archive
 from index.milvus import parse_uri
 from index.stance import CueStance
-from index.vectors import VectorBackend, open_vectors
+from index.vectors import FaissVectors, VectorBackend, open_vectors
 
 DIM = 384
 
@@ -32,6 +35,7 @@ def test_add_search_remove_reconstruct_persist(backend: tuple[str | None, Path])
     spec, data = backend
     vectors: VectorBackend = open_vectors(spec, data, DIM)
     assert len(vectors) == 0 and vectors.ids() == set()
+    assert vectors.kind == ("flat" if spec is None else "milvus (factdesk_statements)")
     _, empty_ids = vectors.search(unit_vectors(1), 5)
     assert empty_ids.shape == (1, 0)
 
@@ -80,3 +84,52 @@ def test_milvus_addresses() -> None:
     for bad in ("milvus:///srv/f/milvus", "ftp://x", "http://"):
         with pytest.raises(ValueError):
             parse_uri(bad)
+
+
+@pytest.fixture(scope="module")
+def sentence_vectors(embedder) -> np.ndarray:
+    with gzip.open(FIXTURES / "sentences.txt.gz", "rt", encoding="utf-8") as f:
+        return embedder.embed(f.read().splitlines())
+
+
+def test_index_type_follows_size_and_approximate_recall_matches_exact(
+    tmp_path: Path, sentence_vectors: np.ndarray
+) -> None:
+    queries, base = sentence_vectors[:200], sentence_vectors[200:]
+    ids = np.arange(10_000, 10_000 + len(base), dtype=np.int64)
+    path = tmp_path / "vectors.faiss"
+    vectors = FaissVectors(path, DIM, flat_limit=1_000, mmap_bytes=0)
+    vectors.add(ids[:900], base[:900])
+    vectors.save()
+    assert vectors.kind == "flat"
+    vectors.add(ids[900:], base[900:])
+    assert vectors.kind == "flat"  # the type changes when the index is saved
+    vectors.save()
+    assert vectors.kind == "ivf-sq8 (lists 128, probes 64)" and len(vectors) == len(base)
+
+    exact = faiss.IndexFlatIP(DIM)
+    exact.add(base)
+    truth = ids[exact.search(queries, 10)[1]]
+    found = np.concatenate([vectors.search(q[None], 10)[1] for q in queries])
+    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth, strict=True)])
+    assert recall >= 0.98, f"recall@10 {recall:.4f}"
+
+    # the upgrade replaced the file; reopened, the index is memory-mapped and answers the same
+    assert not list(tmp_path.glob("*.tmp"))
+    mapped = FaissVectors(path, DIM, flat_limit=1_000, mmap_bytes=0)
+    assert mapped.mapped and mapped.kind == vectors.kind and mapped.ids() == set(ids.tolist())
+    assert (np.concatenate([mapped.search(q[None], 10)[1] for q in queries]) == found).all()
+
+    # writing to a mapped index: it moves into memory first; upsert, delete, reconstruct, save
+    mapped.remove(ids[:10].tolist())
+    mapped.add(ids[10:11], base[[20]])
+    assert not mapped.mapped and len(mapped) == len(base) - 10 and not set(ids[:10].tolist()) & mapped.ids()
+    assert float(mapped.reconstruct([int(ids[10])])[int(ids[10])] @ base[20]) > 0.99  # 8-bit codes
+    mapped.save()
+    assert FaissVectors(path, DIM, flat_limit=1_000, mmap_bytes=0).ids() == mapped.ids()
+
+    # shrunk under half the limit: back to exact search
+    mapped.remove(ids[400:].tolist())
+    mapped.save()
+    assert mapped.kind == "flat" and mapped.ids() == set(ids[10:400].tolist())
+    assert mapped.search(base[[300]], 1)[1][0, 0] == ids[300]
