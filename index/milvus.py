@@ -8,6 +8,7 @@
 server with authentication. Reads are strongly consistent, so a check sees every write acknowledged before it.
 """
 
+import logging
 import threading
 from collections.abc import Iterable
 from urllib.parse import parse_qs, urlsplit
@@ -38,6 +39,8 @@ class MilvusVectors:
     def __init__(self, spec: str, dimension: int) -> None:
         from pymilvus import MilvusClient
 
+        # Milvus Lite logs each start and stop of its embedded server at INFO, the last one at interpreter exit
+        logging.getLogger("milvus_lite").setLevel(logging.WARNING)
         uri, self.collection, token = parse_uri(spec)
         self.spec = spec
         self.dimension = dimension

@@ -105,7 +105,7 @@ def test_index_type_follows_size_and_approximate_recall_matches_exact(
     vectors.add(ids[900:], base[900:])
     assert vectors.kind == "flat"  # the type changes when the index is saved
     vectors.save()
-    assert vectors.kind == "ivf-sq8 (lists 128, probes 64)" and len(vectors) == len(base)
+    assert vectors.kind == "ivf-fp16 (lists 128, probes 64)" and len(vectors) == len(base)
 
     exact = faiss.IndexFlatIP(DIM)
     exact.add(base)
@@ -124,7 +124,7 @@ def test_index_type_follows_size_and_approximate_recall_matches_exact(
     mapped.remove(ids[:10].tolist())
     mapped.add(ids[10:11], base[[20]])
     assert not mapped.mapped and len(mapped) == len(base) - 10 and not set(ids[:10].tolist()) & mapped.ids()
-    assert float(mapped.reconstruct([int(ids[10])])[int(ids[10])] @ base[20]) > 0.99  # 8-bit codes
+    assert float(mapped.reconstruct([int(ids[10])])[int(ids[10])] @ base[20]) > 0.999  # fp16 codes
     mapped.save()
     assert FaissVectors(path, DIM, flat_limit=1_000, mmap_bytes=0).ids() == mapped.ids()
 
