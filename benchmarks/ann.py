@@ -19,6 +19,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+from common import emit
 
 from index.embed import OnnxEmbedder
 from index.vectors import MIN_PER_LIST, TRAIN_PER_LIST, ivf_lists, ivf_probes
@@ -122,10 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [measure(grow(base, int(n), rng), queries) for n in args.sizes.split(",")]
     figures = {"base_sentences": len(base), "queries": len(queries), "sizes": rows}
     figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    emit(figures, args.json)
     return 0
 
 

@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from common import emit
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -62,10 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     covidfact = run("covidfact.py", "--data", str(args.covidfact), "--limit", str(args.limit))
     scale = run("scale.py", "--sizes", args.sizes)
     summary = {"targets": targets(covidfact, scale), "covidfact": covidfact, "scale": scale}
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    emit(summary, args.json)
     return 0
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from common import emit
 from tqdm import tqdm
 
 from index.archive import Archive, Article, CheckResult
@@ -174,9 +175,7 @@ def main() -> None:
             folds.append({"decide": d, "strong": s, "calibration": cal} | held)
         d, s, cal = tune(results, gold)
         figures["tuning"] = {"two_fold": folds, "all_claims": {"decide": d, "strong": s, "calibration": cal}}
-    print(json.dumps(figures, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    emit(figures, args.json)
 
 
 if __name__ == "__main__":

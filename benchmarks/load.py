@@ -10,7 +10,6 @@ error or lost write.
 
 import argparse
 import asyncio
-import json
 import random
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from common import emit
 
 CLAIMS = [
     "M23 rebels have captured Goma",
@@ -157,11 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the report to this file")
     args = parser.parse_args(argv)
     report = asyncio.run(run(args))
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
+    emit(report, args.json)
     ok = not report["errors"] and not report["writes_lost"] and report["store_matches_index"]
     ok = ok and report["articles_added"] == report["writes_acknowledged"]
     return 0 if ok else 1

@@ -15,10 +15,9 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from common import covidfact_archive
 from tqdm import tqdm
 
-from index.archive import Archive, Article
-from index.stance import CueStance
 from index.stance.model import StanceModel
 
 ALPHAS = (0.3, 0.5, 0.8, 1.2)
@@ -43,17 +42,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="a seeded sample of N claims")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp())
-    corpus = [json.loads(line) for line in (args.data / "corpus.jsonl").open(encoding="utf-8")]
-    claims = [json.loads(line) for line in (args.data / "claims.jsonl").open(encoding="utf-8")]
+    archive, _, claims = covidfact_archive(args.data, work)
     if args.limit:
         claims = random.Random(7).sample(claims, min(args.limit, len(claims)))
-
-    archive = Archive(work, stance=CueStance())
-    if archive.stats()["articles"] < len(corpus):
-        articles = [Article(text=c["text"], id=c["id"], publisher=c.get("source")) for c in corpus]
-        for i in tqdm(range(0, len(articles), 256), desc="ingest"):
-            archive.ingest(articles[i : i + 256], save=False)
-        archive.save()
     statements = archive.store.statements(sorted(archive.store.statement_ids()))
     model = StanceModel()
 

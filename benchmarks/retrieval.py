@@ -11,10 +11,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from common import covidfact_archive
 from tqdm import tqdm
-
-from index.archive import Archive, Article
-from index.stance import CueStance
 
 RRF_K = 60  # reciprocal rank fusion, the baseline the archive used before score fusion
 
@@ -33,15 +31,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep the ingested archive here")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp())
-    corpus = [json.loads(line) for line in (args.data / "corpus.jsonl").open(encoding="utf-8")]
-    claims = [json.loads(line) for line in (args.data / "claims.jsonl").open(encoding="utf-8")]
-
-    archive = Archive(work, stance=CueStance())
-    if archive.stats()["articles"] < len(corpus):
-        articles = [Article(text=c["text"], id=c["id"], publisher=c.get("source")) for c in corpus]
-        for i in tqdm(range(0, len(articles), 256), desc="ingest"):
-            archive.ingest(articles[i : i + 256], save=False)
-        archive.save()
+    archive, _, claims = covidfact_archive(args.data, work)
     article_of = {}
     for sid, s in archive.store.statements(archive.store.statement_ids()).items():
         article_of[sid] = s.article_id

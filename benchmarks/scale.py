@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from common import emit
 from tqdm import tqdm
 
 from index.archive import Archive, Article
@@ -212,10 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.data_dir is None:
             shutil.rmtree(data, ignore_errors=True)
     figures = {"synthetic_archive": "8-statement articles from 12 news templates, seeded", "stages": stages}
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    emit(figures, args.json)
     return 0
 
 
