@@ -170,8 +170,12 @@ def cmd_search(args: argparse.Namespace) -> None:
 
 def cmd_stats(args: argparse.Namespace) -> None:
     archive = _open_archive(args)
-    models = {"vector_index": archive.vectors.kind, "stance_mode": archive.stance.mode}
-    print(json.dumps(archive.stats() | models | {"stance_model": archive.stance.name}))
+    models = {
+        "vector_index": archive.vectors.kind,
+        "stance_mode": archive.stance.mode,
+        "stance_model": archive.stance.name,
+    }
+    print(json.dumps(archive.stats() | models))
 
 
 def cmd_delete(args: argparse.Namespace) -> None:
