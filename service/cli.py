@@ -253,6 +253,9 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         limit=args.limit,
         max_steps=args.max_steps,
         threads=args.threads,
+        layers=args.layers,
+        teacher=Path(args.teacher) if args.teacher else None,
+        distill=args.distill,
     )
     run(config, log=lambda m: print(m, file=sys.stderr))
 
@@ -393,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="train on the first N pairs only (smoke runs)")
     p.add_argument("--max-steps", type=int)
     p.add_argument("--threads", type=int, help="torch CPU threads")
+    p.add_argument("--layers", type=int, help="keep this many encoder layers (evenly spaced): a smaller, faster model")
+    p.add_argument("--teacher", help="a trained stance model directory to distil from (its probabilities)")
+    p.add_argument("--distill", type=float, default=0.5, help="share of the loss that follows the teacher")
     p.set_defaults(run=cmd_train_stance)
     return parser
 

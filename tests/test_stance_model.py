@@ -104,3 +104,31 @@ def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
     held = [json.loads(line) for line in (out / "heldout.jsonl").read_text().splitlines()]
     assert len(held) >= 40 and "synthetic" not in {p["source"] for p in held}  # edits never reach the held-out slice
     assert StanceModel(out).predict([("A dog runs.", "An animal moves.")]).shape == (1, 3)
+
+
+def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> None:
+    import onnx
+
+    from index.stance.train import TrainConfig, kept_layers, run
+
+    assert kept_layers(6, 3) == [1, 3, 5] and kept_layers(6, 6) == list(range(6))
+    out = tmp_path / "student"
+    metrics = run(
+        TrainConfig(
+            data=FIXTURES / "nli_sample.jsonl",
+            out=out,
+            batch_size=8,
+            max_steps=2,
+            holdout=40,
+            synthetic=0,
+            seed=3,
+            layers=2,
+            teacher=SHIPPED,
+            threads=min(2, os.cpu_count() or 1),
+        ),
+        log=lambda _: None,
+    )
+    assert metrics["training"]["steps"] == 2 and metrics["training"]["teacher_minutes"] >= 0
+    graph = onnx.load(str(out / "model.onnx")).graph
+    layers = {n.name.split("/")[3] for n in graph.node if n.name.startswith("/encoder/encoder/layer.")}
+    assert layers == {"layer.0", "layer.1"}

