@@ -27,7 +27,7 @@ from tqdm import tqdm
 from index.archive import Archive, Article, CheckResult
 from index.embed import ENCODERS, load_embedder
 from index.segment import split_article
-from index.stance import load_stance
+from index.stance import STANCE_MODES, load_stance
 from index.verdict import CALIBRATION, DECIDE, STRONG, decide_verdict
 
 GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}
@@ -105,7 +105,7 @@ def main() -> None:
         "--data", type=Path, required=True, help="COVID-Fact dev directory (claims.jsonl, corpus.jsonl)"
     )
     parser.add_argument("--limit", type=int, help="check only the first N claims (a seeded sample)")
-    parser.add_argument("--stance", default="auto", choices=("auto", "nli", "cues"))
+    parser.add_argument("--stance", default="auto", choices=STANCE_MODES)
     parser.add_argument("--encoder", default="onnx", choices=ENCODERS)
     parser.add_argument("--tune", action="store_true", help="2-fold tuning of the verdict thresholds")
     parser.add_argument("--json", type=Path, help="also write the figures here")

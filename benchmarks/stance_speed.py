@@ -1,9 +1,10 @@
 """Stance model speed and int8/fp32 agreement figures.
 
-    python benchmarks/stance_speed.py --data ../shared/data/nli/nli_pairs.jsonl.gz [--pairs 2000]
+    python benchmarks/stance_speed.py --data ../shared/data/nli/nli_pairs.jsonl.gz [--pairs 2000] [--model DIR]
 
 Scores the first N pairs of the held-out slice (rebuilt from the model's training config, so no file is
-needed) at batch 16 and prints ms per pair; one warm-up pass is not timed.
+needed) at batch 16 and one pair a run, and prints ms per pair and the mean pair length in tokens; one
+warm-up pass is not timed.
 """
 
 import argparse
@@ -21,15 +22,22 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--threads", type=int, help="onnxruntime intra-op threads (default: all cores)")
+    parser.add_argument("--model", type=Path, default=SHIPPED, help="stance model directory (default: shipped)")
     args = parser.parse_args()
-    config = json.loads((SHIPPED / "metrics.json").read_text())["config"]
+    config = json.loads((args.model / "metrics.json").read_text())["config"]
     _, held = split_holdout(load_pairs(args.data), config["holdout"], config["seed"])
     pairs = [(p["premise"], p["hypothesis"]) for p in held[: args.pairs]]
-    model = StanceModel(threads=args.threads)
+    model = StanceModel(args.model, threads=args.threads)
     model.predict(pairs[:64], batch_size=args.batch_size)
     started = time.perf_counter()
     model.predict(pairs, batch_size=args.batch_size)
     elapsed = time.perf_counter() - started
+    singles = pairs[: max(1, len(pairs) // 4)]
+    started = time.perf_counter()
+    for pair in singles:
+        model.predict([pair], batch_size=1)
+    single = time.perf_counter() - started
+    tokens = [len(e.ids) for e in model.tokenize(pairs)]
     print(
         json.dumps(
             {
@@ -37,7 +45,10 @@ def main() -> None:
                 "batch_size": args.batch_size,
                 "ms_per_pair": round(1000 * elapsed / len(pairs), 3),
                 "pairs_per_s": round(len(pairs) / elapsed, 1),
-                "model_mb": round((SHIPPED / "model.onnx").stat().st_size / 2**20, 1),
+                "ms_per_pair_alone": round(1000 * single / len(singles), 3),
+                "mean_tokens": round(sum(tokens) / len(tokens), 1),
+                "model": args.model.name,
+                "model_mb": round((args.model / "model.onnx").stat().st_size / 2**20, 1),
             }
         )
     )

@@ -47,3 +47,19 @@ def test_weights_become_int8_and_outputs_stay_close(tmp_path: Path) -> None:
     # weights only: a row's output does not depend on the rest of the batch
     (alone,) = quantized.run(None, {"ids": ids[:1]})
     assert np.array_equal(alone[0], result[0])
+
+
+def test_dynamic_int8_quantises_matmuls_and_tables(tmp_path: Path) -> None:
+    from index.stance.quantize import quantize_dynamic_int8
+
+    _model(tmp_path / "fp32.onnx")
+    assert quantize_dynamic_int8(str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx")) == 2
+    graph = onnx.load(tmp_path / "int8.onnx").graph
+    assert "MatMul" not in {n.op_type for n in graph.node}  # int8 arithmetic replaces it
+    kinds = {i.name: i.data_type for i in graph.initializer}
+    assert kinds["table_q"] == TensorProto.INT8 and "table" not in kinds
+
+    ids = np.random.default_rng(1).integers(0, 500, size=(4, 9))
+    (reference,) = _session(tmp_path / "fp32.onnx").run(None, {"ids": ids})
+    (result,) = _session(tmp_path / "int8.onnx").run(None, {"ids": ids})
+    assert np.abs(result - reference).max() < 0.05 * np.abs(reference).max()

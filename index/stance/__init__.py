@@ -15,6 +15,8 @@ from index.batching import MicroBatcher
 from index.cues import Cue, find_cues
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
+# auto: the shipped model when installed, else cues; nli: that model; fast: the 3-layer model; cues: no model
+STANCE_MODES = ("auto", "nli", "fast", "cues")
 HARD_CUES = frozenset({"number", "date", "entity"})
 
 # Thresholds (probabilities of the NLI model; similarity is cosine). Chosen on the COVID-Fact dev set and the
@@ -81,9 +83,9 @@ class NliStance:
     mode = "nli"
 
     def __init__(self, directory: Path | None = None, threads: int | None = None) -> None:
-        from index.stance.model import StanceModel
+        from index.stance.model import SHIPPED, StanceModel
 
-        self.model = StanceModel(directory, threads=threads) if directory else StanceModel(threads=threads)
+        self.model = StanceModel(directory or SHIPPED, threads=threads)
         self.name = self.model.name
         # pairs from concurrent checks go through the model together
         self._predict: MicroBatcher[tuple[str, str], np.ndarray] = MicroBatcher(self.model.predict)
@@ -110,14 +112,14 @@ class CueStance:
 
 
 def load_stance(mode: str = "auto", threads: int | None = None) -> StanceClassifier:
-    """`auto`: the shipped NLI model when it is installed, else cues alone. `nli` requires the model."""
-    from index.stance.model import shipped_model_available
+    """`auto`: the shipped NLI model when it is installed, else cues alone. `nli` and `fast` require a model."""
+    from index.stance.model import FAST, SHIPPED, shipped_model_available
 
+    if mode not in STANCE_MODES:
+        raise ValueError(f"unknown stance mode {mode!r} ({', '.join(STANCE_MODES)})")
     if mode == "cues" or (mode == "auto" and not shipped_model_available()):
         return CueStance()
-    if mode not in ("auto", "nli"):
-        raise ValueError(f"unknown stance mode {mode!r} (auto, nli, cues)")
-    return NliStance(threads=threads)
+    return NliStance(FAST if mode == "fast" else SHIPPED, threads=threads)
 
 
 def classify_stance(

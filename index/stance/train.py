@@ -25,7 +25,7 @@ from torch import nn
 from tqdm import tqdm
 
 from index.stance.labels import LABELS
-from index.stance.quantize import quantize_weights
+from index.stance.quantize import quantize_dynamic_int8, quantize_weights
 from index.stance.synthetic import make_pairs
 
 Pair = dict[str, str]
@@ -52,6 +52,7 @@ class TrainConfig:
     layers: int | None = None  # keep this many of the encoder's layers, evenly spaced, the last one included
     teacher: Path | None = None  # a stance model directory whose probabilities the student also learns
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
+    quantize: str = "weights"  # int8 weights with fp32 arithmetic, or "dynamic": int8 arithmetic (faster)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -354,8 +355,8 @@ def train(
     return model, tokenizer, stats
 
 
-def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path) -> tuple[Path, Path]:
-    """fp32 ONNX export, then int8 weights (MatMul per column, embedding tables per row)."""
+def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path, quantize: str = "weights") -> tuple[Path, Path]:
+    """fp32 ONNX export, then int8 weights (MatMul per column, embedding tables per row); see `quantize.py`."""
     out.mkdir(parents=True, exist_ok=True)
     fp32 = out / "model-fp32.onnx"
     int8 = out / "model.onnx"
@@ -376,7 +377,7 @@ def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path) -> tuple[Path, P
         opset_version=17,
         dynamo=False,
     )
-    quantize_weights(str(fp32), str(int8))
+    (quantize_dynamic_int8 if quantize == "dynamic" else quantize_weights)(str(fp32), str(int8))
     tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
     return fp32, int8
 
@@ -385,9 +386,13 @@ def reproduce_command(config: dict[str, Any]) -> str:
     """The options of this run (`--max-minutes` makes the step count depend on the machine's speed)."""
     options = [f"--epochs {config['epochs']}", f"--lr {config['lr']}", f"--batch-size {config['batch_size']}"]
     options += [f"--seed {config['seed']}", f"--threads {config['threads'] or 2}"]
-    for name in ("max_minutes", "max_steps"):
+    for name in ("max_minutes", "max_steps", "layers", "teacher"):
         if config.get(name):
             options.append(f"--{name.replace('_', '-')} {config[name]}")
+    if config.get("teacher"):
+        options.append(f"--distill {config['distill']}")
+    if config.get("quantize", "weights") != "weights":
+        options.append(f"--quantize {config['quantize']}")
     return " ".join(options)
 
 
@@ -406,7 +411,33 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
         f"| **all** | {overall['n']} | {overall['accuracy']:.3f} | {overall.get('f1_entailment', nan):.3f} "
         f"| {overall.get('f1_neutral', nan):.3f} | {overall.get('f1_contradiction', nan):.3f} |",
     )
+    config = metrics["config"]
+    layers = config.get("layers")
+    architecture = "all-MiniLM-L6-v2 (6 layers)"
+    if layers and layers < 6:
+        kept = ", ".join(str(i) for i in kept_layers(6, layers))
+        architecture = f"layers {kept} of all-MiniLM-L6-v2's 6"
+    distillation = ""
+    if config.get("teacher"):
+        distillation = (
+            f"- Distilled from `{Path(config['teacher']).name}`: the loss is (1 − d) · cross-entropy on the gold "
+            f"label + d · KL divergence to the teacher's probabilities, d = {config['distill']}; the teacher "
+            'scores every training pair once before training (its minutes are under "Training run").\n'
+        )
+    runtime = (
+        "ONNX with int8 arithmetic (`index/stance/quantize.py`, `quantize_dynamic_int8`): MatMul weights int8 per "
+        "output column, activations quantised per tensor at run time (a pair's scores move slightly with "
+        "the pairs batched beside it), embedding tables int8 per row;"
+        if config.get("quantize") == "dynamic"
+        else "ONNX with int8 weights (`index/stance/quantize.py`: symmetric per output column for every MatMul, "
+        "per row for the embedding tables) dequantised to fp32 when onnxruntime loads the model, so activations "
+        "are never quantised and a pair scores the same whatever else is in its batch;"
+    )
     text = card.format(
+        name=out.name,
+        architecture=architecture,
+        distillation=distillation,
+        runtime=runtime,
         config=json.dumps(metrics["config"], indent=2),
         training=json.dumps(metrics["training"], indent=2),
         heldout_table="\n".join(rows),
@@ -476,7 +507,7 @@ def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, An
     train_pairs, held = prepare(config)
     log(f"train {len(train_pairs)} pairs, held-out {len(held)} pairs")
     model, tokenizer, stats = train(config, train_pairs, log)
-    export_onnx(model, tokenizer, config.out)
+    export_onnx(model, tokenizer, config.out, config.quantize)
     metrics = report(config, stats, train_pairs, held)
     log(
         json.dumps(
