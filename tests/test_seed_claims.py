@@ -1,8 +1,14 @@
-"""The claims a fresh install must answer, with the default stance (the shipped model) and with cues alone."""
+"""The claims a fresh install must answer, with the default stance (the shipped model), the fast model and
+with cues alone."""
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from index.archive import Archive
+from index.archive import Archive, Article
+from index.embed import Embedder
+from index.stance import load_stance
 
 CLAIMS = [
     ("M23 rebels have captured Goma", "supported", "Meanwhile, M23 rebels have captured Goma", "supports"),
@@ -19,9 +25,31 @@ CLAIMS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def fast_seeded(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seed_article: Article
+) -> Iterator[Archive]:
+    a = Archive(Path(tmp_path_factory.mktemp("fast")), embedder=embedder, stance=load_stance("fast"))
+    a.ingest([seed_article])
+    yield a
+    a.close()
+
+
 @pytest.mark.parametrize("claim, verdict, evidence, expected", CLAIMS)
 def test_seed_claims(seeded: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None) -> None:
-    result = seeded.check(claim)
+    _expect(seeded, claim, verdict, evidence, expected)
+
+
+@pytest.mark.parametrize("claim, verdict, evidence, expected", CLAIMS)
+def test_seed_claims_with_the_fast_model(
+    fast_seeded: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None
+) -> None:
+    assert fast_seeded.stance.name == "nli-minilm-l3"
+    _expect(fast_seeded, claim, verdict, evidence, expected)
+
+
+def _expect(archive: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None) -> None:
+    result = archive.check(claim)
     assert result.verdict == verdict, [(e.stance, e.stance_scores, e.statement.text[:50]) for e in result.evidence]
     if evidence:
         match = next(e for e in result.evidence if e.statement.text.startswith(evidence))

@@ -7,7 +7,7 @@ import pytest
 
 from index.stance import NliStance, combine
 from index.stance.labels import LABELS
-from index.stance.model import SHIPPED, StanceModel
+from index.stance.model import FAST, SHIPPED, StanceModel
 
 FIXTURES = Path(__file__).with_name("fixtures")
 PAIRS = [  # (premise, hypothesis, expected)
@@ -29,16 +29,17 @@ PAIRS = [  # (premise, hypothesis, expected)
 ]
 
 
-@pytest.fixture(scope="module")
-def model() -> StanceModel:
-    return StanceModel()
+@pytest.fixture(scope="module", params=[SHIPPED, FAST], ids=lambda p: p.name)
+def model(request: pytest.FixtureRequest) -> StanceModel:
+    return StanceModel(request.param)
 
 
-def test_shipped_model_is_small_and_documented() -> None:
-    assert (SHIPPED / "model.onnx").stat().st_size <= 30 * 2**20
-    card = (SHIPPED / "MODEL_CARD.md").read_text(encoding="utf-8")
+@pytest.mark.parametrize("directory", [SHIPPED, FAST], ids=lambda p: p.name)
+def test_shipped_model_is_small_and_documented(directory: Path) -> None:
+    assert (directory / "model.onnx").stat().st_size <= 30 * 2**20
+    card = (directory / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "0 = entailment, 1 = neutral, 2 = contradiction" in card
-    metrics = json.loads((SHIPPED / "metrics.json").read_text(encoding="utf-8"))
+    metrics = json.loads((directory / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["heldout_int8"]["overall"]["n"] >= 3000
     assert metrics["int8_fp32_agreement"] >= 0.98
     assert str(metrics["int8_fp32_agreement"]) in card
