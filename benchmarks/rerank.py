@@ -21,7 +21,7 @@ from tqdm import tqdm
 from index.stance.model import StanceModel
 
 ALPHAS = (0.3, 0.5, 0.8, 1.2)
-POOLS = (15, 20, 30)
+POOLS = (5, 8, 10, 15, 20, 30)
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5)
 
 RRF_K = 60  # reciprocal rank fusion, the baseline the archive used before score fusion

@@ -189,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000", help="archive sizes in statements, comma-separated")
     parser.add_argument("--data-dir", type=Path, help="keep the archive here (default: a temporary directory)")
-    parser.add_argument("--stance", default="auto", help="server stance: auto (the model) or cues")
+    parser.add_argument(
+        "--stance", default="auto", help="server stance: auto (the model), fast (the 3-layer model) or cues"
+    )
     parser.add_argument("--requests", type=int, default=100, help="checks per measurement with one client")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures here")
