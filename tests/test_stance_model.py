@@ -1,6 +1,7 @@
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -80,24 +81,25 @@ def test_nli_stance_names_the_model() -> None:
 
 
 @pytest.mark.slow
-def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
+def _tiny_run(out: Path, **options: Any) -> dict[str, Any]:
+    """A few training steps on the fixture pairs (batch 8, 40 held out), quiet."""
     from index.stance.train import TrainConfig, run
 
-    out = tmp_path / "model"
-    metrics = run(
-        TrainConfig(
-            data=FIXTURES / "nli_sample.jsonl",
-            out=out,
-            epochs=1,
-            batch_size=8,
-            max_steps=3,
-            holdout=40,
-            synthetic=16,
-            seed=3,
-            threads=min(2, os.cpu_count() or 1),
-        ),
-        log=lambda _: None,
+    config = TrainConfig(
+        data=FIXTURES / "nli_sample.jsonl",
+        out=out,
+        batch_size=8,
+        holdout=40,
+        seed=3,
+        threads=min(2, os.cpu_count() or 1),
+        **options,
     )
+    return run(config, log=lambda _: None)
+
+
+def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    metrics = _tiny_run(out, epochs=1, max_steps=3, synthetic=16)
     assert metrics["training"]["steps"] == 3
     assert {"model.onnx", "tokenizer.json", "metrics.json", "MODEL_CARD.md", "heldout.jsonl"} <= {
         p.name for p in out.iterdir()
@@ -110,25 +112,11 @@ def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
 def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> None:
     import onnx
 
-    from index.stance.train import TrainConfig, kept_layers, run
+    from index.stance.train import kept_layers
 
     assert kept_layers(6, 3) == [1, 3, 5] and kept_layers(6, 6) == list(range(6))
     out = tmp_path / "student"
-    metrics = run(
-        TrainConfig(
-            data=FIXTURES / "nli_sample.jsonl",
-            out=out,
-            batch_size=8,
-            max_steps=2,
-            holdout=40,
-            synthetic=0,
-            seed=3,
-            layers=2,
-            teacher=SHIPPED,
-            threads=min(2, os.cpu_count() or 1),
-        ),
-        log=lambda _: None,
-    )
+    metrics = _tiny_run(out, max_steps=2, synthetic=0, layers=2, teacher=SHIPPED)
     assert metrics["training"]["steps"] == 2 and metrics["training"]["teacher_minutes"] >= 0
     graph = onnx.load(str(out / "model.onnx")).graph
     layers = {n.name.split("/")[3] for n in graph.node if n.name.startswith("/encoder/encoder/layer.")}

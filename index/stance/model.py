@@ -52,5 +52,5 @@ class StanceModel:
             return self._tokenizer.encode_batch(list(pairs))
 
 
-def shipped_model_available(directory: Path = SHIPPED) -> bool:
-    return (directory / "model.onnx").is_file() and (directory / "tokenizer.json").is_file()
+def shipped_model_available() -> bool:
+    return (SHIPPED / "model.onnx").is_file() and (SHIPPED / "tokenizer.json").is_file()

@@ -264,11 +264,11 @@ def train(
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    teacher = None
-    teacher_started = time.monotonic()
+    teacher, teacher_minutes = None, 0.0
     if config.teacher:
+        teacher_started = time.monotonic()
         teacher = torch.from_numpy(teacher_probabilities(config.teacher, train_pairs, config.threads))
-    teacher_minutes = (time.monotonic() - teacher_started) / 60
+        teacher_minutes = (time.monotonic() - teacher_started) / 60
     model, tokenizer = build_model(config.layers)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
@@ -398,19 +398,14 @@ def reproduce_command(config: dict[str, Any]) -> str:
 
 def write_card(out: Path, metrics: dict[str, Any]) -> None:
     card = Path(__file__).with_name("MODEL_CARD.template.md").read_text(encoding="utf-8")
-    rows = []
-    nan = float("nan")
-    for source, r in metrics["heldout_int8"]["by_source"].items():
-        rows.append(
-            f"| {source} | {r['n']} | {r['accuracy']:.3f} | {r.get('f1_entailment', nan):.3f} "
-            f"| {r.get('f1_neutral', nan):.3f} | {r.get('f1_contradiction', nan):.3f} |"
-        )
-    overall = metrics["heldout_int8"]["overall"]
-    rows.insert(
-        0,
-        f"| **all** | {overall['n']} | {overall['accuracy']:.3f} | {overall.get('f1_entailment', nan):.3f} "
-        f"| {overall.get('f1_neutral', nan):.3f} | {overall.get('f1_contradiction', nan):.3f} |",
-    )
+
+    def row(name: str, r: dict[str, Any]) -> str:
+        f1 = " | ".join(f"{r.get(f'f1_{label}', float('nan')):.3f}" for label in LABELS)
+        return f"| {name} | {r['n']} | {r['accuracy']:.3f} | {f1} |"
+
+    heldout = metrics["heldout_int8"]
+    rows = [row("**all**", heldout["overall"])]
+    rows += [row(source, r) for source, r in heldout["by_source"].items()]
     config = metrics["config"]
     layers = config.get("layers")
     architecture = "all-MiniLM-L6-v2 (6 layers)"
