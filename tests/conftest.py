@@ -1,7 +1,9 @@
+import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.archive import Archive, Article
@@ -21,6 +23,18 @@ def seed_article() -> Article:
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     return load_embedder("onnx")
+
+
+@pytest.fixture(scope="session")
+def sentences() -> list[str]:
+    """4,200 varied real sentences (see fixtures/README.md)."""
+    with gzip.open(FIXTURES / "sentences.txt.gz", "rt", encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
+@pytest.fixture(scope="session")
+def sentence_vectors(embedder: Embedder, sentences: list[str]) -> np.ndarray:
+    return embedder.embed(sentences)
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,11 @@
 """One test suite for every vector backend: FAISS (embedded default) and Milvus (here Milvus Lite)."""
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 
 import faiss
 import numpy as np
 import pytest
-from conftest import FIXTURES
 
 from index.archive import Archive
 from index.milvus import parse_uri
@@ -84,12 +82,6 @@ def test_milvus_addresses() -> None:
     for bad in ("milvus:///srv/f/milvus", "ftp://x", "http://"):
         with pytest.raises(ValueError):
             parse_uri(bad)
-
-
-@pytest.fixture(scope="module")
-def sentence_vectors(embedder) -> np.ndarray:
-    with gzip.open(FIXTURES / "sentences.txt.gz", "rt", encoding="utf-8") as f:
-        return embedder.embed(f.read().splitlines())
 
 
 def test_index_type_follows_size_and_approximate_recall_matches_exact(
