@@ -12,13 +12,12 @@ import os
 import tempfile
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from index.onnxrt import pad_batch, session
+from index.onnxrt import ParallelSession, pad_batch
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
@@ -51,10 +50,6 @@ def cache_dir() -> Path:
         return home
     except OSError:
         return Path(tempfile.gettempdir()) / f"factdesk-cache-{os.getuid()}"
-
-
-def available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def load_embedder(encoder: str = "onnx") -> Embedder:
@@ -97,19 +92,16 @@ class OnnxEmbedder:
     encoder = "onnx-int8"
     dimension = DIMENSION
 
-    def __init__(self, path: Path | None = None, batch_size: int = 1, workers: int | None = None) -> None:
+    def __init__(self, path: Path | None = None, batch_size: int = 1, threads: int | None = None) -> None:
         # batch 1 by default: int8 activations are scaled per tensor, so a text's vector would otherwise
         # depend on the texts batched with it (cosine ~0.99); unpadded single runs cost little on a CPU.
-        # Each run takes one thread, and a long call runs `workers` batches side by side (default: one per
-        # core): at batch 1, two single-threaded runs encode 1.6x the sentences of one run on two threads,
-        # while a lone query is ~1 ms slower (8.8 vs 7.9 ms).
+        # A long call runs its batches side by side (see ParallelSession); a lone query, on one thread, is
+        # ~1 ms slower than on two (8.8 vs 7.9 ms).
         from tokenizers import Tokenizer
 
         self.path = path or exported_encoder()
         self.batch_size = batch_size
-        self.workers = workers or available_cores()
-        self._session = session(self.path, threads=1)
-        self._pool = ThreadPoolExecutor(self.workers, "encoder") if self.workers > 1 else None
+        self._runs = ParallelSession(self.path, threads)
         self._tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
@@ -127,17 +119,13 @@ class OnnxEmbedder:
 
         def run(idx: list[int]) -> None:
             ids, mask, types = pad_batch([encodings[i] for i in idx])
-            (tokens,) = self._session.run(
+            (tokens,) = self._runs.session.run(
                 ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             )
             weights = mask[..., None].astype(np.float32)
             out[idx] = (tokens * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
 
-        if self._pool and len(batches) > 1:
-            list(self._pool.map(run, batches))  # list(): wait for all, re-raise the first error
-        else:
-            for idx in batches:
-                run(idx)
+        self._runs.map(run, batches)
         return _normalised(out)
 
 

@@ -1,14 +1,18 @@
 """onnxruntime sessions and padded batches shared by the ONNX encoder and the stance model (no torch)."""
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before the import, or it tries to reach a telemetry host
 import onnxruntime as ort
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def session(path: Path, threads: int | None = None) -> ort.InferenceSession:
@@ -35,3 +39,27 @@ def pad_batch(encodings: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndar
         types[row, : len(e.ids)] = e.type_ids
         mask[row, : len(e.ids)] = 1
     return ids, mask, types
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class ParallelSession:
+    """A single-threaded session whose runs go side by side, `threads` at once (default: one per core).
+
+    On 2 cores, two single-threaded runs at once beat one run on two threads: the encoder at batch 1 encodes
+    1.6x the sentences; the stance model scores 8- or 16-pair calls of mixed lengths in 12 ms a pair run one
+    pair at a time (no padding), against 31 ms padded into one batch on two threads.
+    """
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        self.threads = threads or available_cores()
+        self.session = session(path, threads=1)
+        self._pool = ThreadPoolExecutor(self.threads, path.stem) if self.threads > 1 else None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """fn over items, in order; errors re-raised. A single item runs on the calling thread."""
+        if self._pool is None or len(items) < 2:
+            return [fn(item) for item in items]
+        return list(self._pool.map(fn, items))

@@ -59,6 +59,9 @@ def test_batching_does_not_change_scores(model: StanceModel) -> None:
     small, large = model.predict(pairs, batch_size=2), model.predict(pairs, batch_size=16)
     # weight-only int8: activations stay fp32, so a pair scores the same whatever else is in its batch
     assert np.abs(small - large).max() < 1e-4
+    # by default one pair a run, the runs side by side: each row is the pair's own, as if scored alone
+    alone = np.stack([model.predict([pair])[0] for pair in pairs])
+    assert np.abs(model.predict(pairs) - alone).max() < 1e-6
     assert model.predict([]).shape == (0, 3)
 
 

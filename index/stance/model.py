@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
-from index.onnxrt import pad_batch, session
+from index.onnxrt import ParallelSession, pad_batch
 from index.stance.labels import LABELS
 
 SHIPPED = Path(__file__).with_name("nli-minilm-l6")  # the default: 6 layers
@@ -23,28 +23,33 @@ class StanceModel:
     def __init__(self, directory: Path = SHIPPED, threads: int | None = None, filename: str = "model.onnx") -> None:
         self.directory = Path(directory)
         self.name = self.directory.name
-        self._session = session(self.directory / filename, threads)
+        self._runs = ParallelSession(self.directory / filename, threads)
         self._tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_LENGTH, strategy="longest_first")
         self._tokenizer.no_padding()
         self._lock = threading.Lock()  # Tokenizer objects are not safe to share across threads
 
-    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 16) -> np.ndarray:
-        """Probabilities, one row per pair, columns in `LABELS` order."""
+    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 1) -> np.ndarray:
+        """Probabilities, one row per pair, columns in `LABELS` order.
+
+        One pair a run by default: unpadded, and a pair's scores never depend on the pairs beside it.
+        """
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         if not pairs:
             return out
         encodings = self.tokenize(pairs)
         order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            idx = order[start : start + batch_size]
+
+        def run(idx: list[int]) -> None:
             ids, mask, types = pad_batch([encodings[i] for i in idx])
-            (logits,) = self._session.run(
+            (logits,) = self._runs.session.run(
                 ["logits"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             )
             shifted = logits - logits.max(1, keepdims=True)
             probs = np.exp(shifted)
             out[idx] = probs / probs.sum(1, keepdims=True)
+
+        self._runs.map(run, [order[start : start + batch_size] for start in range(0, len(order), batch_size)])
         return out
 
     def tokenize(self, pairs: Sequence[tuple[str, str]]) -> list[Encoding]:
