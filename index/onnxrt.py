@@ -1,5 +1,6 @@
 """onnxruntime sessions and padded batches shared by the ONNX encoder and the stance model (no torch)."""
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -41,8 +42,22 @@ def pad_batch(encodings: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndar
     return ids, mask, types
 
 
-def available_cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+def available_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
+    """The CPUs this process may use: its affinity, capped by a cgroup CPU quota (a container's `--cpus`)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = (cgroup / "cpu.max").read_text().split()[:2]  # v2: "max 100000" or "200000 100000"
+    except (OSError, ValueError):
+        try:  # v1: a quota of -1 means none
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return cores
+    try:
+        limit = int(quota) / int(period)
+    except ValueError:  # "max": no quota
+        return cores
+    return max(1, min(cores, math.ceil(limit))) if limit > 0 else cores
 
 
 class ParallelSession:
