@@ -83,7 +83,6 @@ def test_nli_stance_names_the_model() -> None:
     assert result.label == "supports"
 
 
-@pytest.mark.slow
 def _tiny_run(out: Path, **options: Any) -> dict[str, Any]:
     """A few training steps on the fixture pairs (batch 8, 40 held out), quiet."""
     from index.stance.train import TrainConfig, run
@@ -100,6 +99,7 @@ def _tiny_run(out: Path, **options: Any) -> dict[str, Any]:
     return run(config, log=lambda _: None)
 
 
+@pytest.mark.slow
 def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
     out = tmp_path / "model"
     metrics = _tiny_run(out, epochs=1, max_steps=3, synthetic=16)
@@ -112,6 +112,7 @@ def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
     assert StanceModel(out).predict([("A dog runs.", "An animal moves.")]).shape == (1, 3)
 
 
+@pytest.mark.slow
 def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> None:
     import onnx
 
