@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.onnxrt import ParallelSession, pad_batch
+from index.onnxrt import ParallelSession
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
@@ -113,19 +113,12 @@ class OnnxEmbedder:
             return out
         with self._lock:
             encodings = self._tokenizer.encode_batch(list(texts))
-        # batches of similar length pad little
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
 
-        def run(idx: list[int]) -> None:
-            ids, mask, types = pad_batch([encodings[i] for i in idx])
-            (tokens,) = self._runs.session.run(
-                ["last_hidden_state"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            )
+        def mean_pool(rows: list[int], tokens: np.ndarray, mask: np.ndarray) -> None:
             weights = mask[..., None].astype(np.float32)
-            out[idx] = (tokens * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+            out[rows] = (tokens * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
 
-        self._runs.map(run, batches)
+        self._runs.run_sorted(encodings, self.batch_size, "last_hidden_state", mean_pool)
         return _normalised(out)
 
 

@@ -5,15 +5,12 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before the import, or it tries to reach a telemetry host
 import onnxruntime as ort
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 def session(path: Path, threads: int | None = None) -> ort.InferenceSession:
@@ -73,8 +70,28 @@ class ParallelSession:
         self.session = session(path, threads=1)
         self._pool = ThreadPoolExecutor(self.threads, path.stem) if self.threads > 1 else None
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        """fn over items, in order; errors re-raised. A single item runs on the calling thread."""
-        if self._pool is None or len(items) < 2:
-            return [fn(item) for item in items]
-        return list(self._pool.map(fn, items))
+    def run_sorted(
+        self,
+        encodings: Sequence[Any],
+        batch_size: int,
+        output: str,
+        store: Callable[[list[int], np.ndarray, np.ndarray], None],
+    ) -> None:
+        """Run `tokenizers` encodings in batches of similar length (little padding), the batches side by side.
+
+        `store(rows, result, attention_mask)` gets each batch's `output` and its rows' positions in `encodings`.
+        A single batch runs on the calling thread.
+        """
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+
+        def run(rows: list[int]) -> None:
+            ids, mask, types = pad_batch([encodings[i] for i in rows])
+            (result,) = self.session.run([output], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+            store(rows, result, mask)
+
+        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+        if self._pool is None or len(batches) < 2:
+            for rows in batches:
+                run(rows)
+        else:
+            list(self._pool.map(run, batches))  # list(): wait for every batch, re-raise the first error

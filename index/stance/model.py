@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
-from index.onnxrt import ParallelSession, pad_batch
+from index.onnxrt import ParallelSession
 from index.stance.labels import LABELS
 
 SHIPPED = Path(__file__).with_name("nli-minilm-l6")  # the default: 6 layers
@@ -38,18 +38,12 @@ class StanceModel:
         if not pairs:
             return out
         encodings = self.tokenize(pairs)
-        order = sorted(range(len(pairs)), key=lambda i: len(encodings[i].ids))
 
-        def run(idx: list[int]) -> None:
-            ids, mask, types = pad_batch([encodings[i] for i in idx])
-            (logits,) = self._runs.session.run(
-                ["logits"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            )
-            shifted = logits - logits.max(1, keepdims=True)
-            probs = np.exp(shifted)
-            out[idx] = probs / probs.sum(1, keepdims=True)
+        def softmax(rows: list[int], logits: np.ndarray, _mask: np.ndarray) -> None:
+            shifted = np.exp(logits - logits.max(1, keepdims=True))
+            out[rows] = shifted / shifted.sum(1, keepdims=True)
 
-        self._runs.map(run, [order[start : start + batch_size] for start in range(0, len(order), batch_size)])
+        self._runs.run_sorted(encodings, batch_size, "logits", softmax)
         return out
 
     def tokenize(self, pairs: Sequence[tuple[str, str]]) -> list[Encoding]:
