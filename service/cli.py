@@ -235,10 +235,21 @@ def cmd_keys(args: argparse.Namespace) -> None:
 
 
 def cmd_train_stance(args: argparse.Namespace) -> None:
-    from index.stance.train import TrainConfig, run
+    from index.stance.train import TrainConfig, requantize, run
 
     if not Path(args.data).is_file():
         raise CliError(f"{args.data}: no such file")
+    if args.requantize:
+        if not (Path(args.out) / "model-fp32.onnx").is_file() or not (Path(args.out) / "metrics.json").is_file():
+            raise CliError(f"{args.out}: no trained model (model-fp32.onnx and metrics.json) to quantise")
+        covidfact = Path(args.covidfact) if args.covidfact else None
+        metrics = requantize(Path(args.out), args.quantize, Path(args.data), covidfact)
+        print(
+            json.dumps(
+                {"heldout_int8": metrics["heldout_int8"]["overall"], "agreement": metrics["int8_fp32_agreement"]}
+            )
+        )
+        return
     config = TrainConfig(
         data=Path(args.data),
         out=Path(args.out),
@@ -404,10 +415,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--distill", type=float, default=0.5, help="share of the loss that follows the teacher")
     p.add_argument(
         "--quantize",
-        choices=("weights", "dynamic"),
-        default="weights",
-        help="weights: int8 weights, fp32 arithmetic (scores independent of the batch); dynamic: int8 "
-        "arithmetic, faster, scores move slightly with the batch",
+        choices=("tokens", "weights"),
+        default="tokens",
+        help="tokens: int8 arithmetic with activations scaled per token (faster); weights: int8 weights, fp32 "
+        "arithmetic. Either way a pair's scores do not depend on the pairs batched with it",
+    )
+    p.add_argument(
+        "--requantize",
+        action="store_true",
+        help="do not train: quantise the model already trained in --out (its model-fp32.onnx) again and "
+        "re-evaluate it; --data must be the file it was trained on",
     )
     p.set_defaults(run=cmd_train_stance)
     return parser

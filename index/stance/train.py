@@ -24,8 +24,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from index.quantize import quantize_per_token, quantize_weights
 from index.stance.labels import LABELS
-from index.stance.quantize import quantize_dynamic_int8, quantize_weights
 from index.stance.synthetic import make_pairs
 
 Pair = dict[str, str]
@@ -52,7 +52,7 @@ class TrainConfig:
     layers: int | None = None  # keep this many of the encoder's layers, evenly spaced, the last one included
     teacher: Path | None = None  # a stance model directory whose probabilities the student also learns
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
-    quantize: str = "weights"  # int8 weights with fp32 arithmetic, or "dynamic": int8 arithmetic (faster)
+    quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -356,7 +356,7 @@ def train(
 
 
 def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path, quantize: str = "weights") -> tuple[Path, Path]:
-    """fp32 ONNX export, then int8 weights (MatMul per column, embedding tables per row); see `quantize.py`."""
+    """fp32 ONNX export, then the int8 model (see `quantize_model`)."""
     out.mkdir(parents=True, exist_ok=True)
     fp32 = out / "model-fp32.onnx"
     int8 = out / "model.onnx"
@@ -377,9 +377,20 @@ def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path, quantize: str = 
         opset_version=17,
         dynamo=False,
     )
-    (quantize_dynamic_int8 if quantize == "dynamic" else quantize_weights)(str(fp32), str(int8))
+    quantize_model(fp32, int8, quantize)
     tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
     return fp32, int8
+
+
+def quantize_model(fp32: Path, target: Path, quantize: str) -> None:
+    """tokens: int8 MatMuls with activations scaled per token, embedding tables int8 (`index/quantize.py`);
+    weights: int8 weights only, fp32 arithmetic. Either way a pair's scores do not depend on its batch."""
+    if quantize == "tokens":
+        quantize_per_token(str(fp32), str(target), tables=True)
+    elif quantize == "weights":
+        quantize_weights(str(fp32), str(target))
+    else:
+        raise ValueError(f"quantize must be tokens or weights, not {quantize!r}")
 
 
 def reproduce_command(config: dict[str, Any]) -> str:
@@ -391,7 +402,7 @@ def reproduce_command(config: dict[str, Any]) -> str:
             options.append(f"--{name.replace('_', '-')} {config[name]}")
     if config.get("teacher"):
         options.append(f"--distill {config['distill']}")
-    if config.get("quantize", "weights") != "weights":
+    if config.get("quantize", "tokens") != "tokens":
         options.append(f"--quantize {config['quantize']}")
     return " ".join(options)
 
@@ -408,7 +419,7 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
     rows += [row(source, r) for source, r in heldout["by_source"].items()]
     config = metrics["config"]
     layers = config.get("layers")
-    architecture = "all-MiniLM-L6-v2 (6 layers)"
+    architecture = "all-MiniLM-L6-v2, 6 layers"
     if layers and layers < 6:
         kept = ", ".join(str(i) for i in kept_layers(6, layers))
         architecture = f"layers {kept} of all-MiniLM-L6-v2's 6"
@@ -420,13 +431,13 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
             'scores every training pair once before training (its minutes are under "Training run").\n'
         )
     runtime = (
-        "ONNX with int8 arithmetic (`index/stance/quantize.py`, `quantize_dynamic_int8`): MatMul weights int8 per "
-        "output column, activations quantised per tensor at run time (a pair's scores move slightly with "
-        "the pairs batched beside it), embedding tables int8 per row;"
-        if config.get("quantize") == "dynamic"
-        else "ONNX with int8 weights (`index/stance/quantize.py`: symmetric per output column for every MatMul, "
-        "per row for the embedding tables) dequantised to fp32 when onnxruntime loads the model, so activations "
-        "are never quantised and a pair scores the same whatever else is in its batch;"
+        "ONNX with int8 weights (`index/quantize.py`, `quantize_weights`: symmetric per output column for every "
+        "MatMul, per row for the embedding tables) dequantised to fp32 when onnxruntime loads the model, so "
+        "activations are never quantised and a pair scores the same whatever else is in its batch;"
+        if config.get("quantize") == "weights"
+        else "ONNX with int8 arithmetic (`index/quantize.py`, `quantize_per_token`): every MatMul weight int8 per "
+        "output column, activations quantised per token at run time, so a pair scores the same "
+        "whatever else is in its batch; embedding tables int8 per row;"
     )
     text = card.format(
         name=out.name,
@@ -496,6 +507,22 @@ def report(
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     write_card(out, metrics)
     return metrics
+
+
+def requantize(out: Path, quantize: str, data: Path, covidfact: Path | None) -> dict[str, Any]:
+    """Quantise `out`'s fp32 export again (after a change of quantiser) and re-evaluate it; no training.
+
+    The run's configuration and training figures come from its metrics.json; `prepare` rebuilds the same
+    held-out slice from the data and the seed.
+    """
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    stored = metrics["config"]
+    paths = {"data": data, "out": out, "covidfact": covidfact}
+    paths["teacher"] = Path(stored["teacher"]) if stored.get("teacher") else None
+    config = TrainConfig(**(stored | paths | {"quantize": quantize}))
+    quantize_model(out / "model-fp32.onnx", out / "model.onnx", quantize)
+    train_pairs, held = prepare(config)
+    return report(config, metrics["training"], train_pairs, held)
 
 
 def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
