@@ -57,6 +57,21 @@ def available_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     return max(1, min(cores, math.ceil(limit))) if limit > 0 else cores
 
 
+def length_batches(lengths: Sequence[int], batch_size: int, max_tokens: int | None = None) -> list[list[int]]:
+    """Positions grouped by ascending length: at most `batch_size` a batch and, with `max_tokens`, at most that
+    many tokens once padded to the batch's longest. Without a token cap, batches of 16 long sentences
+    (COVID-Fact, ~45 tokens) encoded 0.7x as fast as one at a time: larger activations fall out of cache.
+    """
+    batches: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: lengths[i]):
+        batch = batches[-1] if batches else None
+        if batch is None or len(batch) >= batch_size or (max_tokens and (len(batch) + 1) * lengths[i] > max_tokens):
+            batches.append([i])
+        else:
+            batch.append(i)
+    return batches
+
+
 class ParallelSession:
     """A single-threaded session whose runs go side by side, `threads` at once (default: one per core).
 
@@ -76,20 +91,20 @@ class ParallelSession:
         batch_size: int,
         output: str,
         store: Callable[[list[int], np.ndarray, np.ndarray], None],
+        max_tokens: int | None = None,
     ) -> None:
-        """Run `tokenizers` encodings in batches of similar length (little padding), the batches side by side.
+        """Run `tokenizers` encodings in batches of similar length (see `length_batches`), side by side.
 
         `store(rows, result, attention_mask)` gets each batch's `output` and its rows' positions in `encodings`.
         A single batch runs on the calling thread.
         """
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
 
         def run(rows: list[int]) -> None:
             ids, mask, types = pad_batch([encodings[i] for i in rows])
             (result,) = self.session.run([output], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
             store(rows, result, mask)
 
-        batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+        batches = length_batches([len(e.ids) for e in encodings], batch_size, max_tokens)
         if self._pool is None or len(batches) < 2:
             for rows in batches:
                 run(rows)

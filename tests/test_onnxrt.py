@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from index.onnxrt import available_cores
+from index.onnxrt import available_cores, length_batches
 
 AFFINITY = available_cores(Path("/nonexistent"))
 
@@ -23,3 +23,12 @@ def test_cores_follow_the_container_quota(tmp_path: Path, files: dict[str, str],
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     assert available_cores(tmp_path) == expected
+
+
+def test_length_batches_group_similar_lengths_under_both_caps() -> None:
+    lengths = [30, 5, 12, 6, 40, 7, 5]
+    assert length_batches(lengths, 16) == [[1, 6, 3, 5, 2, 0, 4]]  # ascending length, one batch
+    assert length_batches(lengths, 3) == [[1, 6, 3], [5, 2, 0], [4]]
+    # padded to its longest text a batch holds at most 24 tokens: 5, 5, 6 | 7, 12 | 30 | 40
+    assert length_batches(lengths, 16, max_tokens=24) == [[1, 6, 3], [5, 2], [0], [4]]
+    assert length_batches([], 16, 24) == []

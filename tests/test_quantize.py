@@ -69,4 +69,3 @@ def test_per_token_int8_arithmetic_does_not_depend_on_the_batch(tmp_path: Path) 
     for row in range(len(ids)):
         (alone,) = quantized.run(None, {"ids": ids[row : row + 1]})
         assert np.array_equal(alone[0], result[row])
-
