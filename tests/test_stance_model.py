@@ -81,6 +81,10 @@ def test_nli_stance_names_the_model() -> None:
     assert stance.mode == "nli" and stance.name == SHIPPED.name
     (result,) = stance.classify("Goma was captured by M23.", [PAIRS[0][0]], [0.82])
     assert result.label == "supports"
+    # below ON_TOPIC the model is not asked: neutral, nothing related
+    on, off = stance.classify("Goma was captured by M23.", [PAIRS[0][0], "Bread prices rose in Lyon."], [0.82, 0.2])
+    assert on.label == "supports" and on.related > 0.5
+    assert off.label == "neutral" and off.scores["neutral"] == 1.0 and off.related == 0.0
 
 
 def _tiny_run(out: Path, **options: Any) -> dict[str, Any]:
