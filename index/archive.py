@@ -17,6 +17,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,11 +148,14 @@ class Archive:
         self._unsaved_remove: set[int] = set()
         self._saved_at = time.monotonic()
         self._save_seconds = 0.0
+        # a check's BM25 query runs beside its embedding and vector search (SQLite and onnxruntime release the GIL)
+        self._lexical = ThreadPoolExecutor(1, "lexical")
         self.reconciled = self.reconcile()
 
     def close(self) -> None:
         if self.unsaved:
             self.save()
+        self._lexical.shutdown()
         self.store.close()
 
     @property
@@ -302,10 +306,11 @@ class Archive:
         """
         pool = pool or max(50, 4 * k)
         self._refresh()
+        lexical_hits = self._lexical.submit(self.store.lexical_search, query, pool)
         qvec = self.embedder.embed([query])
         scores, ids = self.vectors.search(qvec, pool)
         similarity = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
-        lexical = self.store.lexical_search(query, pool)
+        lexical = lexical_hits.result()
         lexical_only = [sid for sid, _ in lexical if sid not in similarity]
         for sid, vector in self.vectors.reconstruct(lexical_only).items():
             similarity[sid] = float(vector @ qvec[0])
