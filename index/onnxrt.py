@@ -75,8 +75,8 @@ def length_batches(lengths: Sequence[int], batch_size: int, max_tokens: int | No
 class ParallelSession:
     """A single-threaded session whose runs go side by side, `threads` at once (default: one per core).
 
-    On 2 cores, two single-threaded runs at once beat one run on two threads: the encoder at batch 1 encodes
-    1.6x the sentences; the stance model scores 8- or 16-pair calls of mixed lengths in 12 ms a pair run one
+    On 2 cores, two single-threaded runs at once beat one run on two threads: at batch 1 the encoder encoded
+    1.6x the sentences, and the stance model scores 8- or 16-pair calls of mixed lengths in 12 ms a pair run one
     pair at a time (no padding), against 31 ms padded into one batch on two threads.
     """
 

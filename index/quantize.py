@@ -22,11 +22,11 @@ from onnx import TensorProto, helper, numpy_helper
 LEVELS = 127
 
 
-def _quantize(weight: np.ndarray, axis: int, levels: int = 127) -> tuple[np.ndarray, np.ndarray]:
+def _quantize(weight: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     peak = np.abs(weight).max(axis=1 - axis)
-    scale = np.where(peak > 0, peak / levels, 1.0).astype(np.float32)
+    scale = np.where(peak > 0, peak / LEVELS, 1.0).astype(np.float32)
     shape = (1, -1) if axis == 1 else (-1, 1)
-    quantized = np.clip(np.rint(weight / scale.reshape(shape)), -levels, levels).astype(np.int8)
+    quantized = np.clip(np.rint(weight / scale.reshape(shape)), -LEVELS, LEVELS).astype(np.int8)
     return quantized, scale
 
 
@@ -45,6 +45,14 @@ def quantize_weights(
     MatMul weights (K, N) per output column, Gather tables (V, D) per row (one scale per token embedding).
     """
     model = onnx.load(source)
+    count = _int8_weights(model, ops, min_elements)
+    onnx.checker.check_model(model)
+    onnx.save(model, target)
+    return count
+
+
+def _int8_weights(model: onnx.ModelProto, ops: Collection[str], min_elements: int = 4096) -> int:
+    """`quantize_weights` on a loaded model, in place."""
     graph = model.graph
     initializers = {init.name: init for init in graph.initializer}
     targets: dict[str, int] = {}  # initializer name → axis of its scales
@@ -85,8 +93,6 @@ def quantize_weights(
     nodes = new_nodes + list(graph.node)
     del graph.node[:]
     graph.node.extend(nodes)
-    onnx.checker.check_model(model)
-    onnx.save(model, target)
     return len(renamed)
 
 
@@ -96,9 +102,9 @@ def quantize_per_token(source: str, target: str, tables: bool = False) -> int:
     For y = x · W (x: [..., K], W: [K, N] constant), with s = max |x| over K / 127 for each token:
         q = uint8(x / s + 128.5)          (round to nearest, zero point 128)
         y = MatMulIntegerToFloat(q, W8, 1, w_scale, 128, 128) · s
-    W8 holds W per output column, symmetric, as uint8 around 128. The quantisation of an input shared by several MatMuls
-    (attention's query, key and value) is computed once. `tables` also stores the embedding tables as int8
-    weights (see `quantize_weights`).
+    W8 holds W per output column, symmetric, as uint8 around 128. The quantisation of an input shared by several
+    MatMuls (attention's query, key and value) is computed once. `tables` also stores the embedding tables as
+    int8 weights (see `quantize_weights`).
     """
     model = onnx.load(source)
     opset = next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
@@ -135,7 +141,7 @@ def quantize_per_token(source: str, target: str, tables: bool = False) -> int:
                 helper.make_node("Cast", [f"{p}_shifted"], [f"{p}_u8"], to=TensorProto.UINT8),
             ]
         p = quantized_inputs[x]
-        q, scale = _quantize(numpy_helper.to_array(weight), axis=1, levels=LEVELS)
+        q, scale = _quantize(numpy_helper.to_array(weight), axis=1)
         q = (q.astype(np.int16) + 128).astype(np.uint8)
         w = f"{node.output[0]}_w"  # output names are unique in a graph
         new += [numpy_helper.from_array(q, f"{w}_q"), numpy_helper.from_array(scale, f"{w}_scale")]
@@ -154,7 +160,8 @@ def quantize_per_token(source: str, target: str, tables: bool = False) -> int:
     _replace_initializers(graph, new)
     if not any(o.domain == "com.microsoft" for o in model.opset_import):
         model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
-    onnx.save(model, target)
     if tables:
-        quantize_weights(target, target, ops=("Gather",))
+        _int8_weights(model, ("Gather",))
+    onnx.checker.check_model(model)
+    onnx.save(model, target)
     return count

@@ -355,7 +355,7 @@ def train(
     return model, tokenizer, stats
 
 
-def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path, quantize: str = "weights") -> tuple[Path, Path]:
+def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path, quantize: str = "tokens") -> tuple[Path, Path]:
     """fp32 ONNX export, then the int8 model (see `quantize_model`)."""
     out.mkdir(parents=True, exist_ok=True)
     fp32 = out / "model-fp32.onnx"
