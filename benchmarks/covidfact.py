@@ -28,7 +28,7 @@ from index.archive import Archive, Article, CheckResult
 from index.embed import ENCODERS, load_embedder
 from index.segment import split_article
 from index.stance import STANCE_MODES, load_stance
-from index.verdict import CALIBRATION, DECIDE, STRONG, decide_verdict
+from index.verdict import CALIBRATION, DECIDE, NOT_ENOUGH, STRONG, decide_verdict
 
 GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}
 
@@ -66,10 +66,13 @@ def score(
     verdicts = [decide_verdict(r.evidence, decide, strong, calibration) for r in results]
     pred = [v.label for v in verdicts]
     correct = [p == g for p, g in zip(pred, gold, strict=True)]
+    decided = [(v.confidence, ok) for v, ok in zip(verdicts, correct, strict=True) if v.label != NOT_ENOUGH]
     return {
         "macro_f1": round(macro_f1(gold, pred), 4),
         "accuracy": round(sum(correct) / len(correct), 4),
         "ece": round(ece([v.confidence for v in verdicts], correct), 4),
+        # COVID-Fact has no not-enough-evidence class: each such verdict is wrong, however sure
+        "ece_decided": round(ece([c for c, _ in decided], [ok for _, ok in decided]), 4) if decided else None,
         "predicted": {label: pred.count(label) for label in sorted(set(pred))},
     }
 
@@ -93,9 +96,7 @@ def tune(results: list[CheckResult], gold: list[str]) -> tuple[float, float, tup
     pairs = [(d, s) for d in grid for s in grid if s >= d]
     d, s = max(pairs, key=lambda t: score(results, gold, *t, None)["macro_f1"])
     verdicts = [decide_verdict(r.evidence, d, s, None) for r in results]
-    decided = [
-        (v.confidence, v.label == g) for v, g in zip(verdicts, gold, strict=True) if v.label != "not_enough_evidence"
-    ]
+    decided = [(v.confidence, v.label == g) for v, g in zip(verdicts, gold, strict=True) if v.label != NOT_ENOUGH]
     return d, s, fit_platt([c for c, _ in decided], [ok for _, ok in decided])
 
 
