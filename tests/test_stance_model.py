@@ -65,6 +65,13 @@ def test_batching_does_not_change_scores(model: StanceModel) -> None:
     assert model.predict([]).shape == (0, 3)
 
 
+def test_repeated_pairs_get_their_own_rows(model: StanceModel) -> None:
+    pairs = [(p, h) for p, h, _ in PAIRS]
+    repeated = [pairs[3], pairs[0], pairs[3], pairs[1], pairs[0], pairs[3]]  # each distinct pair runs once
+    expected = np.stack([model.predict([pair])[0] for pair in repeated])
+    assert np.abs(model.predict(repeated) - expected).max() < 1e-6
+
+
 def test_number_cue_overrides_a_hesitant_model() -> None:
     from index.cues import find_cues
 

@@ -32,11 +32,16 @@ class StanceModel:
     def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 1) -> np.ndarray:
         """Probabilities, one row per pair, columns in `LABELS` order.
 
-        One pair a run by default: unpadded, and a pair's scores never depend on the pairs beside it.
+        One pair a run by default: unpadded, and a pair's scores never depend on the pairs beside it, so a pair
+        that occurs more than once (a wire copy under several publishers, concurrent checks of one claim) runs once.
         """
-        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         if not pairs:
-            return out
+            return np.zeros((0, len(LABELS)), dtype=np.float32)
+        unique = list(dict.fromkeys(pairs))
+        if len(unique) < len(pairs):
+            row = {pair: i for i, pair in enumerate(unique)}
+            return self.predict(unique, batch_size)[[row[pair] for pair in pairs]]
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         encodings = self.tokenize(pairs)
 
         def softmax(rows: list[int], logits: np.ndarray, _mask: np.ndarray) -> None:
