@@ -1,17 +1,45 @@
 """Pieces the benchmark scripts share (each script runs as `python benchmarks/NAME.py`, so this imports as `common`)."""
 
 import json
+import platform
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from index.archive import Archive, Article
+from index.onnxrt import available_cores
 from index.stance import CueStance
 
 
+def machine() -> dict[str, Any]:
+    """The CPU the figures were measured on. Speed figures compare only between runs on the same CPU: the same
+    scripts ran about half as fast on a first-generation AMD EPYC (family 23, model 1: AVX2 in 128-bit halves)
+    as on the box of earlier runs."""
+    info: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                info.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    simd = [
+        flag
+        for flag in ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
+        if flag in info.get("flags", "").split()
+    ]
+    return {
+        "cpu": info.get("model name") or platform.processor() or platform.machine(),
+        "cpu_family_model": f"{info.get('cpu family', '?')}/{info.get('model', '?')}",
+        "simd": simd,
+        "cores": available_cores(),
+    }
+
+
 def emit(figures: dict[str, Any], path: Path | str | None) -> None:
-    """Print the figures as JSON and, when a path is given, write them there too."""
+    """Print the figures as JSON, with the machine they were measured on, and write them to `path` if given."""
+    figures = figures | {"machine": machine()}
     text = json.dumps(figures, indent=2)
     print(text)
     if path:

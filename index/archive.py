@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from index.batching import MicroBatcher
 from index.cues import Cue
 from index.embed import Embedder, load_embedder
 from index.segment import Statement, split_article
@@ -150,6 +151,9 @@ class Archive:
         self._save_seconds = 0.0
         # a check's BM25 query runs beside its embedding and vector search (SQLite and onnxruntime release the GIL)
         self._lexical = ThreadPoolExecutor(1, "lexical")
+        # claims and queries of concurrent requests are embedded together; with the default encoder a vector does not
+        # depend on the texts batched with it (per-token int8, see index.embed), so this changes no result
+        self.embed_queries: MicroBatcher[str, np.ndarray] = MicroBatcher(self.embedder.embed, max_items=32)
         self.reconciled = self.reconcile()
 
     def close(self) -> None:
@@ -307,7 +311,7 @@ class Archive:
         pool = pool or max(50, 4 * k)
         self._refresh()
         lexical_hits = self._lexical.submit(self.store.lexical_search, query, pool)
-        qvec = self.embedder.embed([query])
+        qvec = np.stack(self.embed_queries([query]))
         scores, ids = self.vectors.search(qvec, pool)
         similarity = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
         lexical = lexical_hits.result()

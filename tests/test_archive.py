@@ -1,3 +1,5 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import faiss
@@ -88,6 +90,22 @@ def test_hybrid_retrieval_finds_names_and_numbers(seeded: Archive) -> None:
     hits = seeded.retrieve("bombs in Mbugangari", 1)
     assert hits[0].statement.position == 4
     assert 0.0 < hits[0].similarity <= 1.0
+
+
+def test_concurrent_queries_are_embedded_together_and_rank_as_alone(seeded: Archive) -> None:
+    queries = ["bombs in Mbugangari", "Rwivanga FDLR", "M23 rebels have captured Goma", "Kagame ceasefire"] * 2
+    alone = [[(e.statement.id, e.similarity) for e in seeded.retrieve(q, 5)] for q in queries]
+    before = seeded.embed_queries.batches
+    barrier = threading.Barrier(len(queries))
+
+    def retrieve(q: str) -> list[tuple[int, float]]:
+        barrier.wait()
+        return [(e.statement.id, e.similarity) for e in seeded.retrieve(q, 5)]
+
+    with ThreadPoolExecutor(len(queries)) as pool:
+        together = list(pool.map(retrieve, queries))
+    assert together == alone
+    assert seeded.embed_queries.batches - before < len(queries)
 
 
 def test_check_returns_sources_and_offsets(seeded: Archive, seed_article: Article) -> None:
