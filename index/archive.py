@@ -151,9 +151,12 @@ class Archive:
         self._save_seconds = 0.0
         # a check's BM25 query runs beside its embedding and vector search (SQLite and onnxruntime release the GIL)
         self._lexical = ThreadPoolExecutor(1, "lexical")
-        # claims and queries of concurrent requests are embedded together; with the default encoder a vector does not
-        # depend on the texts batched with it (per-token int8, see index.embed), so this changes no result
-        self.embed_queries: MicroBatcher[str, np.ndarray] = MicroBatcher(self.embedder.embed, max_items=32)
+        # claims of concurrent requests that queue while one encoder call runs are embedded together in the next
+        # (no wait window: a lone check pays nothing); with the default encoder a vector does not depend on the
+        # texts batched with it (per-token int8, see index.embed), so this changes no result. 16 clients on the
+        # 10k synthetic archive: 12.5-12.9 checks/s, against 12.2-13.0 with each claim embedded on its own (the
+        # stance model's pairs set the cost)
+        self.embed_queries: MicroBatcher[str, np.ndarray] = MicroBatcher(self.embedder.embed, max_items=32, wait=0.0)
         self.reconciled = self.reconcile()
 
     def close(self) -> None:
