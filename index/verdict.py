@@ -11,11 +11,11 @@ The confidence of a decided verdict is then mapped through CALIBRATION (Platt sc
 
 Chosen on the COVID-Fact dev set only (all 4,086 claims, `benchmarks/covidfact.py --tune`; the NLI held-out
 slice played no part). STRONG 0.8 → 0.9: macro-F1 0.441 → 0.466, as `conflicting` (COVID-Fact has no such
-class) fell from 367 claims to 113. DECIDE stays 0.5: with it and the stance thresholds at 0.3 macro-F1 reaches
-0.485, all of it from calling fewer claims not_enough_evidence, a class COVID-Fact lacks and a news archive
-answers often ("The Eiffel Tower is in Paris" against the seeds). No calibration: Platt scaling fitted on half
-the claims changed sign on the other half (decided verdicts are right about half the time at every raw
-confidence there), so it would only flatten every confidence towards 0.5.
+class) fell from 367 claims to 113. DECIDE stays 0.5: the 2-fold tuning picks 0.3, which scores 0.461 and 0.470
+on the held-out halves, no better than 0.5, and would call fewer claims not_enough_evidence, a class COVID-Fact
+lacks and a news archive needs ("The Eiffel Tower is in Paris" against the seeds). No calibration: Platt scaling
+fitted on one half changes sign on the other (slopes −0.05 and +0.23; decided verdicts are right about half the
+time at every raw confidence there), so it would only flatten every confidence towards 0.5.
 """
 
 import math
