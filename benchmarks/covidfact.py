@@ -28,7 +28,7 @@ from index.archive import Archive, Article, CheckResult
 from index.embed import ENCODERS, load_embedder
 from index.segment import split_article
 from index.stance import STANCE_MODES, load_stance
-from index.verdict import CALIBRATION, DECIDE, NOT_ENOUGH, STRONG, decide_verdict
+from index.verdict import CALIBRATION, DECIDE, NOT_ENOUGH, STRONG, Verdict, decide_verdict
 
 GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}
 
@@ -60,13 +60,18 @@ def ece(confidence: list[float], correct: list[bool], bins: int = 10) -> float:
     return error
 
 
+def decided_verdicts(verdicts: list[Verdict], gold: list[str]) -> list[tuple[float, bool]]:
+    """(confidence, correct) of every verdict other than not_enough_evidence."""
+    return [(v.confidence, v.label == g) for v, g in zip(verdicts, gold, strict=True) if v.label != NOT_ENOUGH]
+
+
 def score(
     results: list[CheckResult], gold: list[str], decide: float, strong: float, calibration: tuple[float, float] | None
 ) -> dict[str, object]:
     verdicts = [decide_verdict(r.evidence, decide, strong, calibration) for r in results]
     pred = [v.label for v in verdicts]
     correct = [p == g for p, g in zip(pred, gold, strict=True)]
-    decided = [(v.confidence, ok) for v, ok in zip(verdicts, correct, strict=True) if v.label != NOT_ENOUGH]
+    decided = decided_verdicts(verdicts, gold)
     return {
         "macro_f1": round(macro_f1(gold, pred), 4),
         "accuracy": round(sum(correct) / len(correct), 4),
@@ -95,8 +100,7 @@ def tune(results: list[CheckResult], gold: list[str]) -> tuple[float, float, tup
     grid = [round(0.3 + 0.05 * i, 2) for i in range(13)]
     pairs = [(d, s) for d in grid for s in grid if s >= d]
     d, s = max(pairs, key=lambda t: score(results, gold, *t, None)["macro_f1"])
-    verdicts = [decide_verdict(r.evidence, d, s, None) for r in results]
-    decided = [(v.confidence, v.label == g) for v, g in zip(verdicts, gold, strict=True) if v.label != NOT_ENOUGH]
+    decided = decided_verdicts([decide_verdict(r.evidence, d, s, None) for r in results], gold)
     return d, s, fit_platt([c for c, _ in decided], [ok for _, ok in decided])
 
 
