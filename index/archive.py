@@ -1,7 +1,7 @@
 """The claim pipeline over one data directory: ingest articles, search statements, check claims.
 
-Layout of the data directory: `factdesk.sqlite3` (articles, statements, FTS5) and `vectors.faiss` (or the
-vectors live in Milvus, see index.milvus).
+Layout of the data directory: `factdesk.sqlite3` (articles, statements, FTS5, and the encoder that made the
+vectors) and `vectors.faiss` (or the vectors live in Milvus, see index.milvus).
 An ingest writes SQLite in one transaction (that is what makes it durable), then the in-memory vector
 index. The vector file is written atomically, at most SAVE_SHARE of the time (`save_if_due`), so a large
 index is not rewritten for every request while a small one is saved after each. If the process dies before a
@@ -16,7 +16,7 @@ import fcntl
 import hashlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +28,7 @@ import numpy as np
 
 from index.batching import MicroBatcher
 from index.cues import Cue
-from index.embed import Embedder, load_embedder
+from index.embed import ENCODERS, Embedder, identity, load_embedder
 from index.segment import Statement, split_article
 from index.stance import StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
@@ -46,11 +46,16 @@ RELATED_WEIGHT = 0.5
 MAX_TOP_K = 50
 SAVE_AFTER_CHANGES = 5_000  # vectors added or removed since the vector file was written
 SAVE_SHARE = 0.1  # of the time, at most, spent writing the vector file
+REINDEXING = "(reindexing) "  # the recorded encoder while `reindex` runs
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 
 
 class InvalidArticle(ValueError):
     """The article cannot be ingested as given (the message says why)."""
+
+
+class EncoderMismatch(ValueError):
+    """The data directory's vectors were made by another encoder than this process's (the message says what to do)."""
 
 
 @dataclass(slots=True)
@@ -122,6 +127,31 @@ class CheckResult:
     evidence: list[Evidence]
 
 
+def encoder_problem(data_dir: Path, recorded: str | None, encoder: str) -> str | None:
+    """Why a data directory whose vectors were made by `recorded` cannot be used with `encoder`, if it cannot."""
+    if recorded is None or recorded == encoder:
+        return None
+    if recorded.startswith(REINDEXING):
+        return f"{data_dir}: a reindex {recorded[len(REINDEXING) :]} did not finish; run `factdesk reindex` again"
+    hint = next((f"open it with --encoder {e}, or " for e in ENCODERS if identity(e) == recorded), "")
+    return (
+        f"{data_dir}: its vectors were made by {recorded}, not by this process's {encoder}; "
+        f"{hint}run `factdesk reindex` to re-embed its statements with this encoder"
+    )
+
+
+def recorded_encoder(data_dir: Path) -> str | None:
+    """The encoder a data directory records as the maker of its vectors (None for a new one); loads no model."""
+    path = Path(data_dir) / "factdesk.sqlite3"
+    if not path.exists():
+        return None
+    store = Store(path)
+    try:
+        return store.info("encoder")
+    finally:
+        store.close()
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -133,13 +163,22 @@ class Archive:
         embedder: Embedder | None = None,
         stance: StanceClassifier | None = None,
         vectors: str | None = None,
+        check_encoder: bool = True,
     ) -> None:
-        """`vectors`: None for FAISS in the data directory, or a Milvus address (see index.milvus)."""
+        """`vectors`: None for FAISS in the data directory, or a Milvus address (see index.milvus).
+
+        The data directory records the encoder that made its vectors; opening it with another raises
+        EncoderMismatch, since vectors of two encoders in one index do not compare. `check_encoder=False` is for
+        `reindex`, which re-embeds every statement with this archive's encoder.
+        """
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder or load_embedder()
         self.stance = stance or load_stance()
         self.store = Store(self.data_dir / "factdesk.sqlite3")
+        self.encoder = identity(self.embedder)
+        if check_encoder:
+            self._check_encoder()
         self._generation = self.store.vectors_generation()  # read before the file: a later save reloads
         self.vectors = open_vectors(vectors, self.data_dir, self.embedder.dimension)
         self._write = threading.RLock()
@@ -158,6 +197,35 @@ class Archive:
         # stance model's pairs set the cost)
         self.embed_queries: MicroBatcher[str, np.ndarray] = MicroBatcher(self.embedder.embed, max_items=32, wait=0.0)
         self.reconciled = self.reconcile()
+
+    def _check_encoder(self) -> None:
+        # the first to open a data directory records its encoder (data directories from before this was
+        # recorded get the encoder that opens them first)
+        problem = encoder_problem(self.data_dir, self.store.record_info("encoder", self.encoder), self.encoder)
+        if problem:
+            self.store.close()
+            raise EncoderMismatch(problem)
+
+    def reindex(self, progress: Callable[[int], None] | None = None, chunk: int = 1024) -> int:
+        """Re-embed every statement with this archive's encoder, save, and record it as the vectors' maker.
+
+        Until it ends the data directory is marked as being reindexed, so that a crash half-way (vectors of two
+        encoders) makes the next open fail with a clear message instead of mixing them; running it again
+        finishes the job. Returns how many statements were embedded.
+        """
+        with self._writing():
+            self.store.set_info("encoder", f"{REINDEXING}to {self.encoder}")
+            ids = sorted(self.store.statement_ids())
+            self.vectors.remove(self.vectors.ids() - set(ids))
+            for start in range(0, len(ids), chunk):
+                part = self.store.statements(ids[start : start + chunk])
+                keys = np.array(sorted(part), dtype=np.int64)
+                self.vectors.add(keys, self.embedder.embed([part[int(i)].text for i in keys]))
+                if progress:
+                    progress(len(keys))
+            self.save()
+            self.store.set_info("encoder", self.encoder)
+        return len(ids)
 
     def close(self) -> None:
         if self.unsaved:

@@ -54,9 +54,20 @@ def cache_dir() -> Path:
 
 
 def load_embedder(encoder: str = "onnx") -> Embedder:
+    return _embedder_class(encoder)()
+
+
+def _embedder_class(encoder: str) -> "type[OnnxEmbedder | TorchEmbedder]":
     if encoder not in ENCODERS:
         raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, not {encoder!r}")
-    return OnnxEmbedder() if encoder == "onnx" else TorchEmbedder()
+    return OnnxEmbedder if encoder == "onnx" else TorchEmbedder
+
+
+def identity(embedder: "Embedder | str") -> str:
+    """What a data directory records as the maker of its vectors: model, encoder and dimension. `embedder`
+    may also be an --encoder name, so that a data directory can be checked before any model loads."""
+    e = _embedder_class(embedder) if isinstance(embedder, str) else embedder
+    return f"{e.name} ({e.encoder}, {e.dimension}-d)"
 
 
 def _normalised(vectors: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS statements (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('vectors_generation', 0);
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS statements_article ON statements(article_id, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS statements_fts USING fts5(
     text, content='statements', content_rowid='id', tokenize='porter unicode61'
@@ -289,6 +290,24 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE meta SET value = value + 1 WHERE key = 'vectors_generation'")
             return int(db.execute("SELECT value FROM meta WHERE key = 'vectors_generation'").fetchone()[0])
+
+    def info(self, key: str) -> str | None:
+        """A recorded fact about the data directory, e.g. `encoder`: the encoder that made its vectors."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def record_info(self, key: str, value: str) -> str:
+        """Record `value` unless `key` has one already; returns what is recorded (first writer wins)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO info VALUES (?, ?)", (key, value))
+            return str(db.execute("SELECT value FROM info WHERE key = ?", (key,)).fetchone()[0])
+
+    def set_info(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO info VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value)
+            )
 
     def counts(self) -> dict[str, int]:
         with self._lock:

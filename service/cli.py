@@ -1,4 +1,4 @@
-"""`factdesk [--data-dir DIR] COMMAND`: ingest, check, serve, search, stats, delete, train-stance."""
+"""`factdesk [--data-dir DIR] COMMAND`: ingest, check, serve, search, stats, delete, reindex, keys, train-stance."""
 
 import argparse
 import csv
@@ -16,8 +16,8 @@ from typing import IO
 import msgspec
 from tqdm import tqdm
 
-from index.archive import Archive, InvalidArticle
-from index.embed import ENCODERS
+from index.archive import Archive, InvalidArticle, encoder_problem, recorded_encoder
+from index.embed import ENCODERS, identity
 from index.stance import STANCE_MODES
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
@@ -42,19 +42,28 @@ class CliError(Exception):
     """A one-line message for the user; exit status 1."""
 
 
-def _open_archive(args: argparse.Namespace) -> Archive:
+def _open_archive(args: argparse.Namespace, check_encoder: bool = True) -> Archive:
     from index.embed import load_embedder
     from index.stance import load_stance
 
+    _check_encoder(args)  # before any model loads
     try:
         return Archive(
             Path(args.data_dir),
             embedder=load_embedder(args.encoder),
             stance=load_stance(args.stance),
             vectors=args.vectors,
+            check_encoder=check_encoder,
         )
-    except ValueError as e:  # a bad --vectors address, vectors of another dimension
+    except ValueError as e:  # a bad --vectors address, vectors of another dimension or encoder
         raise CliError(str(e)) from None
+
+
+def _check_encoder(args: argparse.Namespace) -> None:
+    if args.command != "reindex":
+        problem = encoder_problem(Path(args.data_dir), recorded_encoder(Path(args.data_dir)), identity(args.encoder))
+        if problem:
+            raise CliError(problem)
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
@@ -172,6 +181,7 @@ def cmd_search(args: argparse.Namespace) -> None:
 def cmd_stats(args: argparse.Namespace) -> None:
     archive = _open_archive(args)
     models = {
+        "encoder": archive.encoder,
         "vector_index": archive.vectors.kind,
         "stance_mode": archive.stance.mode,
         "stance_model": archive.stance.name,
@@ -185,9 +195,23 @@ def cmd_delete(args: argparse.Namespace) -> None:
     print(f"deleted {args.id}", file=sys.stderr)
 
 
+def cmd_reindex(args: argparse.Namespace) -> None:
+    archive = _open_archive(args, check_encoder=False)
+    before = recorded_encoder(Path(args.data_dir))
+    started = time.perf_counter()
+    with tqdm(total=archive.stats()["statements"], desc="reindex", unit="statement", disable=args.quiet) as bar:
+        n = archive.reindex(bar.update)
+    print(
+        f"re-embedded {n} statements with {archive.encoder} in {time.perf_counter() - started:.1f} s "
+        f"(the vectors were made by {before})",
+        file=sys.stderr,
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    _check_encoder(args)  # one line now, not a traceback from every worker
     os.environ["FACTDESK_DATA_DIR"] = str(args.data_dir)
     os.environ["FACTDESK_STANCE"] = args.stance
     os.environ["FACTDESK_ENCODER"] = args.encoder
@@ -374,6 +398,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("delete", help="delete an article, its statements and vectors")
     p.add_argument("id")
     p.set_defaults(run=cmd_delete)
+
+    p = sub.add_parser(
+        "reindex",
+        help="re-embed every statement with this --encoder",
+        description="Re-embed every statement from its stored text with the chosen --encoder and record it as "
+        "the maker of the data directory's vectors. Other commands refuse a data directory whose vectors another "
+        "encoder made, since vectors of two encoders do not compare. Stop servers using the directory first; "
+        "if interrupted, run it again.",
+    )
+    p.set_defaults(run=cmd_reindex)
 
     p = sub.add_parser(
         "keys",

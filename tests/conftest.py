@@ -26,6 +26,11 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def torch_embedder() -> Embedder:
+    return load_embedder("torch")
+
+
+@pytest.fixture(scope="session")
 def sentences() -> list[str]:
     """4,200 varied real sentences (see fixtures/README.md)."""
     with gzip.open(FIXTURES / "sentences.txt.gz", "rt", encoding="utf-8") as f:

@@ -6,8 +6,8 @@ import faiss
 import numpy as np
 import pytest
 
-from index.archive import Archive, Article, InvalidArticle
-from index.embed import Embedder
+from index.archive import Archive, Article, EncoderMismatch, InvalidArticle, recorded_encoder
+from index.embed import Embedder, identity
 from index.stance import CueStance
 
 
@@ -154,4 +154,50 @@ def test_two_writers_on_one_data_directory_keep_each_others_vectors(tmp_path: Pa
     reopened = Archive(data, embedder=embedder, stance=CueStance())
     assert reopened.reconciled == {"added": 0, "removed": 0}  # the saved file already agrees with the store
     assert reopened.stats()["statements"] == reopened.stats()["vectors"] == 2
+    reopened.close()
+
+
+class FailsAfter:
+    """An encoder that stops working after `calls` calls, as a process killed half-way through would."""
+
+    def __init__(self, embedder: Embedder, calls: int) -> None:
+        self.embedder, self.calls = embedder, calls
+        self.name, self.encoder, self.dimension = embedder.name, embedder.encoder, embedder.dimension
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls -= 1
+        if self.calls < 0:
+            raise RuntimeError("killed")
+        return self.embedder.embed(texts)
+
+
+def test_a_data_directory_keeps_to_the_encoder_of_its_vectors(
+    tmp_path: Path, embedder: Embedder, torch_embedder: Embedder, seed_article: Article
+) -> None:
+    data = tmp_path / "data"
+    archive = Archive(data, embedder=embedder, stance=CueStance())
+    archive.ingest([seed_article])
+    texts = {s.id: s.text for s in archive.article(seed_article.resolved_id())[1]}
+    archive.close()
+    assert recorded_encoder(data) == identity("onnx") == "all-MiniLM-L6-v2 (onnx-int8, 384-d)"
+    with pytest.raises(EncoderMismatch, match=r"made by all-MiniLM-L6-v2 \(onnx-int8, 384-d\).*--encoder onnx"):
+        Archive(data, embedder=torch_embedder, stance=CueStance())
+
+    broken = Archive(data, embedder=FailsAfter(torch_embedder, 1), stance=CueStance(), check_encoder=False)
+    with pytest.raises(RuntimeError, match="killed"):  # some statements re-embedded, then the process dies
+        broken.reindex(chunk=8)
+    broken.close()
+    for e in (embedder, torch_embedder):  # neither encoder may use the mixed vectors
+        with pytest.raises(EncoderMismatch, match=r"reindex to all-MiniLM-L6-v2 \(torch, 384-d\) did not finish"):
+            Archive(data, embedder=e, stance=CueStance())
+
+    reindexing = Archive(data, embedder=torch_embedder, stance=CueStance(), check_encoder=False)
+    assert reindexing.reindex(chunk=8) == len(texts)
+    reindexing.close()
+    reopened = Archive(data, embedder=torch_embedder, stance=CueStance())
+    assert recorded_encoder(data) == identity("torch") and reopened.stats()["vectors"] == len(texts)
+    ids = sorted(texts)
+    stored = reopened.vectors.reconstruct(ids)
+    assert np.allclose(np.stack([stored[i] for i in ids]), torch_embedder.embed([texts[i] for i in ids]), atol=1e-6)
+    assert "captured Goma" in reopened.retrieve("M23 rebels have captured Goma", 1)[0].statement.text
     reopened.close()

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,21 @@ def test_ingest_check_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main([*base, "delete", "m1"]) == 0
     assert main([*base, "delete", "m1"]) == 1
     assert "no article with id 'm1'" in capsys.readouterr().err
+
+
+def test_reindex_moves_a_data_directory_to_another_encoder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--data-dir", str(tmp_path / "data"), "--quiet", "--stance", "cues"]
+    assert main([*base, "ingest", str(ROOT / "seeds" / "goma-2025-01.json")]) == 0
+    statements = re.search(r"(\d+) new statements", capsys.readouterr().err)[1]
+    assert main([*base, "--encoder", "torch", "search", "Goma"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "made by all-MiniLM-L6-v2 (onnx-int8, 384-d)" in err and "--encoder onnx" in err
+    assert main([*base, "--encoder", "torch", "reindex"]) == 0
+    assert f"re-embedded {statements} statements with all-MiniLM-L6-v2 (torch, 384-d)" in capsys.readouterr().err
+    assert main([*base, "--encoder", "torch", "search", "Goma", "-k", "1"]) == 0
+    assert "Goma" in capsys.readouterr().out
+    assert main([*base, "stats"]) == 1  # onnx now meets torch vectors
+    assert "--encoder torch" in capsys.readouterr().err
 
 
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

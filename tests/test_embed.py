@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from index.embed import DIMENSION, OnnxEmbedder, TorchEmbedder, exported_encoder, load_embedder
+from index.embed import DIMENSION, OnnxEmbedder, exported_encoder, load_embedder
 from index.segment import split_article
 
 SENTENCES = [
@@ -20,10 +20,12 @@ SENTENCES = [
 ]
 
 
-def test_onnx_matches_torch_on_every_sentence(embedder, seed_article, sentences, sentence_vectors) -> None:
+def test_onnx_matches_torch_on_every_sentence(
+    embedder, torch_embedder, seed_article, sentences, sentence_vectors
+) -> None:
     ours = SENTENCES + [s.text for s in split_article(seed_article.text)]
     onnx = np.concatenate([embedder.embed(ours), sentence_vectors])
-    torch = TorchEmbedder().embed(ours + sentences)
+    torch = torch_embedder.embed(ours + sentences)
     assert embedder.encoder == "onnx-int8" and onnx.shape == torch.shape == (len(ours) + len(sentences), DIMENSION)
     cosine = (onnx * torch).sum(1)
     assert cosine.min() >= 0.98, sorted(zip(cosine.round(4), ours + sentences, strict=True))[:3]
