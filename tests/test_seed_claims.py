@@ -22,6 +22,10 @@ CLAIMS = [
     ),
     ("Rwanda ordered schools and businesses in Rubavu to close", "supported", "Border crossings", "supports"),
     ("The Eiffel Tower is in Paris", "not_enough_evidence", None, None),
+    # only 0.35 similar to its statement, yet plainly contradicted by it
+    ("Nobody was injured in Rubavu", "refuted", "According to Rwanda’s The New Times", "conflicts"),
+    # loosely on topic (0.43), and nothing in the archive says so
+    ("Uganda closed its border with the DRC", "not_enough_evidence", None, None),
 ]
 
 
@@ -72,9 +76,9 @@ def test_speaker_is_returned(seeded: Archive) -> None:
     assert "Kagame" in (result.evidence[0].statement.speaker or "")
 
 
-@pytest.mark.parametrize(
-    "claim, verdict",
-    [(c[0], c[1]) for c in CLAIMS if c[0] != "Rwanda ordered schools and businesses in Rubavu to close"],
-)
+NEED_THE_MODEL = {"Rwanda ordered schools and businesses in Rubavu to close", "Nobody was injured in Rubavu"}
+
+
+@pytest.mark.parametrize("claim, verdict", [(c[0], c[1]) for c in CLAIMS if c[0] not in NEED_THE_MODEL])
 def test_seed_claims_with_cues_alone(cue_archive: Archive, claim: str, verdict: str) -> None:
     assert cue_archive.check(claim).verdict == verdict
