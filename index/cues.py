@@ -334,17 +334,44 @@ def _entities(text: str) -> list[tuple[Span, str | None, str | None]]:
     return found
 
 
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", name.lower()) if w not in ("of", "de", "s")]
+
+
+def _compact(text: str) -> str:
+    """Letters and digits only: "SARS-CoV-2", "Sars-cov2" and "SARS- CoV-2" are one name."""
+    return re.sub(r"\W+", "", text.lower())
+
+
+def _same_title(ours: str, theirs: str, statement_words: set[str]) -> bool:
+    """Two names of several words that share one but neither contains the other, and the claim's own words are
+    nowhere in the statement: "Secretary Blinken" / "Secretary Rubio", "South Kivu" / "North Kivu" (not
+    "President Kagame" / "President Paul Kagame")."""
+    a, b = set(ours.lower().split()), set(theirs.lower().split())
+    if len(a) < 2 or len(b) < 2 or _compact(ours) in _compact(theirs) or _compact(theirs) in _compact(ours):
+        return False
+    own = a - b
+    return bool(a & b) and bool(own) and bool(b - a) and not set(_name_words(" ".join(own))) <= statement_words
+
+
 def entity_cues(claim: str, statement: str) -> list[Cue]:
     cues = []
     ours, theirs = _entities(claim), _entities(statement)
-    claim_lower, statement_lower = claim.lower(), statement.lower()
-    missing = [(s, p, n) for s, p, n in ours if s.text.lower() not in statement_lower]
-    extra = [(s, p, n) for s, p, n in theirs if s.text.lower() not in claim_lower]
+    claim_compact = _compact(claim)
+    statement_words, statement_compact = set(_name_words(statement)), _compact(statement)
+    # a name is missing unless the statement has it, spelt alike or with all its words ("General Rwivanga" is in
+    # "Brigadier-General Ronald Rwivanga")
+    missing = [
+        (s, p, n)
+        for s, p, n in ours
+        if _compact(s.text) not in statement_compact and not set(_name_words(s.text)) <= statement_words
+    ]
+    extra = [(s, p, n) for s, p, n in theirs if _compact(s.text) not in claim_compact]
     for span, prev, nxt in missing:
         for other, o_prev, o_nxt in extra:
             same_before = prev and prev == o_prev and prev not in WEAK_NEIGHBOURS
             same_after = nxt and nxt == o_nxt and nxt not in WEAK_NEIGHBOURS
-            if same_before or same_after:
+            if same_before or same_after or _same_title(span.text, other.text, statement_words):
                 cues.append(
                     Cue(
                         "entity", span, other, f"claim names {span.text}, statement names {other.text} in the same role"

@@ -1,3 +1,5 @@
+import pytest
+
 from index.cues import find_cues, quantities
 
 BOMBS = "According to Rwanda’s The New Times, at least two bombs landed in Mbugangari, injuring about 15 civilians."
@@ -46,3 +48,29 @@ def test_entity_in_the_same_role() -> None:
     (cue,) = find_cues("M23 rebels have captured Bukavu", GOMA)
     assert (cue.kind, cue.claim.text, cue.statement.text) == ("entity", "Bukavu", "Goma")  # type: ignore[union-attr]
     assert kinds("M23 rebels have captured Goma", GOMA) == []
+
+
+@pytest.mark.parametrize(
+    "claim, statement, names",
+    [
+        # a shared title or word, the rest differs: another person or place
+        (
+            "Kagame spoke with Secretary Blinken about a ceasefire",
+            "Kagame spoke with Secretary Rubio @SecRubio.",
+            ("Secretary Blinken", "Secretary Rubio"),
+        ),
+        (
+            "M23 holds the capital of South Kivu",
+            "M23 holds Goma, the capital of North Kivu.",
+            ("South Kivu", "North Kivu"),
+        ),
+        # the same name, spelt or written out differently
+        ("General Rwivanga accused FARDC", "Brigadier-General Ronald Rwivanga accused FARDC and the FDLR.", None),
+        ("President Kagame urged a ceasefire", "Rwandan President Paul Kagame has urged a ceasefire.", None),
+        ("Kagame met President Ruto", "President William Ruto met Kagame on Monday.", None),
+        ("Sars-cov2 binds the ACE2 receptor", "SARS-CoV-2 binds the ACE2 receptor of human cells.", None),
+    ],
+)
+def test_entities_differ_by_name_not_by_spelling(claim: str, statement: str, names: tuple[str, str] | None) -> None:
+    found = [(c.claim.text, c.statement.text) for c in find_cues(claim, statement) if c.kind == "entity"]  # type: ignore[union-attr]
+    assert found == ([names] if names else [])
