@@ -179,3 +179,22 @@ async def test_health_metrics_and_offline_docs(client: AsyncTestClient) -> None:
     docs = (await client.get("/schema/swagger")).text
     assert "/static/swagger-ui/swagger-ui-bundle.js" in docs and "https://" not in docs
     assert (await client.get("/static/swagger-ui/swagger-ui-bundle.js")).status_code == 200
+
+
+def _close(ours: object, theirs: object) -> bool:
+    """Equal, scores within 0.01 (the last digits of int8 arithmetic may differ between CPUs)."""
+    if isinstance(ours, float) or isinstance(theirs, float):
+        return isinstance(ours, int | float) and isinstance(theirs, int | float) and abs(ours - theirs) <= 0.01
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        return ours.keys() == theirs.keys() and all(_close(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, list) and isinstance(theirs, list):
+        return len(ours) == len(theirs) and all(_close(a, b) for a, b in zip(ours, theirs, strict=True))
+    return ours == theirs
+
+
+async def test_readme_example_is_the_real_response(client: AsyncTestClient) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    request = json.loads(readme.split("-d '", 1)[1].split("'", 1)[0])
+    shown = json.loads(readme.split("```json\n", 1)[1].split("```", 1)[0])
+    r = await client.post("/v1/check", json=request)
+    assert r.status_code == 200 and _close(r.json(), shown), r.text
