@@ -62,12 +62,18 @@ def test_add_search_remove_reconstruct_persist(backend: tuple[str | None, Path])
         open_vectors(spec, data, 8)
 
 
-def test_archive_runs_on_each_backend(backend: tuple[str | None, Path], embedder, seed_article) -> None:
+def test_archive_runs_on_each_backend(backend: tuple[str | None, Path], embedder, torch_embedder, seed_article) -> None:
     spec, data = backend
     archive = Archive(data / "data", embedder=embedder, stance=CueStance(), vectors=spec)
     archive.ingest([seed_article])
     stats = archive.stats()
     assert stats["statements"] == stats["vectors"] == 18
+    result = archive.check("M23 rebels have captured Goma")
+    assert result.verdict == "supported" and result.evidence[0].statement.text.startswith("Meanwhile, M23")
+    archive.close()
+
+    archive = Archive(data / "data", embedder=torch_embedder, stance=CueStance(), vectors=spec, check_encoder=False)
+    assert archive.reindex(chunk=5) == 18 and archive.stats()["vectors"] == 18
     result = archive.check("M23 rebels have captured Goma")
     assert result.verdict == "supported" and result.evidence[0].statement.text.startswith("Meanwhile, M23")
     archive.delete(seed_article.resolved_id())
