@@ -1,7 +1,9 @@
 """HTTP API: `create_app(settings)` wires routes, the archive (loaded once, in the lifespan) and errors."""
 
+import asyncio
 import fcntl
 import os
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,7 +27,7 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_422_UNPROCESSABLE_ENTITY
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
-from index.archive import MAX_TOP_K, Archive, Article
+from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, Archive, Article
 from service import schemas
 from service.auth import KeyRing, parse_rate, rate_limit, require_scope
 from service.ingest_files import read_articles
@@ -176,9 +178,20 @@ async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Str
     encoder = msgspec.json.Encoder()
 
     async def lines() -> AsyncIterator[bytes]:
-        for c in data.claims:
-            result = await anyio.to_thread.run_sync(_check, archive, c.claim, data.top_k, c.id)
-            yield encoder.encode(result) + b"\n"
+        # CHECKS_AT_ONCE claims in flight (see Archive.check_many), each line sent as soon as it is next in order
+        running: deque[asyncio.Task[schemas.CheckResponse]] = deque()
+        try:
+            for c in data.claims:
+                running.append(
+                    asyncio.ensure_future(anyio.to_thread.run_sync(_check, archive, c.claim, data.top_k, c.id))
+                )
+                if len(running) >= CHECKS_AT_ONCE:
+                    yield encoder.encode(await running.popleft()) + b"\n"
+            while running:
+                yield encoder.encode(await running.popleft()) + b"\n"
+        finally:  # the client went away: checks already running finish, nothing new starts
+            for task in running:
+                task.cancel()
 
     return Stream(lines(), media_type="application/x-ndjson")
 

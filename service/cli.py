@@ -142,8 +142,10 @@ def cmd_check(args: argparse.Namespace) -> None:
         writer = csv.writer(out) if args.format == "csv" else None
         if writer:
             writer.writerow(CSV_COLUMNS)
-        for c in tqdm(claims, desc="check", unit="claim", disable=args.quiet):
-            result = schemas.check_response(archive.check(c.claim, args.top_k), c.id)
+        checked = archive.check_many((c.claim for c in claims), args.top_k)
+        progress = tqdm(checked, total=len(claims), desc="check", unit="claim", disable=args.quiet)
+        for c, checked_claim in zip(claims, progress, strict=True):
+            result = schemas.check_response(checked_claim, c.id)
             if writer:
                 top = result.evidence[0] if result.evidence else None
                 writer.writerow(

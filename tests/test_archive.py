@@ -1,4 +1,5 @@
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -201,3 +202,29 @@ def test_a_data_directory_keeps_to_the_encoder_of_its_vectors(
     assert np.allclose(np.stack([stored[i] for i in ids]), torch_embedder.embed([texts[i] for i in ids]), atol=1e-6)
     assert "captured Goma" in reopened.retrieve("M23 rebels have captured Goma", 1)[0].statement.text
     reopened.close()
+
+
+def test_check_many_keeps_order_and_reads_only_a_few_claims_ahead(seeded: Archive) -> None:
+    claims = [
+        "M23 rebels have captured Goma",
+        "The Eiffel Tower is in Paris",
+        "About 50 civilians were injured when two bombs landed in Mbugangari",
+        "Kagame called for an immediate ceasefire in eastern DRC",
+        "Goma was captured by M23 rebels",
+    ]
+    pulled = []
+
+    def source() -> Iterator[str]:
+        for claim in claims:
+            pulled.append(claim)
+            yield claim
+
+    results = seeded.check_many(source(), top_k=2, at_once=2)
+    first = next(results)
+    assert len(pulled) == 2  # a file of any size streams
+    alone = [seeded.check(c, top_k=2) for c in claims]
+    together = [first, *results]
+    assert [r.claim for r in together] == claims
+    assert [(r.verdict, r.confidence, [e.statement.id for e in r.evidence]) for r in together] == [
+        (r.verdict, r.confidence, [e.statement.id for e in r.evidence]) for r in alone
+    ]
