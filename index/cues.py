@@ -102,6 +102,38 @@ NEGATION = re.compile(
     r"unable to|refused to|refuses to|denied|denies|deny|rejected|rejects|false|untrue)\b|n't\b",
     re.I,
 )
+
+
+def _forms(*stems: str) -> frozenset[str]:
+    """Word forms of regular verbs and adjectives: "increase" → increase, increases, increased, increasing."""
+    forms = set()
+    for stem in stems:
+        base = stem[:-1] if stem.endswith("e") else stem
+        forms |= {stem, stem + "s", base + "ed", base + "ing"}
+    return frozenset(forms)
+
+
+# Opposite directions: a claim that says one side while the statement says only the other ("prices rose" / "prices
+# fell", "schools remained open" / "the closure of schools"). Words of the negation list are left to it.
+OPPOSITES = [
+    (
+        _forms("increase", "rise", "grow", "climb", "surge", "soar", "boost", "raise", "gain")
+        | {"rose", "risen", "grew", "grown", "higher", "increase", "rising"},
+        _forms("decrease", "reduce", "decline", "drop", "fall", "shrink", "plunge", "slump", "cut", "lower")
+        | {"fell", "fallen", "dropped", "dropping", "shrank", "reduction", "lower"},
+    ),
+    (_forms("open", "reopen") | {"opened", "reopened", "reopening"}, _forms("close", "shut") | {"closure", "shut"}),
+    ({"win", "wins", "won", "winning", "victory"}, {"lose", "loses", "lost", "losing", "defeat", "defeated"}),
+    ({"positive"}, {"negative"}),
+    ({"alive", "survived", "survive", "survives"}, {"dead", "died", "dies", "killed"}),
+    (
+        _forms("allow", "permit", "approve", "legalise", "legalize"),
+        _forms("ban", "prohibit", "forbid", "outlaw") | {"banned", "banning"},
+    ),
+    (_forms("prevent", "inhibit", "block", "suppress"), _forms("cause", "induce", "trigger", "promote")),
+]
+OPPOSITE_WORD = re.compile(r"[a-z]+")
+
 ENTITY = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'-]*)*")
 SENTENCE_START_WORDS = frozenset(
     [
@@ -198,7 +230,7 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    kind: str  # number | date | negation | entity
+    kind: str  # number | date | negation | opposite | entity
     claim: Span | None
     statement: Span | None
     detail: str
@@ -313,6 +345,27 @@ def negation_cues(claim: str, statement: str) -> list[Cue]:
     ]
 
 
+def opposite_cues(claim: str, statement: str) -> list[Cue]:
+    ours = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
+    theirs = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(statement.lower())]
+    our_words, their_words = {w for w, _, _ in ours}, {w for w, _, _ in theirs}
+    cues = []
+    for one, other in OPPOSITES:
+        for side, opposite in ((one, other), (other, one)):
+            if our_words & side and their_words & opposite and not their_words & side and not our_words & opposite:
+                _, a, b = next(t for t in ours if t[0] in side)
+                _, c, d = next(t for t in theirs if t[0] in opposite)
+                cues.append(
+                    Cue(
+                        "opposite",
+                        Span(a, b, claim[a:b]),
+                        Span(c, d, statement[c:d]),
+                        f"claim says {claim[a:b]!r}, statement says {statement[c:d]!r}",
+                    )
+                )
+    return cues
+
+
 def _entities(text: str) -> list[tuple[Span, str | None, str | None]]:
     """Named entities with the word before and after them (their role in the sentence)."""
     found = []
@@ -386,5 +439,6 @@ def find_cues(claim: str, statement: str) -> list[Cue]:
         *number_cues(claim, statement),
         *date_cues(claim, statement),
         *negation_cues(claim, statement),
+        *opposite_cues(claim, statement),
         *entity_cues(claim, statement),
     ]

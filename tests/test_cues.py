@@ -74,3 +74,23 @@ def test_entity_in_the_same_role() -> None:
 def test_entities_differ_by_name_not_by_spelling(claim: str, statement: str, names: tuple[str, str] | None) -> None:
     found = [(c.claim.text, c.statement.text) for c in find_cues(claim, statement) if c.kind == "entity"]  # type: ignore[union-attr]
     assert found == ([names] if names else [])
+
+
+@pytest.mark.parametrize(
+    "claim, statement, words",
+    [
+        (
+            "Schools in Rubavu remained open",
+            "Rwanda ordered the temporary closure of schools in Rubavu.",
+            ("open", "closure"),
+        ),
+        ("Fuel prices in Goma fell last week", "Fuel prices in Goma rose by 40 percent.", ("fell", "rose")),
+        ("Remdesivir reduces mortality", "Remdesivir increased mortality in the trial.", ("reduces", "increased")),
+        # both directions in the statement, or the same one: nothing to say
+        ("Cases increased in March", "Deaths fell while cases increased in March.", None),
+        ("Prices rose sharply", "Prices rose by 40 percent.", None),
+    ],
+)
+def test_opposite_words(claim: str, statement: str, words: tuple[str, str] | None) -> None:
+    found = [(c.claim.text, c.statement.text) for c in find_cues(claim, statement) if c.kind == "opposite"]  # type: ignore[union-attr]
+    assert found == ([words] if words else [])

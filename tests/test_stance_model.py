@@ -81,6 +81,9 @@ def test_number_cue_overrides_a_hesitant_model() -> None:
     assert stance.label == "conflicts" and stance.cues[0].kind == "number"
     assert combine((0.9, 0.05, 0.05), 0.8, []).label == "supports"
     assert combine((0.9, 0.05, 0.05), 0.1, []).label == "neutral"  # off topic, whatever the model says
+    # opposite words: the model leaning towards entailment does not make "rose" support "fell"
+    rose = find_cues("Fuel prices in Goma fell", "Fuel prices in Goma rose by 40 percent.")
+    assert combine((0.7, 0.2, 0.1), 0.8, rose).label == "conflicts"
     # loosely on topic: only a clear verdict of the model counts
     assert combine((0.02, 0.03, 0.95), 0.35, []).label == "conflicts"
     assert combine((0.3, 0.1, 0.6), 0.35, []).label == "neutral"

@@ -18,6 +18,7 @@ SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
 # auto: the shipped model when installed, else cues; nli: that model; fast: the 3-layer model; cues: no model
 STANCE_MODES = ("auto", "nli", "fast", "cues")
 HARD_CUES = frozenset({"number", "date", "entity"})
+SOFT_CUES = frozenset({"negation", "opposite"})  # polarity: a conflict when the model leans that way at all
 
 # Thresholds (probabilities of the NLI model; similarity is cosine). Chosen on the COVID-Fact dev set and the
 # seed examples, see benchmarks/covidfact.py; never on the NLI held-out slice.
@@ -31,7 +32,9 @@ ON_TOPIC = 0.3  # below this similarity a statement is about something else: neu
 LOOSE = 0.45
 CLEAR_MIN = 0.9
 CUE_CONFLICT_SIMILARITY = 0.55  # a hard cue (number/date/entity) makes a statement this close a conflict
-NEGATION_ASSIST = 0.2  # a polarity mismatch turns a statement into a conflict when contradiction ≥ this
+NEGATION_ASSIST = (
+    0.2  # a polarity mismatch (negation, opposite words) turns a statement into a conflict when contradiction ≥ this
+)
 
 
 OFF_TOPIC = (0.0, 1.0, 0.0)  # entailment, neutral, contradiction of a statement the model is not asked about
@@ -77,7 +80,7 @@ def _combine(e: float, n: float, c: float, similarity: float, cues: list[Cue]) -
         # "about 15" vs "50": entailment is impossible, whatever the model's hesitation
         conflict = max(c + 0.9 * e, 0.6)
         return Stance(CONFLICTS, _scores(0.1 * e, conflict, n * (1 - conflict)), cues)
-    if "negation" in kinds and (c >= NEGATION_ASSIST or e >= SUPPORT_MIN):
+    if kinds & SOFT_CUES and (c >= NEGATION_ASSIST or e >= SUPPORT_MIN):
         conflict = max(c + 0.8 * e, 0.55)
         return Stance(CONFLICTS, _scores(0.2 * e, conflict, n * (1 - conflict)), cues)
     scores = _scores(e, c, n)
