@@ -118,11 +118,11 @@ def _forms(*stems: str) -> frozenset[str]:
 OPPOSITES = [
     (
         _forms("increase", "rise", "grow", "climb", "surge", "soar", "boost", "raise", "gain")
-        | {"rose", "risen", "grew", "grown", "higher", "increase", "rising"},
+        | {"rose", "risen", "grew", "grown", "higher"},
         _forms("decrease", "reduce", "decline", "drop", "fall", "shrink", "plunge", "slump", "cut", "lower")
-        | {"fell", "fallen", "dropped", "dropping", "shrank", "reduction", "lower"},
+        | {"fell", "fallen", "dropped", "dropping", "shrank", "reduction"},
     ),
-    (_forms("open", "reopen") | {"opened", "reopened", "reopening"}, _forms("close", "shut") | {"closure", "shut"}),
+    (_forms("open", "reopen"), _forms("close", "shut") | {"closure"}),
     ({"win", "wins", "won", "winning", "victory"}, {"lose", "loses", "lost", "losing", "defeat", "defeated"}),
     ({"positive"}, {"negative"}),
     ({"alive", "survived", "survive", "survives"}, {"dead", "died", "dies", "killed"}),
@@ -346,6 +346,7 @@ def negation_cues(claim: str, statement: str) -> list[Cue]:
 
 
 def opposite_cues(claim: str, statement: str) -> list[Cue]:
+    """One side of an OPPOSITES pair in the claim, only the other side in the statement."""
     ours = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
     theirs = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(statement.lower())]
     our_words, their_words = {w for w, _, _ in ours}, {w for w, _, _ in theirs}

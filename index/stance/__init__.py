@@ -32,9 +32,7 @@ ON_TOPIC = 0.3  # below this similarity a statement is about something else: neu
 LOOSE = 0.45
 CLEAR_MIN = 0.9
 CUE_CONFLICT_SIMILARITY = 0.55  # a hard cue (number/date/entity) makes a statement this close a conflict
-NEGATION_ASSIST = (
-    0.2  # a polarity mismatch (negation, opposite words) turns a statement into a conflict when contradiction ≥ this
-)
+NEGATION_ASSIST = 0.2  # a SOFT_CUES mismatch turns a statement into a conflict when contradiction ≥ this
 
 
 OFF_TOPIC = (0.0, 1.0, 0.0)  # entailment, neutral, contradiction of a statement the model is not asked about
