@@ -46,7 +46,8 @@ def _open_archive(args: argparse.Namespace, check_encoder: bool = True) -> Archi
     from index.embed import load_embedder
     from index.stance import load_stance
 
-    _check_encoder(args)  # before any model loads
+    if check_encoder:
+        _check_encoder(args)  # before any model loads
     try:
         return Archive(
             Path(args.data_dir),
@@ -60,10 +61,9 @@ def _open_archive(args: argparse.Namespace, check_encoder: bool = True) -> Archi
 
 
 def _check_encoder(args: argparse.Namespace) -> None:
-    if args.command != "reindex":
-        problem = encoder_problem(Path(args.data_dir), recorded_encoder(Path(args.data_dir)), identity(args.encoder))
-        if problem:
-            raise CliError(problem)
+    problem = encoder_problem(Path(args.data_dir), recorded_encoder(Path(args.data_dir)), identity(args.encoder))
+    if problem:
+        raise CliError(problem)
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
@@ -199,7 +199,7 @@ def cmd_delete(args: argparse.Namespace) -> None:
 
 def cmd_reindex(args: argparse.Namespace) -> None:
     archive = _open_archive(args, check_encoder=False)
-    before = recorded_encoder(Path(args.data_dir))
+    before = archive.store.info("encoder")
     started = time.perf_counter()
     with tqdm(total=archive.stats()["statements"], desc="reindex", unit="statement", disable=args.quiet) as bar:
         n = archive.reindex(bar.update)
