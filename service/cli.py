@@ -260,6 +260,16 @@ def cmd_keys(args: argparse.Namespace) -> None:
     )
 
 
+def _caps(values: Sequence[str]) -> dict[str, int]:
+    caps = {}
+    for value in values:
+        source, _, count = value.partition("=")
+        if not source or not count.isdigit():
+            raise CliError(f"--cap {value}: expected SOURCE=N, e.g. fnc1_test=3000")
+        caps[source] = int(count)
+    return caps
+
+
 def cmd_train_stance(args: argparse.Namespace) -> None:
     from index.stance.train import TrainConfig, requantize, run
 
@@ -276,6 +286,8 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
             )
         )
         return
+    if args.init and not (Path(args.init) / "model.onnx").is_file():
+        raise CliError(f"{args.init}: no stance model (model.onnx) to start from")
     config = TrainConfig(
         data=Path(args.data),
         out=Path(args.out),
@@ -294,6 +306,8 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         layers=args.layers,
         teacher=Path(args.teacher) if args.teacher else None,
         distill=args.distill,
+        init=Path(args.init) if args.init else None,
+        cap=_caps(args.cap),
         quantize=args.quantize,
     )
     run(config, log=lambda m: print(m, file=sys.stderr))
@@ -449,6 +463,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layers", type=int, help="keep this many encoder layers (evenly spaced): a smaller, faster model")
     p.add_argument("--teacher", help="a trained stance model directory to distil from (its probabilities)")
     p.add_argument("--distill", type=float, default=0.5, help="share of the loss that follows the teacher")
+    p.add_argument(
+        "--init",
+        help="go on training a trained stance model directory (its model.onnx) instead of starting from the "
+        "base encoder; keep --seed and --holdout of its run, or its held-out slice is trained on",
+    )
+    p.add_argument(
+        "--cap",
+        action="append",
+        default=[],
+        metavar="SOURCE=N",
+        help="train on at most N pairs of SOURCE (repeatable), e.g. fnc1_test=3000",
+    )
     p.add_argument(
         "--quantize",
         choices=("tokens", "weights"),

@@ -155,3 +155,36 @@ def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> Non
     graph = onnx.load(str(out / "model.onnx")).graph
     layers = {n.name.split("/")[3] for n in graph.node if n.name.startswith("/encoder/encoder/layer.")}
     assert layers == {"layer.0", "layer.1"}
+
+
+@pytest.mark.slow
+def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
+    import torch
+
+    from index.stance.train import build_model, collate, encode, load_init
+    from service.cli import main
+
+    # the int8 export read back into the network scores as the shipped model does
+    network, tokenizer = build_model()
+    load_init(network, SHIPPED)
+    network.eval()
+    pairs = [{"premise": p, "hypothesis": h} for p, h, _ in PAIRS]
+    with torch.no_grad():
+        torch_probs = torch.softmax(network(**collate(encode(tokenizer, pairs, 128), torch.device("cpu"))), -1)
+    shipped = StanceModel(SHIPPED).predict([(p, h) for p, h, _ in PAIRS])
+    assert np.abs(torch_probs.numpy() - shipped).max() < 0.05
+
+    # one step at a vanishing learning rate from the shipped model keeps its answers (the base encoder's
+    # untrained head would not); the cap holds the source to 5 training pairs
+    out = tmp_path / "again"
+    metrics = _tiny_run(out, max_steps=1, synthetic=0, lr=1e-9, init=SHIPPED, cap={"snli_cad": 5})
+    assert metrics["train_counts"]["snli_cad"] == 5
+    assert metrics["config"]["init"] == str(SHIPPED) and metrics["init_run"]["training"]["steps"] > 1000
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "Trained in 2 runs" in card and "--out stage-1" in card and "--init stage-1 --cap snli_cad=5" in card
+    again = StanceModel(out).predict([(p, h) for p, h, _ in PAIRS])
+    assert (again.argmax(1) == shipped.argmax(1)).all()
+
+    argv = ["train-stance", "--data", str(FIXTURES / "nli_sample.jsonl"), "--out", str(tmp_path / "bad")]
+    assert main([*argv, "--cap", "snli_cad"]) == 1
+    assert main([*argv, "--init", str(tmp_path / "none")]) == 1

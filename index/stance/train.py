@@ -12,6 +12,7 @@ import gzip
 import json
 import math
 import random
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -51,6 +52,8 @@ class TrainConfig:
     threads: int | None = None
     layers: int | None = None  # keep this many of the encoder's layers, evenly spaced, the last one included
     teacher: Path | None = None  # a stance model directory whose probabilities the student also learns
+    init: Path | None = None  # a stance model directory to go on training from, instead of the base encoder
+    cap: dict[str, int] = field(default_factory=dict)  # source → at most this many training pairs
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
     quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
     extra: dict[str, Any] = field(default_factory=dict)
@@ -121,6 +124,38 @@ def build_model(layers: int | None = None) -> tuple[CrossEncoder, Any]:
         encoder.config.num_hidden_layers = layers
     tokenizer = AutoTokenizer.from_pretrained(path)
     return CrossEncoder(encoder, encoder.config.hidden_size), tokenizer
+
+
+def onnx_state(path: Path) -> dict[str, torch.Tensor]:
+    """The `CrossEncoder` weights in an exported stance model, its int8 weights dequantised.
+
+    Float initialisers keep their module names; `quantize_per_token` names a MatMul weight after its node
+    (`/encoder/encoder/layer.0/attention/self/query/MatMul_output_0_w_q`: uint8 around 128, one scale per output
+    column) and `quantize_weights` a table after the table (`..._q`, `..._scale`, int8, a scale per row).
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    arrays = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
+    state: dict[str, np.ndarray] = {}
+    for name, value in arrays.items():
+        if matmul := re.fullmatch(r"/(.+)/MatMul_output_0_w_q", name):
+            weight = (value.astype(np.float32) - 128) * arrays[name.removesuffix("_q") + "_scale"].reshape(1, -1)
+            state[matmul[1].replace("/", ".") + ".weight"] = weight.T
+        elif table := re.fullmatch(r"(.+\.weight)(?:_dq)*_q", name):
+            scale = arrays[name.removesuffix("_q") + "_scale"].reshape(-1, 1)
+            state[table[1]] = value.astype(np.float32) * scale
+        elif value.dtype == np.float32 and re.fullmatch(r"[\w.]+\.(weight|bias)", name):
+            state[name] = value
+    return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
+
+
+def load_init(model: CrossEncoder, directory: Path) -> None:
+    """Start from a trained stance model's weights (its shipped int8 export)."""
+    missing, unexpected = model.load_state_dict(onnx_state(directory / "model.onnx"), strict=False)
+    missing = [name for name in missing if ".pooler." not in name]  # unused: tokens are mean-pooled
+    if missing or unexpected:
+        raise ValueError(f"{directory}: its weights do not fit (missing {missing[:3]}, extra {unexpected[:3]})")
 
 
 def teacher_probabilities(directory: Path, pairs: Sequence[Pair], threads: int | None) -> np.ndarray:
@@ -270,6 +305,8 @@ def train(
         teacher = torch.from_numpy(teacher_probabilities(config.teacher, train_pairs, config.threads))
         teacher_minutes = (time.monotonic() - teacher_started) / 60
     model, tokenizer = build_model(config.layers)
+    if config.init:
+        load_init(model, config.init)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
     labels = torch.tensor([LABELS.index(p["label"]) for p in train_pairs])
@@ -393,18 +430,36 @@ def quantize_model(fp32: Path, target: Path, quantize: str) -> None:
         raise ValueError(f"quantize must be tokens or weights, not {quantize!r}")
 
 
-def reproduce_command(config: dict[str, Any]) -> str:
-    """The options of this run (`--max-minutes` makes the step count depend on the machine's speed)."""
+def reproduce_command(config: dict[str, Any], out: str, init: str | None = None) -> str:
+    """The command of this run (`--max-minutes` makes the step count depend on the machine's speed)."""
     options = [f"--epochs {config['epochs']}", f"--lr {config['lr']}", f"--batch-size {config['batch_size']}"]
     options += [f"--seed {config['seed']}", f"--threads {config['threads'] or 2}"]
     for name in ("max_minutes", "max_steps", "layers", "teacher"):
         if config.get(name):
             options.append(f"--{name.replace('_', '-')} {config[name]}")
+    for name, default in (("max_length", 128), ("holdout", 3600), ("synthetic", 8000)):
+        if config.get(name, default) != default:
+            options.append(f"--{name.replace('_', '-')} {config[name]}")
     if config.get("teacher"):
         options.append(f"--distill {config['distill']}")
+    if init:
+        options.append(f"--init {init}")
+    options += [f"--cap {source}={count}" for source, count in (config.get("cap") or {}).items()]
     if config.get("quantize", "tokens") != "tokens":
         options.append(f"--quantize {config['quantize']}")
-    return " ".join(options)
+    return (
+        "factdesk train-stance --data ../shared/data/nli/nli_pairs.jsonl.gz \\\n"
+        f"    --covidfact ../shared/data/dev/covidfact --out {out} \\\n    " + " ".join(options)
+    )
+
+
+def reproduce_commands(metrics: dict[str, Any], out: str) -> list[str]:
+    """This run's command, after those of the runs it went on from (`--init`), oldest first."""
+    earlier = metrics.get("init_run")
+    if not earlier:  # from the base encoder, or from a model without its metrics
+        return [reproduce_command(metrics["config"], out, metrics["config"].get("init"))]
+    stage = f"stage-{len(reproduce_commands(earlier, ''))}"
+    return [*reproduce_commands(earlier, stage), reproduce_command(metrics["config"], out, stage)]
 
 
 def write_card(out: Path, metrics: dict[str, Any]) -> None:
@@ -423,9 +478,9 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
     if layers and layers < 6:
         kept = ", ".join(str(i) for i in kept_layers(6, layers))
         architecture = f"layers {kept} of all-MiniLM-L6-v2's 6"
-    distillation = ""
+    notes = ""
     if config.get("teacher"):
-        distillation = (
+        notes = (
             f"- Distilled from `{Path(config['teacher']).name}`: the loss is (1 − d) · cross-entropy on the gold "
             f"label + d · KL divergence to the teacher's probabilities, d = {config['distill']}; the teacher "
             'scores every training pair once before training (its minutes are under "Training run").\n'
@@ -439,10 +494,22 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
         "output column, activations quantised per token at run time, so a pair scores the same "
         "whatever else is in its batch; embedding tables int8 per row;"
     )
+    if metrics.get("init_run"):
+        runs = []
+        run = metrics
+        while run:
+            runs.insert(0, run["training"])
+            run = run.get("init_run")
+        notes += (
+            f"- Trained in {len(runs)} runs, each from the weights of the one before (`--init`: its int8 export "
+            "read back), the first from the base encoder: "
+            + "; ".join(f"{r['steps']} steps in {r['train_minutes']} minutes on {r['device']}" for r in runs)
+            + ". The hyper-parameters below are the last run's; every run's command is under Reproduce.\n"
+        )
     text = card.format(
         name=out.name,
         architecture=architecture,
-        distillation=distillation,
+        notes=notes,
         runtime=runtime,
         config=json.dumps(metrics["config"], indent=2),
         training=json.dumps(metrics["training"], indent=2),
@@ -453,7 +520,7 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
         train_counts=json.dumps(metrics["train_counts"], indent=2),
         size_mb=metrics["model_mb"],
         labels=", ".join(f"{i} = {name}" for i, name in enumerate(LABELS)),
-        reproduce=reproduce_command(metrics["config"]),
+        reproduce="\n".join(reproduce_commands(metrics, f"index/stance/{out.name}")),
     )
     (out / "MODEL_CARD.md").write_text(text, encoding="utf-8")
 
@@ -465,14 +532,34 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
     if config.synthetic:
         train_pairs += list(make_pairs(_news_texts(train_pairs), config.seed, config.synthetic))
         random.Random(config.seed).shuffle(train_pairs)
+    if config.cap:
+        seen: Counter[str] = Counter()
+        kept = []
+        for p in train_pairs:
+            seen[p["source"]] += 1
+            if seen[p["source"]] <= config.cap.get(p["source"], len(train_pairs)):
+                kept.append(p)
+        train_pairs = kept
     if config.limit:
         train_pairs = train_pairs[: config.limit]
         held = held[: max(30, config.limit // 4)]
     return train_pairs, held
 
 
+def _init_run(init: Path | None) -> dict[str, Any] | None:
+    """The configuration and training figures of the run `init` came from, kept to reproduce this one."""
+    if not init or not (init / "metrics.json").is_file():
+        return None
+    earlier = json.loads((init / "metrics.json").read_text(encoding="utf-8"))
+    return {key: earlier[key] for key in ("config", "training", "init_run") if key in earlier}
+
+
 def report(
-    config: TrainConfig, stats: dict[str, Any], train_pairs: Sequence[Pair], held: Sequence[Pair]
+    config: TrainConfig,
+    stats: dict[str, Any],
+    train_pairs: Sequence[Pair],
+    held: Sequence[Pair],
+    init_run: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Evaluate the exported fp32 and int8 models, write metrics, held-out slice and model card.
 
@@ -490,6 +577,7 @@ def report(
         "training": stats,
         "train_counts": dict(Counter(p["source"] for p in train_pairs)),
         "heldout_counts": dict(Counter(p["source"] for p in held)),
+        **({"init_run": init_run} if init_run else {}),
         "heldout_fp32": evaluate(fp32_probs, held),
         "heldout_int8": evaluate(int8_probs, held),
         "int8_fp32_agreement": round(float((fp32_probs.argmax(1) == int8_probs.argmax(1)).mean()), 4),
@@ -519,18 +607,20 @@ def requantize(out: Path, quantize: str, data: Path, covidfact: Path | None) -> 
     stored = metrics["config"]
     paths = {"data": data, "out": out, "covidfact": covidfact}
     paths["teacher"] = Path(stored["teacher"]) if stored.get("teacher") else None
+    paths["init"] = Path(stored["init"]) if stored.get("init") else None
     config = TrainConfig(**(stored | paths | {"quantize": quantize}))
     quantize_model(out / "model-fp32.onnx", out / "model.onnx", quantize)
     train_pairs, held = prepare(config)
-    return report(config, metrics["training"], train_pairs, held)
+    return report(config, metrics["training"], train_pairs, held, metrics.get("init_run"))
 
 
 def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
     train_pairs, held = prepare(config)
     log(f"train {len(train_pairs)} pairs, held-out {len(held)} pairs")
+    init_run = _init_run(config.init)  # read first: --init may be --out
     model, tokenizer, stats = train(config, train_pairs, log)
     export_onnx(model, tokenizer, config.out, config.quantize)
-    metrics = report(config, stats, train_pairs, held)
+    metrics = report(config, stats, train_pairs, held, init_run)
     log(
         json.dumps(
             {
