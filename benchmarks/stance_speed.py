@@ -6,6 +6,11 @@ Scores N pairs (a seeded sample) of the held-out slice (rebuilt from the model's
 needed) three ways and prints ms per pair: all in one call at batch 16 (length-sorted, little padding); in calls
 of RERANK_POOL pairs, one pair a run, as a check scores its candidates; one pair a call. Also the mean pair length in
 tokens. One warm-up pass is not timed.
+
+It also prints the floor this CPU sets: the model's arithmetic for a pair of the mean length (its constant-weight
+MatMuls plus attention) over the fastest rate measured here for a transformer-shaped product ([16 pairs · tokens,
+384] × [384, 1536]) in onnxruntime on all cores, fp32 MatMul and int8 MatMulInteger. No run of the model on this
+machine can beat it.
 """
 
 import argparse
@@ -14,9 +19,63 @@ import random
 import time
 from pathlib import Path
 
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
 from index.archive import RERANK_POOL
+from index.onnxrt import available_cores, session
 from index.stance.model import SHIPPED, StanceModel
 from index.stance.train import load_pairs, split_holdout
+
+
+def flops_per_pair(path: Path, tokens: float) -> float:
+    """Multiply-adds × 2 of one pair: every MatMul against a constant weight, plus attention's two products."""
+    graph = onnx.load(str(path)).graph
+    shapes = {t.name: list(t.dims) for t in graph.initializer}
+    per_token = 0
+    layers = set()
+    for node in graph.node:
+        if node.op_type in ("MatMul", "MatMulIntegerToFloat", "MatMulInteger") and node.input[1] in shapes:
+            k, n = shapes[node.input[1]]
+            per_token += 2 * k * n
+        if node.name.startswith("/encoder/encoder/layer."):
+            layers.add(node.name.split("/")[3])
+    hidden = 384
+    return per_token * tokens + len(layers) * 2 * 2 * tokens * tokens * hidden
+
+
+def best_rate(rows: int, threads: int, repeat: int = 30) -> dict[str, float]:
+    """GFLOP/s of a [rows, 384] × [384, 1536] product in onnxruntime: fp32 MatMul and uint8 MatMulInteger."""
+    import tempfile
+
+    rng = np.random.default_rng(0)
+    rates = {}
+    for name, dtype, op in (("fp32", TensorProto.FLOAT, "MatMul"), ("int8", TensorProto.UINT8, "MatMulInteger")):
+        np_type = np.float32 if dtype == TensorProto.FLOAT else np.uint8
+        weight = (rng.random((384, 1536)) * 100).astype(np_type)
+        out_type = TensorProto.FLOAT if dtype == TensorProto.FLOAT else TensorProto.INT32
+        graph = helper.make_graph(
+            [helper.make_node(op, ["x", "w"], ["y"])],
+            name,
+            [helper.make_tensor_value_info("x", dtype, [rows, 384])],
+            [helper.make_tensor_value_info("y", out_type, [rows, 1536])],
+            [numpy_helper.from_array(weight, "w")],
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{name}.onnx"
+            onnx.save(model, str(path))
+            run = session(path, threads)
+        x = (rng.random((rows, 384)) * 100).astype(np_type)
+        run.run(None, {"x": x})
+        best = float("inf")
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run.run(None, {"x": x})
+            best = min(best, time.perf_counter() - started)
+        rates[name] = 2 * rows * 384 * 1536 / best / 1e9
+    return rates
 
 
 def main() -> None:
@@ -46,6 +105,9 @@ def main() -> None:
         model.predict([pair], batch_size=1)
     single = time.perf_counter() - started
     tokens = [len(e.ids) for e in model.tokenize(pairs)]
+    mean_tokens = sum(tokens) / len(tokens)
+    flops = flops_per_pair(args.model / "model.onnx", mean_tokens)
+    rates = best_rate(args.batch_size * round(mean_tokens), available_cores())
     print(
         json.dumps(
             {
@@ -55,7 +117,10 @@ def main() -> None:
                 "pairs_per_s": round(len(pairs) / elapsed, 1),
                 f"ms_per_pair_in_calls_of_{RERANK_POOL}": round(1000 * in_checks / len(pairs), 3),
                 "ms_per_pair_alone": round(1000 * single / len(singles), 3),
-                "mean_tokens": round(sum(tokens) / len(tokens), 1),
+                "mean_tokens": round(mean_tokens, 1),
+                "gflop_per_pair": round(flops / 1e9, 3),
+                "cpu_gflop_s": {name: round(rate, 1) for name, rate in rates.items()},
+                "floor_ms_per_pair": round(1000 * flops / 1e9 / max(rates.values()), 2),
                 "model": args.model.name,
                 "model_mb": round((args.model / "model.onnx").stat().st_size / 2**20, 1),
             }
