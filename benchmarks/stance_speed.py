@@ -16,6 +16,7 @@ machine can beat it.
 import argparse
 import json
 import random
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,14 +42,12 @@ def flops_per_pair(path: Path, tokens: float) -> float:
             per_token += 2 * k * n
         if node.name.startswith("/encoder/encoder/layer."):
             layers.add(node.name.split("/")[3])
-    hidden = 384
+    hidden = shapes["encoder.embeddings.LayerNorm.weight"][0]
     return per_token * tokens + len(layers) * 2 * 2 * tokens * tokens * hidden
 
 
 def best_rate(rows: int, threads: int, repeat: int = 30) -> dict[str, float]:
     """GFLOP/s of a [rows, 384] × [384, 1536] product in onnxruntime: fp32 MatMul and uint8 MatMulInteger."""
-    import tempfile
-
     rng = np.random.default_rng(0)
     rates = {}
     for name, dtype, op in (("fp32", TensorProto.FLOAT, "MatMul"), ("int8", TensorProto.UINT8, "MatMulInteger")):

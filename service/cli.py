@@ -288,6 +288,8 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         return
     if args.init and not (Path(args.init) / "model.onnx").is_file():
         raise CliError(f"{args.init}: no stance model (model.onnx) to start from")
+    if args.init and args.layers:
+        raise CliError("--layers does not go with --init: the model goes on with the layers it has")
     config = TrainConfig(
         data=Path(args.data),
         out=Path(args.out),

@@ -161,12 +161,12 @@ def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> Non
 def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     import torch
 
-    from index.stance.train import build_model, collate, encode, load_init
+    from index.stance.train import collate, encode, load_init
     from service.cli import main
 
-    # the int8 export read back into the network scores as the shipped model does
-    network, tokenizer = build_model()
-    load_init(network, SHIPPED)
+    # the int8 export read back into the network scores as the shipped model does, with its layers
+    assert len(load_init(FAST)[0].encoder.encoder.layer) == 3
+    network, tokenizer = load_init(SHIPPED)
     network.eval()
     pairs = [{"premise": p, "hypothesis": h} for p, h, _ in PAIRS]
     with torch.no_grad():
@@ -188,3 +188,4 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     argv = ["train-stance", "--data", str(FIXTURES / "nli_sample.jsonl"), "--out", str(tmp_path / "bad")]
     assert main([*argv, "--cap", "snli_cad"]) == 1
     assert main([*argv, "--init", str(tmp_path / "none")]) == 1
+    assert main([*argv, "--init", str(SHIPPED), "--layers", "3"]) == 1

@@ -52,7 +52,7 @@ class TrainConfig:
     threads: int | None = None
     layers: int | None = None  # keep this many of the encoder's layers, evenly spaced, the last one included
     teacher: Path | None = None  # a stance model directory whose probabilities the student also learns
-    init: Path | None = None  # a stance model directory to go on training from, instead of the base encoder
+    init: Path | None = None  # a stance model directory to go on training from (its layers), not the base encoder
     cap: dict[str, int] = field(default_factory=dict)  # source → at most this many training pairs
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
     quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
@@ -150,12 +150,16 @@ def onnx_state(path: Path) -> dict[str, torch.Tensor]:
     return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
 
 
-def load_init(model: CrossEncoder, directory: Path) -> None:
-    """Start from a trained stance model's weights (its shipped int8 export)."""
-    missing, unexpected = model.load_state_dict(onnx_state(directory / "model.onnx"), strict=False)
+def load_init(directory: Path) -> tuple[CrossEncoder, Any]:
+    """A trained stance model's network (from its shipped int8 export), with as many layers as it has."""
+    state = onnx_state(directory / "model.onnx")
+    layers = {name.split(".")[3] for name in state if name.startswith("encoder.encoder.layer.")}
+    model, tokenizer = build_model(len(layers))
+    missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [name for name in missing if ".pooler." not in name]  # unused: tokens are mean-pooled
     if missing or unexpected:
         raise ValueError(f"{directory}: its weights do not fit (missing {missing[:3]}, extra {unexpected[:3]})")
+    return model, tokenizer
 
 
 def teacher_probabilities(directory: Path, pairs: Sequence[Pair], threads: int | None) -> np.ndarray:
@@ -304,9 +308,7 @@ def train(
         teacher_started = time.monotonic()
         teacher = torch.from_numpy(teacher_probabilities(config.teacher, train_pairs, config.threads))
         teacher_minutes = (time.monotonic() - teacher_started) / 60
-    model, tokenizer = build_model(config.layers)
-    if config.init:
-        load_init(model, config.init)
+    model, tokenizer = load_init(config.init) if config.init else build_model(config.layers)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
     labels = torch.tensor([LABELS.index(p["label"]) for p in train_pairs])
