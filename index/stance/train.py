@@ -455,13 +455,23 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
     )
 
 
+def run_chain(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    """This run and those it went on from (`--init`, kept as `init_run`), oldest first."""
+    chain = []
+    run: dict[str, Any] | None = metrics
+    while run:
+        chain.insert(0, run)
+        run = run.get("init_run")
+    return chain
+
+
 def reproduce_commands(metrics: dict[str, Any], out: str) -> list[str]:
-    """This run's command, after those of the runs it went on from (`--init`), oldest first."""
-    earlier = metrics.get("init_run")
-    if not earlier:  # from the base encoder, or from a model without its metrics
-        return [reproduce_command(metrics["config"], out, metrics["config"].get("init"))]
-    stage = f"stage-{len(reproduce_commands(earlier, ''))}"
-    return [*reproduce_commands(earlier, stage), reproduce_command(metrics["config"], out, stage)]
+    """The command of every run in `run_chain`; the earlier ones write stage-1, stage-2, ..."""
+    chain = run_chain(metrics)
+    outs = [f"stage-{i}" for i in range(1, len(chain))] + [out]
+    # the first run starts from the base encoder, or from a model whose metrics were not there to keep
+    inits = [chain[0]["config"].get("init"), *outs[:-1]]
+    return [reproduce_command(r["config"], o, i) for r, o, i in zip(chain, outs, inits, strict=True)]
 
 
 def write_card(out: Path, metrics: dict[str, Any]) -> None:
@@ -496,12 +506,8 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
         "output column, activations quantised per token at run time, so a pair scores the same "
         "whatever else is in its batch; embedding tables int8 per row;"
     )
-    if metrics.get("init_run"):
-        runs = []
-        run = metrics
-        while run:
-            runs.insert(0, run["training"])
-            run = run.get("init_run")
+    runs = [run["training"] for run in run_chain(metrics)]
+    if len(runs) > 1:
         notes += (
             f"- Trained in {len(runs)} runs, each from the weights of the one before (`--init`: its int8 export "
             "read back), the first from the base encoder: "
