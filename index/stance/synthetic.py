@@ -6,6 +6,9 @@ Each edit of a premise sentence yields a labelled hypothesis:
 - dropping a trailing clause or an attribution ("According to X, ...") → entailment
 - another sentence of the same text → neutral
 
+`make_news_edits` adds the edits real claims make of news sentences (antonyms, direction, synonyms, reported
+speech and hedged reports).
+
 Only premises from the training split are edited, so nothing here leaks into the held-out slice.
 """
 
@@ -137,3 +140,184 @@ def make_pairs(texts: Iterable[str], seed: int = 13, limit: int = 8000) -> Itera
             if hypothesis and hypothesis != premise:
                 made += 1
                 yield {"premise": premise, "hypothesis": hypothesis, "label": label, "source": "synthetic"}
+
+
+# Word forms swapped one for one, so the sentence stays grammatical. Antonyms make a contradiction, synonyms an
+# entailment (the paraphrases of direction and degree a news claim is written in: "clashes intensify" → "clashes
+# are escalating").
+ANTONYMS = [
+    ("rose", "fell"),
+    ("rises", "falls"),
+    ("rising", "falling"),
+    ("increased", "decreased"),
+    ("increases", "decreases"),
+    ("increasing", "decreasing"),
+    ("higher", "lower"),
+    ("improving", "deteriorating"),
+    ("improved", "worsened"),
+    ("improves", "worsens"),
+    ("intensified", "eased"),
+    ("intensify", "ease"),
+    ("intensifying", "easing"),
+    ("escalated", "subsided"),
+    ("escalating", "subsiding"),
+    ("grew", "shrank"),
+    ("growing", "shrinking"),
+    ("expanded", "contracted"),
+    ("opened", "closed"),
+    ("reopened", "closed"),
+    ("won", "lost"),
+    ("wins", "loses"),
+    ("victory", "defeat"),
+    ("approved", "rejected"),
+    ("accepted", "rejected"),
+    ("allowed", "banned"),
+    ("lifted", "imposed"),
+    ("strengthened", "weakened"),
+    ("stronger", "weaker"),
+    ("gained", "lost"),
+    ("supported", "opposed"),
+    ("supports", "opposes"),
+    ("confirmed", "denied"),
+    ("succeeded", "failed"),
+    ("survived", "died"),
+    ("started", "ended"),
+    ("began", "ended"),
+    ("before", "after"),
+    ("largest", "smallest"),
+    ("legal", "illegal"),
+    ("safe", "dangerous"),
+    ("rapidly", "slowly"),
+]
+SYNONYMS = [
+    ("intensified", "escalated"),
+    ("intensify", "escalate"),
+    ("intensifying", "escalating"),
+    ("increased", "rose"),
+    ("increasing", "growing"),
+    ("decreased", "fell"),
+    ("declined", "dropped"),
+    ("deteriorating", "worsening"),
+    ("captured", "seized"),
+    ("killed", "slain"),
+    ("began", "started"),
+    ("ended", "finished"),
+    ("bought", "purchased"),
+    ("rapidly", "quickly"),
+    ("large", "big"),
+    ("fled", "escaped"),
+    ("blocked", "cut off"),
+    ("announced", "declared"),
+    ("about", "around"),
+    ("nearly", "almost"),
+    ("cars", "vehicles"),
+    ("attacked", "struck"),
+    ("injured", "wounded"),
+]
+SPEAKERS = [
+    "officials",
+    "police",
+    "the ministry",
+    "a spokesperson",
+    "witnesses",
+    "local authorities",
+    "the agency",
+    "a government statement",
+    "the army",
+    "residents",
+]
+_FROM_TO = re.compile(
+    r"\bfrom ((?:the )?[A-Z][\w-]+(?: [A-Z][\w-]+)*) (to|into) ((?:the )?[A-Z][\w-]+(?: [A-Z][\w-]+)*)"
+)
+
+
+def _swap_word(sentence: str, table: list[tuple[str, str]], rng: random.Random) -> str | None:
+    """One word of the table replaced by its partner (either way round), keeping an initial capital."""
+    options = []
+    for a, b in table:
+        for old, new in ((a, b), (b, a)):
+            for m in re.finditer(rf"\b{re.escape(old)}\b", sentence, re.IGNORECASE):
+                options.append((m, new))
+    if not options:
+        return None
+    m, new = rng.choice(options)
+    if m.group()[0].isupper():
+        new = new[0].upper() + new[1:]
+    return sentence[: m.start()] + new + sentence[m.end() :]
+
+
+def _swap_direction(sentence: str, rng: random.Random) -> str | None:
+    """ "from Congo into Rwanda" → "from Rwanda into Congo"."""
+    m = _FROM_TO.search(sentence)
+    if not m or m.group(1) == m.group(3):
+        return None
+    return sentence[: m.start()] + f"from {m.group(3)} {m.group(2)} {m.group(1)}" + sentence[m.end() :]
+
+
+_COMMON_STARTS = frozenset(
+    "The A An It Its This That These Those There He She They We His Her Their Our Some Many Most All Several "
+    "Two Three One In On At As After Before During Since When While Other And But".split()
+)
+
+
+def attribute(sentence: str, rng: random.Random, names: list[str]) -> str:
+    """The sentence as reported speech or a hedged report: what a fact-checker reads as asserting it."""
+    speaker = rng.choice(SPEAKERS + names[:200]) if names and rng.random() < 0.3 else rng.choice(SPEAKERS)
+    bare = sentence.rstrip(".!? ")
+    first = bare.split(" ", 1)[0]
+    lower = bare[0].lower() + bare[1:] if first in _COMMON_STARTS else bare
+    forms = (
+        f"{bare}, {speaker} said.",
+        f"{bare}, according to {speaker}.",
+        f"According to {speaker}, {lower}.",
+        f"Reports indicate that {lower}.",
+        f"{speaker[0].upper() + speaker[1:]} said that {lower}.",
+        f"{speaker[0].upper() + speaker[1:]} confirmed that {lower}.",
+        f"It was reported that {lower}.",
+    )
+    return rng.choice(forms)
+
+
+def make_news_edits(texts: Iterable[str], seed: int = 17, limit: int = 8000) -> Iterator[dict[str, str]]:
+    """Up to `limit` pairs of the edits a news claim makes of its source: antonym and direction swaps
+    (contradiction), synonyms and reported speech (entailment), and reported speech of another sentence
+    (neutral), so attribution itself says nothing of the label. A third of the contradictions and of the
+    number and date swaps are made against an attributed premise for the same reason."""
+    rng = random.Random(seed)
+    documents = [d for d in (sentences_of(t) for t in texts) if d]
+    names = sorted({n for d in documents for s in d for n in _NAME.findall(s)})
+    rng.shuffle(documents)
+    made = 0
+    for sentences in documents:
+        for sentence in sentences:
+            if made >= limit:
+                return
+            roll = rng.random()
+            premise, hypothesis = sentence, None
+            if sentence[0] in "\"“'‘":
+                continue  # a quotation: attributing it again reads oddly
+            if roll < 0.4:
+                edits = [
+                    lambda s, r: _swap_word(s, ANTONYMS, r),
+                    lambda s, r: _swap_word(s, ANTONYMS, r),
+                    _swap_direction,
+                    _swap_number,
+                    _swap_date,
+                ]
+                rng.shuffle(edits)
+                hypothesis = next((h for edit in edits if (h := edit(sentence, rng))), None)
+                label = CONTRADICTION
+                if rng.random() < 0.33:
+                    premise = attribute(sentence, rng, names)
+            elif roll < 0.55:
+                hypothesis, label = _swap_word(sentence, SYNONYMS, rng), ENTAILMENT
+            elif roll < 0.8:
+                premise, hypothesis, label = attribute(sentence, rng, names), sentence, ENTAILMENT
+            else:
+                others = [s for s in sentences if s != sentence]
+                if not others:
+                    continue
+                premise, hypothesis, label = attribute(rng.choice(others), rng, names), sentence, NEUTRAL
+            if hypothesis and hypothesis != premise:
+                made += 1
+                yield {"premise": premise, "hypothesis": hypothesis, "label": label, "source": "news_edits"}

@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from index.quantize import quantize_per_token, quantize_weights
 from index.stance.labels import LABELS
-from index.stance.synthetic import make_pairs
+from index.stance.synthetic import make_news_edits, make_pairs
 
 Pair = dict[str, str]
 
@@ -54,6 +54,8 @@ class TrainConfig:
     teacher: Path | None = None  # a stance model directory whose probabilities the student also learns
     init: Path | None = None  # a stance model directory to go on training from (its layers), not the base encoder
     cap: dict[str, int] = field(default_factory=dict)  # source → at most this many training pairs
+    repeat: dict[str, int] = field(default_factory=dict)  # source → its training pairs this many times over
+    news_edits: int = 0  # pairs of `make_news_edits` added to training
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
     quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
     extra: dict[str, Any] = field(default_factory=dict)
@@ -439,7 +441,7 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
     for name in ("max_minutes", "max_steps", "layers", "teacher"):
         if config.get(name):
             options.append(f"--{name.replace('_', '-')} {config[name]}")
-    for name, default in (("max_length", 128), ("holdout", 3600), ("synthetic", 8000)):
+    for name, default in (("max_length", 128), ("holdout", 3600), ("synthetic", 8000), ("news_edits", 0)):
         if config.get(name, default) != default:
             options.append(f"--{name.replace('_', '-')} {config[name]}")
     if config.get("teacher"):
@@ -447,6 +449,7 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
     if init:
         options.append(f"--init {init}")
     options += [f"--cap {source}={count}" for source, count in (config.get("cap") or {}).items()]
+    options += [f"--repeat {source}={count}" for source, count in (config.get("repeat") or {}).items()]
     if config.get("quantize", "tokens") != "tokens":
         options.append(f"--quantize {config['quantize']}")
     return (
@@ -537,8 +540,12 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
     """(training pairs, held-out pairs): deterministic for a given config, synthetic pairs in training only."""
     pairs = load_pairs(config.data)
     train_pairs, held = split_holdout(pairs, config.holdout, config.seed)
+    texts = _news_texts(train_pairs)
     if config.synthetic:
-        train_pairs += list(make_pairs(_news_texts(train_pairs), config.seed, config.synthetic))
+        train_pairs += list(make_pairs(texts, config.seed, config.synthetic))
+        random.Random(config.seed).shuffle(train_pairs)
+    if config.news_edits:
+        train_pairs += list(make_news_edits(texts, config.seed, config.news_edits))
         random.Random(config.seed).shuffle(train_pairs)
     if config.cap:
         seen: Counter[str] = Counter()
@@ -548,6 +555,9 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
             if seen[p["source"]] <= config.cap.get(p["source"], len(train_pairs)):
                 kept.append(p)
         train_pairs = kept
+    if config.repeat:
+        train_pairs += [p for p in train_pairs for _ in range(config.repeat.get(p["source"], 1) - 1)]
+        random.Random(config.seed).shuffle(train_pairs)
     if config.limit:
         train_pairs = train_pairs[: config.limit]
         held = held[: max(30, config.limit // 4)]
