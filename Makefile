@@ -30,7 +30,8 @@ lint: install
 # SIZES=10000,100000,1000000 adds the million-statement archive (about 40 minutes more on 2 cores)
 SIZES ?= 10000,100000
 bench: install
-	$(BIN)/python benchmarks/bench.py --covidfact ../shared/data/dev/covidfact --sizes $(SIZES)
+	$(BIN)/python benchmarks/bench.py --covidfact ../shared/data/dev/covidfact --averitec ../shared/data/dev/averitec \
+		--sizes $(SIZES) --plot docs/reliability.png
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -7,7 +7,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from index.archive import Archive, Article
+from index.archive import Archive, Article, CheckResult
 from index.onnxrt import available_cores
 from index.stance import CueStance
 
@@ -57,3 +57,116 @@ def covidfact_archive(data: Path, work: Path) -> tuple[Archive, list[dict[str, A
             archive.ingest(articles[i : i + 256], save=False)
         archive.save()
     return archive, corpus, claims
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def ingest_corpus(archive: Archive, corpus: list[dict[str, Any]], desc: str = "ingest") -> int:
+    """Each corpus line as an article (its source as publisher), in batches of 256; returns the statement count."""
+    articles = [Article(text=c["text"], id=c["id"], publisher=c.get("source")) for c in corpus]
+    statements = 0
+    for i in tqdm(range(0, len(articles), 256), desc=desc, unit="batch"):
+        statements += sum(o.statements for o in archive.ingest(articles[i : i + 256], save=False))
+    archive.save()
+    return statements
+
+
+def evidence_record(result: CheckResult, gold_ids: set[str]) -> list[dict[str, Any]]:
+    """What the verdict and its calibration see of a check's evidence, so rules can be re-scored offline."""
+    return [
+        {
+            "text": e.text,
+            "similarity": e.similarity,
+            "model": list(e.model_scores),
+            "stance": e.stance,
+            "scores": e.stance_scores,
+            "cues": sorted({c.kind for c in e.cues}),
+            "publisher": e.publisher_key,
+            "gold": e.article.id in gold_ids,
+        }
+        for e in result.evidence
+    ]
+
+
+def write_records(path: Path, records: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def macro_f1(gold: list[str], pred: list[str]) -> float:
+    scores = []
+    for label in sorted(set(gold)):
+        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(p == label and g != label for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(scores) / len(scores)
+
+
+def reliability(confidence: list[float], correct: list[bool], bins: int = 10) -> list[tuple[float, float, int]]:
+    """(mean confidence, accuracy, count) of each non-empty equal-width confidence bin."""
+    rows = []
+    for b in range(bins):
+        idx = [i for i, c in enumerate(confidence) if b / bins <= c < (b + 1) / bins or (b == bins - 1 and c == 1.0)]
+        if idx:
+            rows.append(
+                (
+                    sum(confidence[i] for i in idx) / len(idx),
+                    sum(correct[i] for i in idx) / len(idx),
+                    len(idx),
+                )
+            )
+    return rows
+
+
+def ece(confidence: list[float], correct: list[bool], bins: int = 10) -> float:
+    total = len(confidence)
+    return sum(n / total * abs(acc - conf) for conf, acc, n in reliability(confidence, correct, bins))
+
+
+def plot_reliability(path: Path, curves: dict[str, tuple[list[float], list[bool]]]) -> None:
+    """Reliability diagram (accuracy against confidence per bin, point size = count) of decided verdicts."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 5), dpi=100)
+    ax.plot([0, 1], [0, 1], ":", color="grey", label="perfect calibration")
+    for name, (confidence, correct) in curves.items():
+        rows = reliability(confidence, correct)
+        ax.plot([r[0] for r in rows], [r[1] for r in rows], "-o", label=f"{name} (ECE {ece(confidence, correct):.3f})")
+        for conf, acc, n in rows:
+            ax.annotate(str(n), (conf, acc), textcoords="offset points", xytext=(4, -10), fontsize=7)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence of the verdict", ylabel="share of verdicts right")
+    ax.set_title("Decided verdicts: confidence vs accuracy")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def verdict_figures(
+    results: list[CheckResult], gold: list[str], plot: Path | None = None, name: str = "dev"
+) -> dict[str, Any]:
+    """Macro-F1 over the gold labels, each decided verdict's precision and count, coverage and ECE."""
+    pred = [r.verdict for r in results]
+    decided = [
+        (r.confidence, r.verdict == g) for r, g in zip(results, gold, strict=True) if r.verdict != "not_enough_evidence"
+    ]
+    per_verdict = {}
+    for label in ("supported", "refuted", "conflicting"):
+        hits = [g == label for p, g in zip(pred, gold, strict=True) if p == label]
+        per_verdict[label] = {"count": len(hits), "precision": round(sum(hits) / len(hits), 4) if hits else None}
+    if plot and decided:
+        plot_reliability(plot, {name: ([c for c, _ in decided], [ok for _, ok in decided])})
+    return {
+        "macro_f1": round(macro_f1(gold, pred), 4),
+        "accuracy": round(sum(p == g for p, g in zip(pred, gold, strict=True)) / len(gold), 4),
+        "coverage": round(len(decided) / len(gold), 4),
+        "decided_precision": round(sum(ok for _, ok in decided) / len(decided), 4) if decided else None,
+        "ece_decided": round(ece([c for c, _ in decided], [ok for _, ok in decided]), 4) if decided else None,
+        "per_verdict": per_verdict,
+        "predicted": {label: pred.count(label) for label in sorted(set(pred))},
+    }

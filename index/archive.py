@@ -34,7 +34,7 @@ from index.segment import Statement, split_article
 from index.stance import StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
 from index.vectors import open_vectors
-from index.verdict import decide_verdict
+from index.verdict import Calibrator, decide_verdict, load_calibrator
 
 # Chosen on 1,000 COVID-Fact dev claims with benchmarks/rerank.py (recall@5 0.784, was 0.738 with reciprocal
 # rank fusion and a cosine-only rerank); the NLI held-out slice played no part. The pool: on 600 claims
@@ -111,6 +111,15 @@ class Evidence:
     stance: str = "neutral"
     stance_scores: dict[str, float] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
+    model_scores: tuple[float, float, float] = (
+        0.0,
+        1.0,
+        0.0,
+    )  # the stance model's (entailment, neutral, contradiction)
+
+    @property
+    def text(self) -> str:
+        return self.statement.text
 
     @property
     def publisher_key(self) -> str:
@@ -130,6 +139,7 @@ class CheckResult:
     supporting_publishers: int
     conflicting_publishers: int
     evidence: list[Evidence]
+    probabilities: dict[str, float] = field(default_factory=dict)  # calibrated, of each verdict (empty: no fit)
 
 
 def encoder_problem(data_dir: Path, recorded: str | None, encoder: str) -> str | None:
@@ -169,8 +179,11 @@ class Archive:
         stance: StanceClassifier | None = None,
         vectors: str | None = None,
         check_encoder: bool = True,
+        min_confidence: float | None = None,
     ) -> None:
         """`vectors`: None for FAISS in the data directory, or a Milvus address (see index.milvus).
+        `min_confidence`: the calibrated probability a verdict needs to be decided (None: the level shipped with
+        the stance model's calibration, see index.verdict).
 
         The data directory records the encoder that made its vectors; opening it with another raises
         EncoderMismatch, since vectors of two encoders in one index do not compare. `check_encoder=False` is for
@@ -180,6 +193,9 @@ class Archive:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder or load_embedder()
         self.stance = stance or load_stance()
+        self.calibrator: Calibrator | None = load_calibrator(self.stance.name)
+        default = self.calibrator.min_confidence if self.calibrator else 0.0
+        self.min_confidence = default if min_confidence is None else min_confidence
         self.store = Store(self.data_dir / "factdesk.sqlite3")
         self.encoder = identity(self.embedder)
         if check_encoder:
@@ -414,8 +430,9 @@ class Archive:
             if sid in statements and statements[sid].article_id in articles
         ]
 
-    def check(self, claim: str, top_k: int = 5) -> CheckResult:
-        """Retrieve a pool, give each candidate a stance, keep the `top_k` most relevant, decide the verdict.
+    def check(self, claim: str, top_k: int = 5, min_confidence: float | None = None) -> CheckResult:
+        """Retrieve a pool, give each candidate a stance, keep the `top_k` most relevant, decide the verdict
+        (decided only when its calibrated probability reaches `min_confidence`, default the archive's).
 
         Relevance = fused retrieval score + RELATED_WEIGHT · (1 − P(neutral)): a statement that entails or
         contradicts the claim outranks one that is merely on the same topic.
@@ -424,10 +441,11 @@ class Archive:
         pool = self.retrieve(claim, max(top_k, RERANK_POOL))
         stances = self.stance.classify(claim, [e.statement.text for e in pool], [e.similarity for e in pool])
         for e, s in zip(pool, stances, strict=True):
-            e.stance, e.stance_scores, e.cues = s.label, s.scores, s.cues
+            e.stance, e.stance_scores, e.cues, e.model_scores = s.label, s.scores, s.cues, s.probs
             e.relevance = round(e.relevance + RELATED_WEIGHT * s.related, 4)
         evidence = sorted(pool, key=lambda e: e.relevance, reverse=True)[:top_k]
-        verdict = decide_verdict(evidence)
+        level = self.min_confidence if min_confidence is None else min_confidence
+        verdict = decide_verdict(claim, evidence, self.calibrator, level)
         return CheckResult(
             claim,
             verdict.label,
@@ -435,16 +453,23 @@ class Archive:
             verdict.supporting_publishers,
             verdict.conflicting_publishers,
             evidence,
+            verdict.probabilities,
         )
 
-    def check_many(self, claims: Iterable[str], top_k: int = 5, at_once: int = CHECKS_AT_ONCE) -> Iterator[CheckResult]:
+    def check_many(
+        self,
+        claims: Iterable[str],
+        top_k: int = 5,
+        at_once: int = CHECKS_AT_ONCE,
+        min_confidence: float | None = None,
+    ) -> Iterator[CheckResult]:
         """`check` over many claims, results in input order, `at_once` running side by side; reads `claims`
         only a few ahead of the results, so a file of any size streams."""
         with ThreadPoolExecutor(at_once, "check") as pool:
             running: deque[Future[CheckResult]] = deque()
             try:
                 for claim in claims:
-                    running.append(pool.submit(self.check, claim, top_k))
+                    running.append(pool.submit(self.check, claim, top_k, min_confidence))
                     if len(running) >= at_once:
                         yield running.popleft().result()
                 while running:

@@ -8,6 +8,11 @@ import math
 import re
 from dataclasses import dataclass
 
+from index.store import STOPWORDS
+
+STEM = 5  # letters that stand for a word's stem when words are compared: "captured" is in "capture"
+EVENT_WINDOW = 8  # words either side of a date that say what it dates
+
 SMALL_NUMBERS = {
     w: i
     for i, w in enumerate(
@@ -313,15 +318,29 @@ def _dates(text: str) -> dict[str, list[Span]]:
     return found
 
 
+def _around(text: str, span: Span, words: int = EVENT_WINDOW) -> set[str]:
+    """Content-word stems within `words` words either side of a span: what the date is the date of."""
+    before = re.findall(r"\w+", text[: span.start])[-words:]
+    after = re.findall(r"\w+", text[span.end :])[:words]
+    return set(_content(" ".join(before + after)))
+
+
 def date_cues(claim: str, statement: str) -> list[Cue]:
+    """A date of the claim that the statement gives otherwise for the same event: the words around the two dates
+    share a content word ("summit on Friday" / "on Monday ... called for a summit"), so a statement that dates
+    something else in another year is no conflict."""
     cues = []
     ours, theirs = _dates(claim), _dates(statement)
     for kind, spans in ours.items():
         other = theirs[kind]
         values = {s.text.lower() for s in other}
         for s in spans:
-            if other and s.text.lower() not in values:
-                cues.append(Cue("date", s, other[0], f"claim says {s.text}, statement says {other[0].text}"))
+            if not other or s.text.lower() in values:
+                continue
+            context = _around(claim, s) - {_stem(o.text.lower()) for o in other}
+            same_event = next((o for o in other if context & _around(statement, o)), None)
+            if same_event:
+                cues.append(Cue("date", s, same_event, f"claim says {s.text}, statement says {same_event.text}"))
     return cues
 
 
@@ -433,6 +452,38 @@ def entity_cues(claim: str, statement: str) -> list[Cue]:
                 )
                 break
     return cues
+
+
+SUFFIXES = re.compile(r"(?:ing|ed|es|s|e)$")
+
+
+def _stem(word: str) -> str:
+    """A word without an inflection: "captured" and "capture" → "captur", "injuring" → "injur"."""
+    bare = SUFFIXES.sub("", word) if len(word) > 4 else word
+    return bare if len(bare) >= 3 else word
+
+
+def _content(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 1]
+
+
+def _has(stems: set[str], stem: str) -> bool:
+    """One stem is the other or starts it, from STEM letters on: "clos" (close) is in "closur" (closure)."""
+    if stem in stems:
+        return True
+    return len(stem) >= STEM - 1 and any(
+        len(other) >= STEM - 1 and (other.startswith(stem) or stem.startswith(other)) for other in stems
+    )
+
+
+def missing_share(claim: str, statement: str) -> float:
+    """The share of the claim's content words that the statement lacks: a statement that entails a claim with
+    none missing restates it, one that lacks a word may be agreeing with a claim that swapped it."""
+    ours = _content(claim)
+    if not ours:
+        return 0.0
+    theirs = set(_content(statement))
+    return sum(not _has(theirs, w) for w in ours) / len(ours)
 
 
 def find_cues(claim: str, statement: str) -> list[Cue]:

@@ -134,6 +134,38 @@ HEDGES = re.compile(
 CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
 
 
+# the frame of reported speech or a hedged report around what a sentence reports
+_SAYS = rf"(?:{REPORTING_VERBS}|told reporters|told [A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*)"
+TRAILING_ATTRIBUTION = re.compile(
+    rf",\s+(?:according to [^,.;“”\"]{{2,80}}|(?:the |a |an )?[\w’'.-]+(?: [\w’'.-]+){{0,6}} {_SAYS}"
+    rf"(?: on \w+| in a statement| on (?:X|Twitter))?)\s*[.!?]?[\"”’]?$"
+)
+LEADING_ATTRIBUTION = re.compile(
+    r"^(?:According to [^,.;“”\"]{2,80},\s+|(?:Reports|Sources|Officials) (?:indicate|suggest|say|said|show|"
+    r"confirmed)(?: that)?\s+|It (?:was|is|has been) reported(?: that)?\s+|"
+    r"(?:The |A |An )?[A-Z][\w’'.-]*(?: [\w’'.-]+){0,6} (?:said|says|stated|confirmed|reported|announced|"
+    r"told reporters) that\s+)(?P<content>[^“”\"]+)$"
+)
+
+
+def reported_content(sentence: str) -> str | None:
+    """What a sentence of reported speech or a hedged report reports, without the frame: "The bridge was destroyed
+    on Sunday, officials said." → "The bridge was destroyed on Sunday." For a fact-checker such a statement asserts
+    its content (who says so is its `speaker`); None when there is no frame, or nothing would be left."""
+    text = sentence.strip()
+    if text.startswith(("“", '"')):
+        return None  # a direct quotation: its own words stand
+    m = LEADING_ATTRIBUTION.match(text)
+    if m:
+        content = m.group("content").strip()
+        content = content[0].upper() + content[1:]
+    elif m := TRAILING_ATTRIBUTION.search(text):
+        content = text[: m.start()].rstrip(" ,") + "."
+    else:
+        return None
+    return content if len(content.split()) >= 3 else None
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     position: int

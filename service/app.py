@@ -28,6 +28,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_42
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, Archive, Article
+from index.verdict import parse_min_confidence
 from service import schemas
 from service.auth import KeyRing, parse_rate, rate_limit, require_scope
 from service.ingest_files import read_articles
@@ -54,6 +55,10 @@ class Settings:
     # per key (or per client address without keys), e.g. "120/minute"; off by default
     rate_limit: str = field(default_factory=lambda: os.environ.get("FACTDESK_RATE_LIMIT", "off"))
     log_format: str = field(default_factory=lambda: os.environ.get("FACTDESK_LOG_FORMAT", "text"))
+    # the calibrated probability a verdict needs to be decided; None: the level shipped with the calibration
+    min_confidence: float | None = field(
+        default_factory=lambda: parse_min_confidence(os.environ.get("FACTDESK_MIN_CONFIDENCE"))
+    )
 
 
 def seed_articles() -> list[Article]:
@@ -75,6 +80,7 @@ def open_archive(settings: Settings) -> Archive:
             embedder=load_embedder(settings.encoder),
             stance=load_stance(settings.stance),
             vectors=settings.vectors,
+            min_confidence=settings.min_confidence,
         )
         if settings.seed and archive.stats()["articles"] == 0:
             archive.ingest(seed_articles())
@@ -143,10 +149,12 @@ async def delete_article(article_id: FromPath[str], state: State) -> None:
         raise NotFoundException(f"no article with id {article_id!r}")
 
 
-def _check(archive: Archive, claim: str, top_k: int, claim_id: str | None = None) -> schemas.CheckResponse:
+def _check(
+    archive: Archive, claim: str, top_k: int, min_confidence: float | None, claim_id: str | None = None
+) -> schemas.CheckResponse:
     if not claim.strip():
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "claim is blank")
-    return schemas.check_response(archive.check(claim, top_k), claim_id)
+    return schemas.check_response(archive.check(claim, top_k, min_confidence), claim_id)
 
 
 @post(
@@ -158,7 +166,7 @@ def _check(archive: Archive, claim: str, top_k: int, claim_id: str | None = None
     **scope("check"),
 )
 async def check(data: JSONBody[schemas.CheckRequest], state: State) -> schemas.CheckResponse:
-    return await anyio.to_thread.run_sync(_check, _archive(state), data.claim, data.top_k)
+    return await anyio.to_thread.run_sync(_check, _archive(state), data.claim, data.top_k, data.min_confidence)
 
 
 @post(
@@ -183,7 +191,9 @@ async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Str
         try:
             for c in data.claims:
                 running.append(
-                    asyncio.ensure_future(anyio.to_thread.run_sync(_check, archive, c.claim, data.top_k, c.id))
+                    asyncio.ensure_future(
+                        anyio.to_thread.run_sync(_check, archive, c.claim, data.top_k, data.min_confidence, c.id)
+                    )
                 )
                 if len(running) >= CHECKS_AT_ONCE:
                     yield encoder.encode(await running.popleft()) + b"\n"

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from index.archive import Archive, InvalidArticle, encoder_problem, recorded_encoder
 from index.embed import ENCODERS, identity
 from index.stance import STANCE_MODES
+from index.verdict import parse_min_confidence
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
 from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_claims
@@ -55,9 +56,17 @@ def _open_archive(args: argparse.Namespace, check_encoder: bool = True) -> Archi
             stance=load_stance(args.stance),
             vectors=args.vectors,
             check_encoder=check_encoder,
+            min_confidence=args.min_confidence,
         )
     except ValueError as e:  # a bad --vectors address, vectors of another dimension or encoder
         raise CliError(str(e)) from None
+
+
+def _level(text: str) -> float | None:
+    try:
+        return parse_min_confidence(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _check_encoder(args: argparse.Namespace) -> None:
@@ -222,6 +231,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         os.environ["FACTDESK_KEYS_FILE"] = str(Path(args.keys_file).resolve())
     os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
     os.environ["FACTDESK_LOG_FORMAT"] = args.log_format
+    os.environ["FACTDESK_MIN_CONFIDENCE"] = "" if args.min_confidence is None else str(args.min_confidence)
     try:
         parse_rate(args.rate_limit)
     except ValueError as e:
@@ -260,14 +270,14 @@ def cmd_keys(args: argparse.Namespace) -> None:
     )
 
 
-def _caps(values: Sequence[str]) -> dict[str, int]:
-    caps = {}
+def _per_source(option: str, values: Sequence[str], example: str) -> dict[str, int]:
+    counts = {}
     for value in values:
         source, _, count = value.partition("=")
         if not source or not count.isdigit():
-            raise CliError(f"--cap {value}: expected SOURCE=N, e.g. fnc1_test=3000")
-        caps[source] = int(count)
-    return caps
+            raise CliError(f"{option} {value}: expected SOURCE=N, e.g. {example}")
+        counts[source] = int(count)
+    return counts
 
 
 def cmd_train_stance(args: argparse.Namespace) -> None:
@@ -309,7 +319,9 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         teacher=Path(args.teacher) if args.teacher else None,
         distill=args.distill,
         init=Path(args.init) if args.init else None,
-        cap=_caps(args.cap),
+        cap=_per_source("--cap", args.cap, "fnc1_test=3000"),
+        repeat=_per_source("--repeat", args.repeat, "fever_symmetric=2"),
+        news_edits=args.news_edits,
         quantize=args.quantize,
     )
     run(config, log=lambda m: print(m, file=sys.stderr))
@@ -346,6 +358,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("FACTDESK_STANCE", "auto"),
         help="stance classifier: the shipped NLI model (auto when installed; nli insists on it), fast (its "
         "3-layer distilled sibling, about twice the speed) or cues alone; default $FACTDESK_STANCE or auto",
+    )
+    parser.add_argument(
+        "--min-confidence",
+        type=_level,
+        default=os.environ.get("FACTDESK_MIN_CONFIDENCE") or None,
+        metavar="P",
+        help="decide a verdict only when its calibrated probability (how often such a verdict was right on the "
+        "dev sets) reaches P, 0-1; below it the verdict is not_enough_evidence. Default $FACTDESK_MIN_CONFIDENCE, "
+        "else the level shipped with the calibration",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -457,6 +478,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--holdout", type=int, default=3600, help="held-out pairs (stratified by source and label)")
     p.add_argument("--synthetic", type=int, default=8000, help="rule-edited news pairs added to training")
+    p.add_argument(
+        "--news-edits",
+        type=int,
+        default=0,
+        help="pairs of the edits news claims make (antonyms, direction, synonyms, reported speech) added to training",
+    )
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--max-minutes", type=float, help="shorten the schedule to fit this training time")
     p.add_argument("--limit", type=int, help="train on the first N pairs only (smoke runs)")
@@ -476,6 +503,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="SOURCE=N",
         help="train on at most N pairs of SOURCE (repeatable), e.g. fnc1_test=3000",
+    )
+    p.add_argument(
+        "--repeat",
+        action="append",
+        default=[],
+        metavar="SOURCE=N",
+        help="train on SOURCE's pairs N times over (repeatable; after --cap), e.g. fever_symmetric=2",
     )
     p.add_argument(
         "--quantize",

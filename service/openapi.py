@@ -22,7 +22,21 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
             schema.additional_properties = False
         for key, value in getattr(field_definition.type_, "__schema_extra__", {}).items():
             setattr(schema, key, value)
+        _keep_zero_minimums(field_definition.type_, schema)
         return schema
+
+
+def _keep_zero_minimums(struct: Any, schema: Schema) -> None:
+    """litestar drops a lower bound of 0 (`Meta(ge=0.0)`, falsy) from a field's schema: put it back."""
+    for f in msgspec.inspect.type_info(struct).fields:  # type: ignore[union-attr]
+        kind = f.type
+        if isinstance(kind, msgspec.inspect.UnionType):
+            kind = next((t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType)), kind)
+        if isinstance(kind, msgspec.inspect.Metadata):
+            kind = kind.type
+        prop = (schema.properties or {}).get(f.encode_name)
+        if getattr(kind, "ge", None) == 0 and isinstance(prop, Schema) and prop.minimum is None:
+            prop.minimum = 0.0
 
 
 class Problem(Struct):

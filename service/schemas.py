@@ -35,6 +35,15 @@ Claim = Annotated[
     str, Meta(min_length=1, max_length=MAX_CLAIM_CHARS, pattern=NOT_BLANK, description="The claim to check.")
 ]
 TopK = Annotated[int, Meta(ge=1, le=MAX_TOP_K, description="How many evidence statements to return.")]
+MinConfidence = Annotated[
+    float,
+    Meta(
+        ge=0.0,
+        le=1.0,
+        description="The calibrated probability a verdict must reach to be decided; below it the verdict is "
+        "not_enough_evidence. Default: the server's level (FACTDESK_MIN_CONFIDENCE, else the calibration's).",
+    ),
+]
 
 
 class ArticleIn(Struct, forbid_unknown_fields=True):
@@ -171,6 +180,7 @@ class EvidenceOut(Struct):
 class CheckRequest(Struct, forbid_unknown_fields=True):
     claim: Claim
     top_k: TopK = 5
+    min_confidence: MinConfidence | None = None
 
 
 class ClaimIn(Struct, forbid_unknown_fields=True):
@@ -181,6 +191,16 @@ class ClaimIn(Struct, forbid_unknown_fields=True):
 class BatchRequest(Struct, forbid_unknown_fields=True):
     claims: Annotated[list[ClaimIn], Meta(min_length=1, max_length=MAX_BATCH_CLAIMS)]
     top_k: TopK = 5
+    min_confidence: MinConfidence | None = None
+
+
+class VerdictProbabilities(Struct):
+    """How often each verdict was right for evidence like this claim's (the calibration's dev sets)."""
+
+    supported: float
+    refuted: float
+    conflicting: float
+    not_enough_evidence: float
 
 
 class CheckResponse(Struct, omit_defaults=True):
@@ -190,6 +210,8 @@ class CheckResponse(Struct, omit_defaults=True):
     supporting_publishers: int
     conflicting_publishers: int
     evidence: list[EvidenceOut]
+    # absent when no calibration fits the stance model (`--stance cues`) or nothing in the archive is on topic
+    probabilities: VerdictProbabilities | None = None
     id: str | None = None
 
 
@@ -279,6 +301,7 @@ def check_response(result: CheckResult, claim_id: str | None = None) -> CheckRes
         supporting_publishers=result.supporting_publishers,
         conflicting_publishers=result.conflicting_publishers,
         evidence=[evidence_out(e) for e in result.evidence],
+        probabilities=VerdictProbabilities(**result.probabilities) if result.probabilities else None,
         id=claim_id,
     )
 

@@ -60,10 +60,10 @@ async def test_check_result_shape(client: AsyncTestClient) -> None:
     assert set(top["stance_scores"]) == {"supports", "conflicts", "neutral"}
 
 
-async def test_number_conflict_over_http(client: AsyncTestClient) -> None:
+async def test_number_cue_over_http(client: AsyncTestClient) -> None:
     claim = "About 50 civilians were injured when two bombs landed in Mbugangari"
     top = (await client.post("/v1/check", json={"claim": claim})).json()["evidence"][0]
-    assert top["stance"] == "conflicts"
+    assert top["stance"] != "supports"  # the cue is the reason given, the model's stance stands
     cue = next(c for c in top["cues"] if c["kind"] == "number")
     assert claim[cue["claim"]["start"] : cue["claim"]["end"]] == "About 50 civilians"
     assert cue["statement"]["text"] == "about 15 civilians"
@@ -126,10 +126,29 @@ async def test_batch_streams_ndjson_in_order(client: AsyncTestClient) -> None:
         {"claim": 5},
         {"claim": "x", "k": 1},
         {"claim": "x" * 2001},
+        {"claim": "x", "min_confidence": 1.5},
+        {"claim": "x", "min_confidence": -0.1},
+        {"claim": "x", "min_confidence": "high"},
     ],
 )
 async def test_check_validation_is_problem_details(client: AsyncTestClient, body: dict) -> None:
     assert_problem(await client.post("/v1/check", json=body), 400)
+
+
+async def test_min_confidence_decides_or_abstains(client: AsyncTestClient) -> None:
+    claim = "M23 rebels failed to capture Goma"
+    decided = (await client.post("/v1/check", json={"claim": claim, "min_confidence": 0})).json()
+    assert decided["verdict"] == "refuted"
+    assert decided["confidence"] == decided["probabilities"]["refuted"] == max(decided["probabilities"].values())
+    level = decided["confidence"] + 0.01
+    unsure = (await client.post("/v1/check", json={"claim": claim, "min_confidence": level})).json()
+    assert unsure["verdict"] == "not_enough_evidence"
+    assert unsure["probabilities"] == decided["probabilities"]
+    assert unsure["confidence"] == pytest.approx(1 - decided["confidence"], abs=1e-4)
+    batch = await client.post("/v1/check/batch", json={"claims": [{"claim": claim}], "min_confidence": level})
+    assert json.loads(batch.text.splitlines()[0])["verdict"] == "not_enough_evidence"
+    bad = await client.post("/v1/check/batch", json={"claims": [{"claim": claim}], "min_confidence": 2})
+    assert_problem(bad, 400)
 
 
 async def test_other_client_errors(client: AsyncTestClient) -> None:

@@ -94,3 +94,9 @@ def test_entities_differ_by_name_not_by_spelling(claim: str, statement: str, nam
 def test_opposite_words(claim: str, statement: str, words: tuple[str, str] | None) -> None:
     found = [(c.claim.text, c.statement.text) for c in find_cues(claim, statement) if c.kind == "opposite"]  # type: ignore[union-attr]
     assert found == ([words] if words else [])
+
+
+def test_a_date_cue_needs_the_same_event() -> None:
+    claim = "The ceasefire was signed in 2019"
+    assert [c.kind for c in find_cues(claim, "The ceasefire was finally signed in 2021.")] == ["date"]
+    assert find_cues(claim, "In 2021 the country held elections, the commission said.") == []

@@ -1,5 +1,7 @@
+import pytest
+
 from index.archive import Article
-from index.segment import checkworthiness, find_speaker, split_article
+from index.segment import checkworthiness, find_speaker, reported_content, split_article
 
 
 def test_offsets_are_exact_on_the_seed(seed_article: Article) -> None:
@@ -64,3 +66,26 @@ def test_checkworthiness_prefers_concrete_facts() -> None:
     question = checkworthiness("Will the ceasefire hold?", None)
     assert fact > 0.7 > opinion
     assert question <= 0.2
+
+
+@pytest.mark.parametrize(
+    "sentence, content",
+    [
+        (
+            "The Kanyabayonga bridge was destroyed on Sunday, officials said.",
+            "The Kanyabayonga bridge was destroyed on Sunday.",
+        ),
+        (
+            "Reports indicate that the RDF have deployed air defence systems.",
+            "The RDF have deployed air defence systems.",
+        ),
+        ("According to The New Times, two bombs landed in Mbugangari.", "Two bombs landed in Mbugangari."),
+        ("Prices rose by 5% last year, the statistics office said in a statement.", "Prices rose by 5% last year."),
+        ("The minister said that the talks would resume on Monday.", "The talks would resume on Monday."),
+        ("“We will win,” Kagame stated.", None),  # a quotation keeps its own words
+        ("The group declared control over the city.", None),
+        ("Not yet, officials said.", None),  # nothing left worth judging
+    ],
+)
+def test_reported_content_drops_the_frame(sentence: str, content: str | None) -> None:
+    assert reported_content(sentence) == content

@@ -72,21 +72,30 @@ def test_repeated_pairs_get_their_own_rows(model: StanceModel) -> None:
     assert np.abs(model.predict(repeated) - expected).max() < 1e-6
 
 
-def test_number_cue_overrides_a_hesitant_model() -> None:
+def test_a_cue_is_a_reason_never_a_conflict_on_its_own() -> None:
     from index.cues import find_cues
 
     statement = "At least two bombs landed in Mbugangari, injuring about 15 civilians."
     claim = "About 50 civilians were injured in Mbugangari"
-    stance = combine((0.6, 0.3, 0.1), 0.8, find_cues(claim, statement))
-    assert stance.label == "conflicts" and stance.cues[0].kind == "number"
+    cues = find_cues(claim, statement)
+    hesitant = combine((0.3, 0.6, 0.1), 0.8, cues)
+    assert hesitant.label == "neutral" and hesitant.cues[0].kind == "number"  # the cue travels as the reason
+    assert combine((0.1, 0.3, 0.6), 0.8, cues).label == "conflicts"  # ... of the model's conflict
     assert combine((0.9, 0.05, 0.05), 0.8, []).label == "supports"
     assert combine((0.9, 0.05, 0.05), 0.1, []).label == "neutral"  # off topic, whatever the model says
-    # opposite words: the model leaning towards entailment does not make "rose" support "fell"
     rose = find_cues("Fuel prices in Goma fell", "Fuel prices in Goma rose by 40 percent.")
-    assert combine((0.7, 0.2, 0.1), 0.8, rose).label == "conflicts"
+    assert [c.kind for c in combine((0.2, 0.7, 0.1), 0.8, rose).cues] == ["opposite"]
+    assert combine((0.2, 0.7, 0.1), 0.8, rose).label == "neutral"
     # loosely on topic: only a clear verdict of the model counts
     assert combine((0.02, 0.03, 0.95), 0.35, []).label == "conflicts"
     assert combine((0.3, 0.1, 0.6), 0.35, []).label == "neutral"
+
+
+def test_reported_speech_is_judged_on_what_it_reports() -> None:
+    stance = NliStance()
+    claim = "The Kanyabayonga bridge was destroyed"
+    (result,) = stance.classify(claim, ["The Kanyabayonga bridge was destroyed on Sunday, officials said."], [0.93])
+    assert result.label == "supports", result.probs
 
 
 def test_nli_stance_names_the_model() -> None:

@@ -1,10 +1,25 @@
-"""Verdict rules over judged evidence (index/verdict.py)."""
+"""Verdict rules over judged evidence (index/verdict.py): the calibrated decision and the fallback rule."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
-from index.verdict import CORROBORATION, DECIDE, STRONG, decide_verdict
+from index.cues import Cue
+from index.stance.model import FAST, SHIPPED
+from index.verdict import (
+    CORROBORATION,
+    DECIDE,
+    FEATURES,
+    STRONG,
+    Calibrator,
+    aggregate,
+    decide_verdict,
+    load_calibrator,
+    model_digest,
+    parse_min_confidence,
+)
+
+CLAIM = "Two bridges were destroyed in the fighting"
 
 
 @dataclass
@@ -13,6 +28,9 @@ class Judged:
     supports: float = 0.0
     conflicts: float = 0.0
     publisher_key: str = "a"
+    similarity: float = 0.8
+    cues: list[Cue] = field(default_factory=list)
+    text: str = "Two bridges were destroyed in the fighting, officials said."
 
     @property
     def stance_scores(self) -> dict[str, float]:
@@ -20,12 +38,15 @@ class Judged:
 
 
 def test_one_supporting_statement_decides_with_its_score() -> None:
-    v = decide_verdict([Judged("supports", supports=0.8), Judged("neutral", supports=0.1)])
+    v = decide_verdict(CLAIM, [Judged("supports", supports=0.8), Judged("neutral", supports=0.1)])
     assert (v.label, v.confidence, v.supporting_publishers, v.conflicting_publishers) == ("supported", 0.8, 1, 0)
+    assert v.probabilities == {}  # no calibrator: raw scores
 
 
 def test_a_conflict_outweighs_weaker_support() -> None:
-    v = decide_verdict([Judged("supports", supports=0.6), Judged("conflicts", conflicts=0.85, publisher_key="b")])
+    v = decide_verdict(
+        CLAIM, [Judged("supports", supports=0.6), Judged("conflicts", conflicts=0.85, publisher_key="b")]
+    )
     assert v.label == "refuted"
     assert v.confidence == pytest.approx(0.85 * (1 - 0.6 / 2), abs=1e-4)
     assert (v.supporting_publishers, v.conflicting_publishers) == (1, 1)
@@ -33,28 +54,85 @@ def test_a_conflict_outweighs_weaker_support() -> None:
 
 def test_strong_evidence_both_ways_is_conflicting() -> None:
     both = [Judged("supports", supports=STRONG + 0.02), Judged("conflicts", conflicts=STRONG + 0.05)]
-    assert decide_verdict(both).label == "conflicting"
+    assert decide_verdict(CLAIM, both).label == "conflicting"
     just_below = [Judged("supports", supports=STRONG - 0.05), Judged("conflicts", conflicts=STRONG + 0.05)]
-    assert decide_verdict(just_below).label == "refuted"
+    assert decide_verdict(CLAIM, just_below).label == "refuted"
 
 
 def test_independent_publishers_corroborate() -> None:
-    one = decide_verdict([Judged("supports", supports=0.6), Judged("supports", supports=0.55)])
-    two = decide_verdict([Judged("supports", supports=0.6), Judged("supports", supports=0.55, publisher_key="b")])
+    one = decide_verdict(CLAIM, [Judged("supports", supports=0.6), Judged("supports", supports=0.55)])
+    two = decide_verdict(
+        CLAIM, [Judged("supports", supports=0.6), Judged("supports", supports=0.55, publisher_key="b")]
+    )
     assert one.supporting_publishers == 1 and two.supporting_publishers == 2
     assert two.confidence == pytest.approx(one.confidence + CORROBORATION)
 
 
 def test_not_enough_evidence_is_less_sure_when_a_statement_nearly_decides() -> None:
-    assert decide_verdict([]).confidence == 1.0
-    far = decide_verdict([Judged("neutral", supports=0.05)])
-    near = decide_verdict([Judged("neutral", supports=0.1), Judged("neutral", conflicts=0.45)])
-    weak = decide_verdict([Judged("supports", supports=DECIDE - 0.1)])
+    assert decide_verdict(CLAIM, []).confidence == 1.0
+    far = decide_verdict(CLAIM, [Judged("neutral", supports=0.05)])
+    near = decide_verdict(CLAIM, [Judged("neutral", supports=0.1), Judged("neutral", conflicts=0.45)])
+    weak = decide_verdict(CLAIM, [Judged("supports", supports=DECIDE - 0.1)])
     assert far.label == near.label == weak.label == "not_enough_evidence"
     assert (far.confidence, near.confidence, weak.confidence) == (0.95, 0.55, pytest.approx(1 - (DECIDE - 0.1)))
 
 
-def test_calibration_maps_decided_confidence_only() -> None:
-    evidence = [Judged("supports", supports=0.9)]
-    assert decide_verdict(evidence, calibration=(0.0, 0.0)).confidence == 0.5
-    assert decide_verdict([], calibration=(0.0, 0.0)).confidence == 1.0
+# entailment decides "supported", contradiction "refuted"; nothing else counts
+TOY = Calibrator(
+    ("not_enough_evidence", "refuted", "supported"),
+    FEATURES,
+    tuple(
+        tuple(w if f == name else 0.0 for f in FEATURES)
+        for name, w in (("entail", 0.0), ("contradict", 6.0), ("entail", 6.0))
+    ),
+    (0.0, -2.0, -2.0),
+    "a toy fit",
+)
+
+
+def test_calibrated_probabilities_decide_and_abstain_below_the_level() -> None:
+    evidence = [Judged("supports", supports=0.95)]
+    sure = decide_verdict(CLAIM, evidence, TOY)
+    assert sure.label == "supported"
+    assert sure.confidence == sure.probabilities["supported"] > 0.9
+    assert sum(sure.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    unsure = decide_verdict(CLAIM, evidence, TOY, min_confidence=0.99)
+    assert unsure.label == "not_enough_evidence"
+    assert unsure.confidence == pytest.approx(1 - sure.confidence, abs=1e-4)
+    assert unsure.probabilities == sure.probabilities  # the caller still sees what it leaned to
+
+
+def test_a_cue_is_a_feature_not_a_verdict() -> None:
+    number = Cue("number", None, None, "claim says 50, statement says 15")
+    features = aggregate(CLAIM, [Judged("supports", supports=0.7, similarity=0.8, cues=[number])])
+    assert features["hard_cue"] == 0.8 and features["hard_cue_entail"] == 0.7 and features["soft_cue"] == 0.0
+    assert features["support_missing"] == 0.0  # every content word of the claim is in the statement
+    assert decide_verdict(CLAIM, [Judged("neutral", similarity=0.8, cues=[number])], TOY).label == "not_enough_evidence"
+
+
+def test_nothing_on_topic_is_not_enough_evidence_whatever_the_fit() -> None:
+    always_refuted = Calibrator(("refuted", "supported"), FEATURES, ((0.0,) * len(FEATURES),) * 2, (5.0, 0.0))
+    off_topic = [Judged("neutral", supports=0.05, similarity=0.2)]
+    assert decide_verdict(CLAIM, off_topic, always_refuted).label == "not_enough_evidence"
+    assert decide_verdict(CLAIM, [Judged("neutral", similarity=0.6)], always_refuted).label == "refuted"
+
+
+def test_calibrator_round_trips_and_ships_for_both_models() -> None:
+    assert Calibrator.from_json(TOY.to_json()) == TOY
+    for model in (SHIPPED, FAST):
+        shipped = load_calibrator(model.name)
+        assert shipped is not None, model.name
+        assert shipped.features == FEATURES and "dev" in shipped.fitted_on
+        assert 0.5 <= shipped.min_confidence < 1.0
+        assert shipped.model_sha256 == model_digest(model / "model.onnx"), "calibrate the model again"
+
+
+@pytest.mark.parametrize("text, level", [("0", 0.0), ("0.8", 0.8), ("1", 1.0), ("", None), (None, None)])
+def test_min_confidence_levels(text: str | None, level: float | None) -> None:
+    assert parse_min_confidence(text) == level
+
+
+@pytest.mark.parametrize("text", ["1.5", "-0.1", "high", "nan"])
+def test_min_confidence_outside_0_1_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        parse_min_confidence(text)
