@@ -186,12 +186,13 @@ def main() -> int:
         plot_reliability(
             args.plot,
             {
-                name: (
+                f"{name}, held-out halves": (
                     [c for cal, test in folds for c, _ in evaluate(cal, test[name], 0.0)["decided"]],
                     [ok for cal, test in folds for _, ok in evaluate(cal, test[name], 0.0)["decided"]],
                 )
                 for name in sets
             },
+            "Held out, every verdict decided (min_confidence 0)",
         )
     if args.write:
         source = (

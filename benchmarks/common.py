@@ -125,7 +125,11 @@ def ece(confidence: list[float], correct: list[bool], bins: int = 10) -> float:
     return sum(n / total * abs(acc - conf) for conf, acc, n in reliability(confidence, correct, bins))
 
 
-def plot_reliability(path: Path, curves: dict[str, tuple[list[float], list[bool]]]) -> None:
+def plot_reliability(
+    path: Path,
+    curves: dict[str, tuple[list[float], list[bool]]],
+    title: str = "Decided verdicts: confidence vs accuracy",
+) -> None:
     """Reliability diagram (accuracy against confidence per bin, point size = count) of decided verdicts."""
     import matplotlib
 
@@ -140,7 +144,7 @@ def plot_reliability(path: Path, curves: dict[str, tuple[list[float], list[bool]
         for conf, acc, n in rows:
             ax.annotate(str(n), (conf, acc), textcoords="offset points", xytext=(4, -10), fontsize=7)
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence of the verdict", ylabel="share of verdicts right")
-    ax.set_title("Decided verdicts: confidence vs accuracy")
+    ax.set_title(title, fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)

@@ -1,0 +1,57 @@
+"""benchmarks/calibrate.py on records with a known answer: the fit finds it, the held-out figures and the level
+come out, the diagram is written, and the stored fit is one the verdict can load."""
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from serving import ROOT
+
+
+def _records(path: Path, n: int, seed: int) -> None:
+    """Claims whose best statement entails them when true and contradicts them when false, with some noise."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        gold = rng.choice(["supported", "refuted"])
+        sure = rng.uniform(0.6, 0.99) if rng.random() < 0.85 else rng.uniform(0.0, 0.4)
+        e, c = (sure, 1 - sure) if gold == "supported" else (1 - sure, sure)
+        evidence = {
+            "text": "Two bridges were destroyed in the fighting.",
+            "similarity": rng.uniform(0.5, 0.9),
+            "model": [e * 0.9, 0.1, c * 0.9],
+            "cues": [],
+            "publisher": "a",
+            "gold": True,
+        }
+        lines.append(json.dumps({"id": str(i), "claim": "Two bridges were destroyed", "gold": gold, "evidence": [evidence]}))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_calibrate_fits_scores_and_chooses_a_level(tmp_path: Path) -> None:
+    _records(tmp_path / "a.jsonl", 300, 1)
+    _records(tmp_path / "b.jsonl", 200, 2)
+    out, plot = tmp_path / "figures.json", tmp_path / "reliability.png"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", f"a={tmp_path / 'a.jsonl'}",
+         "--records", f"b={tmp_path / 'b.jsonl'}", "--level-on", "a", "--plot", str(plot), "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    assert figures["level_chosen_on"] == ["a"] and 0 <= figures["default_level"] < 1
+    for name in ("a", "b"):
+        folds = figures["held_out"][name]["default_level"]
+        assert len(folds) == 2 and all(f["decided_precision"] >= 0.75 for f in folds)
+        assert all(f["ece_decided"] <= 0.15 for f in figures["held_out"][name]["all_decided"])
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_calibrate_refuses_a_bad_records_option(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", "no-equals-sign"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode != 0 and "expected NAME=FILE" in run.stderr
