@@ -26,7 +26,9 @@ def _records(path: Path, n: int, seed: int) -> None:
             "publisher": "a",
             "gold": True,
         }
-        lines.append(json.dumps({"id": str(i), "claim": "Two bridges were destroyed", "gold": gold, "evidence": [evidence]}))
+        lines.append(
+            json.dumps({"id": str(i), "claim": "Two bridges were destroyed", "gold": gold, "evidence": [evidence]})
+        )
     path.write_text("\n".join(lines) + "\n")
 
 
