@@ -14,6 +14,7 @@ are compared on their own; exact search over every statement.
 import argparse
 import os
 import random
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,7 +71,8 @@ def main() -> None:
     args = parser.parse_args()
 
     corpus = load_jsonl(args.averitec / "corpus.jsonl") + load_jsonl(args.covidfact / "corpus.jsonl")
-    archive = Archive(args.work or Path("/tmp/factdesk-dual"), stance=CueStance())
+    tmp = tempfile.TemporaryDirectory()
+    archive = Archive(args.work or Path(tmp.name), stance=CueStance())
     if archive.stats()["articles"] < len(corpus):
         ingest_corpus(archive, corpus)
     ids = sorted(archive.store.statement_ids())
@@ -101,6 +103,7 @@ def main() -> None:
             "recall_at_5_sum": round(recall_at_5(a + b, article_of, gold), 4),
         }
     archive.close()
+    tmp.cleanup()
     emit(figures, args.json)
 
 
