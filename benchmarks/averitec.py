@@ -14,12 +14,11 @@ scores, similarity, cues, publishers) for `benchmarks/calibrate.py`.
 """
 
 import argparse
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from common import emit, evidence_record, ingest_corpus, load_jsonl, verdict_figures, write_records
+from common import emit, evidence_record, ingest_corpus, load_jsonl, percentiles_ms, verdict_figures, write_records
 from tqdm import tqdm
 
 from index.archive import Archive
@@ -71,15 +70,13 @@ def main() -> None:
         write_records(args.records, records)
     # recall over the claims whose passages decide them (NOT_ENOUGH_INFO passages are on topic, not evidence)
     decidable = [r for r in records if r["gold"] != "not_enough_evidence"]
-    latency.sort()
     figures = {
         "claims": len(claims),
         "corpus_articles": len(corpus),
         "statements": statements,
         "stance": stance,
         "recall_at_5": round(sum(any(e["gold"] for e in r["evidence"]) for r in decidable) / len(decidable), 4),
-        "check_ms_p50": round(statistics.median(latency), 1),
-        "check_ms_p99": round(latency[min(len(latency) - 1, int(0.99 * len(latency)))], 1),
+        **percentiles_ms(latency, "check_ms"),
         "verdict": verdict_figures(results, gold, args.plot, "AVeriTeC dev"),
     }
     emit(figures, args.json)

@@ -1,10 +1,13 @@
 """Pieces the benchmark scripts share (each script runs as `python benchmarks/NAME.py`, so this imports as `common`)."""
 
 import json
+import os
 import platform
+import statistics
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from index.archive import Archive, Article, CheckResult
@@ -88,6 +91,37 @@ def evidence_record(result: CheckResult, gold_ids: set[str]) -> list[dict[str, A
         }
         for e in result.evidence
     ]
+
+
+def percentiles_ms(times_ms: list[float], name: str) -> dict[str, float]:
+    """`{name}_p50` and `{name}_p99` of times in milliseconds."""
+    ordered = sorted(times_ms)
+    return {
+        f"{name}_p50": round(statistics.median(ordered), 1),
+        f"{name}_p99": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1),
+    }
+
+
+def onnx_encoder(directory: Path, max_length: int) -> tuple[Any, Any]:
+    """An ONNX model of the BERT family with its tokenizer (truncating at `max_length`, padding a batch)."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    session = ort.InferenceSession(str(directory / "model.onnx"), providers=["CPUExecutionProvider"])
+    tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length)
+    tokenizer.enable_padding()
+    return session, tokenizer
+
+
+def bert_inputs(encoded: list[Any]) -> dict[str, np.ndarray]:
+    """A padded batch of tokenizer encodings as a BERT model's inputs."""
+    return {
+        "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
+    }
 
 
 def write_records(path: Path, records: list[dict[str, Any]]) -> None:

@@ -15,13 +15,12 @@ count, coverage and ECE over decided verdicts (10 equal-width bins).
 import argparse
 import json
 import random
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import emit, evidence_record, verdict_figures, write_records
+from common import emit, evidence_record, percentiles_ms, verdict_figures, write_records
 from tqdm import tqdm
 
 from index.archive import Archive, Article
@@ -110,7 +109,6 @@ def main() -> None:
     gold = [GOLD[c["label"]] for c in claims]
     if args.records:
         write_records(args.records, records)
-    latency.sort()
     figures: dict[str, object] = {
         "claims": len(claims),
         "corpus_articles": len(articles),
@@ -119,8 +117,7 @@ def main() -> None:
         "recall_at_5": round(sum(found) / len(found), 4),
         "encoder": archive.embedder.encoder,
         **speed,
-        "check_ms_p50": round(statistics.median(latency), 1),
-        "check_ms_p99": round(latency[min(len(latency) - 1, int(0.99 * len(latency)))], 1),
+        **percentiles_ms(latency, "check_ms"),
         "verdict": verdict_figures(results, gold, args.plot, "COVID-Fact dev"),
     }
     emit(figures, args.json)

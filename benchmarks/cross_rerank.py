@@ -12,15 +12,13 @@ recall@5 counts a claim as found when a gold passage is among the first 5, over 
 """
 
 import argparse
-import os
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from common import emit, ingest_corpus, load_jsonl
+from common import bert_inputs, emit, ingest_corpus, load_jsonl, onnx_encoder, percentiles_ms
 from tqdm import tqdm
 
 from index.archive import Archive
@@ -31,23 +29,11 @@ POOL = 20
 
 class CrossEncoder:
     def __init__(self, directory: Path) -> None:
-        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        self.session = ort.InferenceSession(str(directory / "model.onnx"), providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-        self.tokenizer.enable_truncation(256)
-        self.tokenizer.enable_padding()
+        self.session, self.tokenizer = onnx_encoder(directory, 256)
 
     def scores(self, query: str, passages: list[str]) -> np.ndarray:
         encoded = self.tokenizer.encode_batch([(query, p) for p in passages])
-        feed = {
-            "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-        }
-        return self.session.run(None, feed)[0][:, 0]
+        return self.session.run(None, bert_inputs(encoded))[0][:, 0]
 
 
 def main() -> None:
@@ -83,15 +69,13 @@ def main() -> None:
             rerank_ms.append((time.perf_counter() - started) * 1000)
             found_reranked.append(any(pool[i].article.id in gold for i in order[:5]))
         archive.close()
-    rerank_ms.sort()
     emit(
         {
             "claims": len(claims),
             "pool": POOL,
             "recall_at_5_fused": round(sum(found_fused) / len(claims), 4),
             "recall_at_5_cross_reranked": round(sum(found_reranked) / len(claims), 4),
-            "rerank_ms_p50": round(statistics.median(rerank_ms), 1),
-            "rerank_ms_p99": round(rerank_ms[min(len(rerank_ms) - 1, int(0.99 * len(rerank_ms)))], 1),
+            **percentiles_ms(rerank_ms, "rerank_ms"),
         },
         args.json,
     )

@@ -12,14 +12,13 @@ are compared on their own; exact search over every statement.
 """
 
 import argparse
-import os
 import random
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from common import emit, ingest_corpus, load_jsonl
+from common import bert_inputs, emit, ingest_corpus, load_jsonl, onnx_encoder
 from tqdm import tqdm
 
 from index.archive import Archive
@@ -28,26 +27,14 @@ from index.stance import CueStance
 
 class ClsEncoder:
     def __init__(self, directory: Path) -> None:
-        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        self.session = ort.InferenceSession(str(directory / "model.onnx"), providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-        self.tokenizer.enable_truncation(128)
-        self.tokenizer.enable_padding()
+        self.session, self.tokenizer = onnx_encoder(directory, 128)
 
     def embed(self, texts: list[str], batch: int = 32) -> np.ndarray:
         out = []
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad little
         for start in tqdm(range(0, len(texts), batch), desc="embed", unit="batch", mininterval=5):
             encoded = self.tokenizer.encode_batch([texts[i] for i in order[start : start + batch]])
-            feed = {
-                "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encoded], dtype=np.int64),
-            }
-            cls = self.session.run(None, feed)[0][:, 0]
+            cls = self.session.run(None, bert_inputs(encoded))[0][:, 0]
             out.append(cls / np.linalg.norm(cls, axis=1, keepdims=True))
         vectors = np.concatenate(out)
         result = np.empty_like(vectors)
