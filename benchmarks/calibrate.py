@@ -183,17 +183,11 @@ def main() -> int:
             at[label] = [{k: v for k, v in r.items() if k != "decided"} for r in runs]
         figures["held_out"][name] = at | {"curve": curve[name]}
     if args.plot:
-        plot_reliability(
-            args.plot,
-            {
-                f"{name}, held-out halves": (
-                    [c for cal, test in folds for c, _ in evaluate(cal, test[name], 0.0)["decided"]],
-                    [ok for cal, test in folds for _, ok in evaluate(cal, test[name], 0.0)["decided"]],
-                )
-                for name in sets
-            },
-            "Held out, every verdict decided (min_confidence 0)",
-        )
+        curves = {}
+        for name in sets:
+            decided = [d for cal, test in folds for d in evaluate(cal, test[name], 0.0)["decided"]]
+            curves[f"{name}, held-out halves"] = ([c for c, _ in decided], [ok for _, ok in decided])
+        plot_reliability(args.plot, curves, "Held out, every verdict decided (min_confidence 0)")
     if args.write:
         source = (
             f"{' + '.join(f'{n} dev ({len(c)} claims)' for n, c in sets.items())}, each set weighing the same; "

@@ -31,7 +31,7 @@ from index.batching import MicroBatcher
 from index.cues import Cue
 from index.embed import ENCODERS, Embedder, identity, load_embedder
 from index.segment import Statement, split_article
-from index.stance import StanceClassifier, load_stance
+from index.stance import OFF_TOPIC, StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
 from index.vectors import open_vectors
 from index.verdict import Calibrator, decide_verdict, load_calibrator
@@ -111,11 +111,7 @@ class Evidence:
     stance: str = "neutral"
     stance_scores: dict[str, float] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
-    model_scores: tuple[float, float, float] = (
-        0.0,
-        1.0,
-        0.0,
-    )  # the stance model's (entailment, neutral, contradiction)
+    model_scores: tuple[float, float, float] = OFF_TOPIC  # the stance model's entailment, neutral, contradiction
 
     @property
     def text(self) -> str:

@@ -318,6 +318,28 @@ def _dates(text: str) -> dict[str, list[Span]]:
     return found
 
 
+SUFFIXES = re.compile(r"(?:ing|ed|es|s|e)$")
+
+
+def _stem(word: str) -> str:
+    """A word without an inflection: "captured" and "capture" → "captur", "injuring" → "injur"."""
+    bare = SUFFIXES.sub("", word) if len(word) > 4 else word
+    return bare if len(bare) >= 3 else word
+
+
+def _content(text: str) -> list[str]:
+    return [_stem(w) for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 1]
+
+
+def _has(stems: set[str], stem: str) -> bool:
+    """One stem is the other or starts it, from STEM letters on: "clos" (close) is in "closur" (closure)."""
+    if stem in stems:
+        return True
+    return len(stem) >= STEM - 1 and any(
+        len(other) >= STEM - 1 and (other.startswith(stem) or stem.startswith(other)) for other in stems
+    )
+
+
 def _around(text: str, span: Span, words: int = EVENT_WINDOW) -> set[str]:
     """Content-word stems within `words` words either side of a span: what the date is the date of."""
     before = re.findall(r"\w+", text[: span.start])[-words:]
@@ -452,28 +474,6 @@ def entity_cues(claim: str, statement: str) -> list[Cue]:
                 )
                 break
     return cues
-
-
-SUFFIXES = re.compile(r"(?:ing|ed|es|s|e)$")
-
-
-def _stem(word: str) -> str:
-    """A word without an inflection: "captured" and "capture" → "captur", "injuring" → "injur"."""
-    bare = SUFFIXES.sub("", word) if len(word) > 4 else word
-    return bare if len(bare) >= 3 else word
-
-
-def _content(text: str) -> list[str]:
-    return [_stem(w) for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 1]
-
-
-def _has(stems: set[str], stem: str) -> bool:
-    """One stem is the other or starts it, from STEM letters on: "clos" (close) is in "closur" (closure)."""
-    if stem in stems:
-        return True
-    return len(stem) >= STEM - 1 and any(
-        len(other) >= STEM - 1 and (other.startswith(stem) or stem.startswith(other)) for other in stems
-    )
 
 
 def missing_share(claim: str, statement: str) -> float:

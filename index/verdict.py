@@ -166,7 +166,8 @@ def aggregate(claim: str, evidence: Sequence[Judged]) -> dict[str, float]:
     if not evidence:
         return dict.fromkeys(FEATURES, 0.0) | {"support_missing": 1.0}
     top = max(evidence, key=lambda e: e.similarity)
-    supporting = max(evidence, key=lambda e: e.stance_scores[SUPPORTS])
+    missing = [missing_share(claim, e.text) for e in evidence]
+    supporting = max(range(len(evidence)), key=lambda i: evidence[i].stance_scores[SUPPORTS])
     hard_sim, hard_entail = _closest(evidence, HARD_CUES)
     soft_sim, soft_entail = _closest(evidence, SOFT_CUES)
     return {
@@ -181,9 +182,9 @@ def aggregate(claim: str, evidence: Sequence[Judged]) -> dict[str, float]:
         "hard_cue_entail": hard_entail,
         "soft_cue": soft_sim,
         "soft_cue_entail": soft_entail,
-        "support_missing": missing_share(claim, supporting.text),
+        "support_missing": missing[supporting],
         "restated": max(
-            (e.stance_scores[SUPPORTS] for e in evidence if missing_share(claim, e.text) == 0), default=0.0
+            (e.stance_scores[SUPPORTS] for e, m in zip(evidence, missing, strict=True) if m == 0), default=0.0
         ),
     }
 
@@ -196,9 +197,8 @@ def on_topic(evidence: Sequence[Judged]) -> bool:
     )
 
 
-def _by_strength(evidence: Sequence[Judged], decide: float, strong: float) -> tuple[str, float]:
-    s, _ = _strength(evidence, SUPPORTS)
-    c, _ = _strength(evidence, CONFLICTS)
+def _by_strength(evidence: Sequence[Judged], s: float, c: float, decide: float, strong: float) -> tuple[str, float]:
+    """The rule without a calibrator, from the support and conflict strengths S and C."""
     if s >= strong and c >= strong:
         return CONFLICTING, min(s, c)
     if s >= decide and s >= c:
@@ -219,15 +219,15 @@ def decide_verdict(
     strong: float = STRONG,
 ) -> Verdict:
     """The verdict and its confidence; `min_confidence` is the probability a decided verdict must reach."""
-    _, s_pub = _strength(evidence, SUPPORTS)
-    _, c_pub = _strength(evidence, CONFLICTS)
+    s, s_pub = _strength(evidence, SUPPORTS)
+    c, c_pub = _strength(evidence, CONFLICTS)
     if calibrator is None:
-        label, confidence = _by_strength(evidence, decide, strong)
+        label, confidence = _by_strength(evidence, s, c, decide, strong)
         if label != NOT_ENOUGH and confidence < min_confidence:
             label, confidence = NOT_ENOUGH, 1 - confidence
         return Verdict(label, round(confidence, 4), s_pub, c_pub)
     if not on_topic(evidence):
-        _, confidence = _by_strength(evidence, decide, strong)
+        _, confidence = _by_strength(evidence, s, c, decide, strong)
         return Verdict(NOT_ENOUGH, round(confidence, 4), s_pub, c_pub)
     probabilities = calibrator.probabilities(aggregate(claim, evidence))
     best = max(DECIDED, key=lambda label: probabilities.get(label, 0.0))

@@ -43,8 +43,12 @@ class Stance:
     label: str
     scores: dict[str, float]
     cues: list[Cue]
-    related: float = 0.0  # 1 − P(neutral) before cues: how much the statement bears on the claim at all
-    probs: tuple[float, float, float] = (0.0, 1.0, 0.0)  # the model's entailment, neutral, contradiction
+    probs: tuple[float, float, float] = OFF_TOPIC  # the model's entailment, neutral, contradiction
+
+    @property
+    def related(self) -> float:
+        """1 − P(neutral): how much the statement bears on the claim at all, whatever its label."""
+        return round(1.0 - self.probs[1], 4)
 
 
 class StanceClassifier(Protocol):
@@ -67,7 +71,6 @@ def combine(probs: Sequence[float], similarity: float, cues: list[Cue]) -> Stanc
     """Entailment/neutral/contradiction probabilities + cues → stance (the rule the model and cues share)."""
     e, n, c = (float(p) for p in probs)
     stance = _combine(e, n, c, similarity, cues)
-    stance.related = round(1.0 - n, 4)
     stance.probs = (round(e, 4), round(n, 4), round(c, 4))
     return stance
 
