@@ -87,7 +87,7 @@ def evidence_record(result: CheckResult, gold_ids: set[str]) -> list[dict[str, A
             "scores": e.stance_scores,
             "cues": sorted({c.kind for c in e.cues}),
             "publisher": e.publisher_key,
-            "gold": e.article.id in gold_ids,
+            "gold": any(a.id in gold_ids for a in e.sources),  # a wire copy of gold evidence is gold
         }
         for e in result.evidence
     ]

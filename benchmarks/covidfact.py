@@ -95,7 +95,7 @@ def main() -> None:
             latency.append((time.perf_counter() - t0) * 1000)
             results.append(result)
             gold_ids = set(c.get("evidence_ids") or []) or {id_of[t] for t in c["evidence"] if t in id_of}
-            found.append(any(e.article.id in gold_ids for e in result.evidence))
+            found.append(any(a.id in gold_ids for e in result.evidence for a in e.sources))
             records.append(
                 {
                     "id": c["id"],

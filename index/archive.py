@@ -14,23 +14,27 @@ each first loads what the others saved, keeping its own changes not yet saved on
 
 import fcntl
 import hashlib
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from datetime import time as day_time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from index.batching import MicroBatcher
-from index.cues import Cue
+from index.cues import Cue, find_cues
 from index.embed import ENCODERS, Embedder, identity, load_embedder
-from index.segment import Statement, split_article
+from index.factchecks import MATCH, FactCheck, FactCheckMatch
+from index.language import detect_language
+from index.segment import Statement, reported_content, split_article
 from index.stance import OFF_TOPIC, StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
 from index.vectors import open_vectors
@@ -52,6 +56,15 @@ CHECKS_AT_ONCE = 3
 SAVE_AFTER_CHANGES = 5_000  # vectors added or removed since the vector file was written
 SAVE_SHARE = 0.1  # of the time, at most, spent writing the vector file
 REINDEXING = "(reindexing) "  # the recorded encoder while `reindex` runs
+# candidates per evidence item looked at for wire copies: copies of one story would otherwise fill the top_k
+COPY_POOL = 3
+# two statements are one lightly edited sentence when their vectors are this close, their words overlap this much
+# (Jaccard) and nothing tells them apart: no cue either way, the same figures; chosen in docs/benchmarks.md
+NEAR_COPY = 0.95
+COPY_OVERLAP = 0.6
+FIGURES = re.compile(r"\d+(?:[.,]\d+)*")
+MAX_FACT_CHECKS = 5  # earlier fact-checks shown with a check, the closest claims first
+MAX_DOCUMENT_CHECKS = 300  # check-worthy statements of one draft: more is a batch job (`factdesk check`)
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 
 
@@ -95,6 +108,52 @@ class Article:
         return {m: getattr(self, m) for m in METADATA}
 
 
+def _moment(text: str, end_of_day: bool) -> datetime:
+    """An ISO 8601 date or date-time as an aware datetime (UTC when no offset is given); a bare date is its first
+    moment, or its last with `end_of_day` (an `as_of` date includes the whole day)."""
+    text = text.strip()
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if len(text) <= 10 and end_of_day:
+        value = datetime.combine(value.date(), day_time.max)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLimit:
+    """Evidence as known at a moment: articles published on or before `as_of`; those without a date in or out."""
+
+    as_of: datetime | None = None
+    undated: bool = True
+
+    @classmethod
+    def parse(cls, as_of: str | None, undated: str = "include") -> "TimeLimit":
+        """Raises ValueError with a message for a date that is not ISO 8601 or `undated` not include|exclude."""
+        if undated not in ("include", "exclude"):
+            raise ValueError(f"undated must be include or exclude, not {undated!r}")
+        try:
+            moment = _moment(as_of, end_of_day=True) if as_of else None
+        except ValueError:
+            raise ValueError(f"as_of {as_of!r} is not an ISO 8601 date or date-time") from None
+        return cls(moment, undated == "include")
+
+    @property
+    def active(self) -> bool:
+        return self.as_of is not None or not self.undated
+
+    def allows(self, published_at: str | None) -> bool:
+        if not published_at:
+            return self.undated
+        if self.as_of is None:
+            return True
+        try:
+            return _moment(published_at, end_of_day=False) <= self.as_of
+        except ValueError:  # not validated when it was stored (an old data directory): unknown date
+            return self.undated
+
+
+NO_LIMIT = TimeLimit()
+
+
 @dataclass(frozen=True, slots=True)
 class IngestOutcome:
     id: str
@@ -112,6 +171,7 @@ class Evidence:
     stance_scores: dict[str, float] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
     model_scores: tuple[float, float, float] = OFF_TOPIC  # the stance model's entailment, neutral, contradiction
+    copies: list["Evidence"] = field(default_factory=list)  # the same statement in other articles (wire copies)
 
     @property
     def text(self) -> str:
@@ -119,12 +179,65 @@ class Evidence:
 
     @property
     def publisher_key(self) -> str:
-        """Independent source: the publisher, else the url's host, else the article itself."""
-        if self.article.publisher:
-            return self.article.publisher.strip().lower()
-        if self.article.url:
-            return urlsplit(self.article.url).netloc.lower() or self.article.url
-        return f"article:{self.article.id}"
+        """The statement's origin, counted once however many outlets carry it: its publisher, else the url's
+        host, else the article itself; for wire copies the first of their sources' keys."""
+        return min([_source_key(self.article), *(_source_key(c.article) for c in self.copies)])
+
+    @property
+    def sources(self) -> list[StoredArticle]:
+        """Every article that carries this statement, its own first."""
+        seen = {self.article.id: self.article}
+        for c in self.copies:
+            seen.setdefault(c.article.id, c.article)
+        return list(seen.values())
+
+
+def _source_key(article: StoredArticle) -> str:
+    if article.publisher:
+        return article.publisher.strip().lower()
+    if article.url:
+        return urlsplit(article.url).netloc.lower() or article.url
+    return f"article:{article.id}"
+
+
+def normalised(text: str) -> str:
+    """Text compared for copies: case, punctuation and spacing aside."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+def _with_language(article: Article) -> Article:
+    return article if article.language else replace(article, language=detect_language(article.text).code)
+
+
+def _ordinary_case(text: str) -> bool:
+    """Mostly lower case: cues (names, dates) can be read from it, unlike from a text in capitals."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(ch.islower() for ch in letters) >= len(letters) / 2
+
+
+def _near_copy(original: Evidence, other: Evidence, vectors: dict[int, np.ndarray]) -> bool:
+    """The same sentence lightly edited: close vectors, mostly the same words, and nothing that tells them apart
+    (no cue either way, the same figures). Texts in capitals hide their cues: only their exact equals join them."""
+    if not (_ordinary_case(original.text) and _ordinary_case(other.text)):
+        return False
+    a, b = vectors.get(original.statement.id), vectors.get(other.statement.id)
+    if a is None or b is None or float(a @ b) < NEAR_COPY:
+        return False
+    words, other_words = set(normalised(original.text).split()), set(normalised(other.text).split())
+    if len(words & other_words) < COPY_OVERLAP * len(words | other_words):
+        return False
+    if set(FIGURES.findall(original.text)) != set(FIGURES.findall(other.text)):
+        return False
+    return not find_cues(original.text, other.text) and not find_cues(other.text, original.text)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentStatement:
+    """A statement of a checked draft and, when it was check-worthy, its result (the claim checked is what it
+    reports, without an attribution frame)."""
+
+    statement: Statement
+    result: "CheckResult | None"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +249,7 @@ class CheckResult:
     conflicting_publishers: int
     evidence: list[Evidence]
     probabilities: dict[str, float] = field(default_factory=dict)  # calibrated, of each verdict (empty: no fit)
+    fact_checks: list[FactCheckMatch] = field(default_factory=list)  # earlier reviews of a matching claim
 
 
 def encoder_problem(data_dir: Path, recorded: str | None, encoder: str) -> str | None:
@@ -213,6 +327,8 @@ class Archive:
         # 10k synthetic archive: 12.5-12.9 checks/s, against 12.2-13.0 with each claim embedded on its own (the
         # stance model's pairs set the cost)
         self.embed_queries: MicroBatcher[str, np.ndarray] = MicroBatcher(self.embedder.embed, max_items=32, wait=0.0)
+        # earlier fact-checks' claims and vectors, loaded again when any process writes fact-checks
+        self._fact_checks: tuple[int, list[FactCheck], np.ndarray] | None = None
         self.reconciled = self.reconcile()
 
     def _check_encoder(self) -> None:
@@ -313,7 +429,10 @@ class Archive:
         """
         for a in articles:
             a.validate()
-        latest = {a.resolved_id(): a for a in articles}
+        # an article without a language gets the one its text reads as (kept, so a re-ingest compares equal)
+        latest = {
+            a.resolved_id(): a if a.language else replace(a, language=detect_language(a.text).code) for a in articles
+        }
         existing = self.store.articles(latest)
         outcome: dict[str, IngestOutcome] = {}
         metadata_only: dict[str, Article] = {}
@@ -390,16 +509,25 @@ class Archive:
         article = self.store.article(article_id)
         return (article, self.store.statements_of(article_id)) if article else None
 
-    def retrieve(self, query: str, k: int, pool: int | None = None) -> list[Evidence]:
+    def retrieve(
+        self,
+        query: str,
+        k: int,
+        pool: int | None = None,
+        limit: TimeLimit = NO_LIMIT,
+        vector: np.ndarray | None = None,
+    ) -> list[Evidence]:
         """Hybrid retrieval: FAISS cosine neighbours and FTS5 BM25 hits, fused by score.
 
         fused = cosine + BM25_WEIGHT · BM25 / (the query's best BM25): a rare name or number shared with the
-        claim lifts a statement, cosine still orders the rest. `pool` candidates come from each side.
+        claim lifts a statement, cosine still orders the rest. `pool` candidates come from each side; with a
+        time `limit` four times as many, since the statements of later articles are dropped before ranking.
+        `vector`: the query's embedding, when the caller has it already.
         """
-        pool = pool or max(50, 4 * k)
+        pool = (pool or max(50, 4 * k)) * (4 if limit.active else 1)
         self._refresh()
         lexical_hits = self._lexical.submit(self.store.lexical_search, query, pool)
-        qvec = np.stack(self.embed_queries([query]))
+        qvec = np.stack([vector]) if vector is not None else np.stack(self.embed_queries([query]))
         scores, ids = self.vectors.search(qvec, pool)
         similarity = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
         lexical = lexical_hits.result()
@@ -412,7 +540,18 @@ class Archive:
             if sid in fused:  # a vector exists (always, once the store and the index agree)
                 fused[sid] = BM25_WEIGHT * score / best
         fused = {sid: similarity[sid] + bonus for sid, bonus in fused.items()}
-        ranked = sorted(fused, key=lambda sid: fused[sid], reverse=True)[:k]
+        ranked = sorted(fused, key=lambda sid: fused[sid], reverse=True)
+        if limit.active:
+            statements = self.store.statements(ranked)
+            articles = self.store.articles(s.article_id for s in statements.values())
+            ranked = [
+                sid
+                for sid in ranked
+                if sid in statements
+                and statements[sid].article_id in articles
+                and limit.allows(articles[statements[sid].article_id].published_at)
+            ]
+        ranked = ranked[:k]
         statements = self.store.statements(ranked)
         articles = self.store.articles(s.article_id for s in statements.values())
         return [
@@ -426,15 +565,40 @@ class Archive:
             if sid in statements and statements[sid].article_id in articles
         ]
 
-    def check(self, claim: str, top_k: int = 5, min_confidence: float | None = None) -> CheckResult:
-        """Retrieve a pool, give each candidate a stance, keep the `top_k` most relevant, decide the verdict
-        (decided only when its calibrated probability reaches `min_confidence`, default the archive's).
+    def merge_copies(self, candidates: Sequence[Evidence]) -> list[Evidence]:
+        """Wire copies as one evidence item, order kept: a candidate joins an earlier item when its text is the same
+        as one of the item's (normalised), or a light edit of every different text in it (`_near_copy`)."""
+        vectors = self.vectors.reconstruct([e.statement.id for e in candidates])
+        # each item, with one statement per distinct normalised text: the one in ordinary case when there is one
+        items: list[tuple[Evidence, dict[str, Evidence]]] = []
+        for e in candidates:
+            key = normalised(e.text)
+            home = next((item for item in items if key in item[1]), None) or next(
+                (item for item in items if all(_near_copy(v, e, vectors) for v in item[1].values())), None
+            )
+            if home is None:
+                items.append((e, {key: e}))
+                continue
+            home[0].copies.append(e)
+            if key not in home[1] or (_ordinary_case(e.text) and not _ordinary_case(home[1][key].text)):
+                home[1][key] = e
+        return [first for first, _ in items]
+
+    def check(
+        self, claim: str, top_k: int = 5, min_confidence: float | None = None, limit: TimeLimit = NO_LIMIT
+    ) -> CheckResult:
+        """Retrieve a pool, merge wire copies, give each candidate a stance, keep the `top_k` most relevant,
+        decide the verdict (decided only when its calibrated probability reaches `min_confidence`, default the
+        archive's). `limit`: only articles published by then.
 
         Relevance = fused retrieval score + RELATED_WEIGHT · (1 − P(neutral)): a statement that entails or
         contradicts the claim outranks one that is merely on the same topic.
         """
         top_k = min(top_k, MAX_TOP_K)
-        pool = self.retrieve(claim, max(top_k, RERANK_POOL))
+        wanted = max(top_k, RERANK_POOL)
+        vector = self.embed_queries([claim])[0]
+        candidates = self.retrieve(claim, COPY_POOL * wanted, pool=max(50, 4 * wanted), limit=limit, vector=vector)
+        pool = self.merge_copies(candidates)[:wanted]
         stances = self.stance.classify(claim, [e.statement.text for e in pool], [e.similarity for e in pool])
         for e, s in zip(pool, stances, strict=True):
             e.stance, e.stance_scores, e.cues, e.model_scores = s.label, s.scores, s.cues, s.probs
@@ -450,7 +614,30 @@ class Archive:
             verdict.conflicting_publishers,
             evidence,
             verdict.probabilities,
+            self.matching_fact_checks(vector, limit),
         )
+
+    def ingest_fact_checks(self, checks: Sequence[FactCheck]) -> list[str]:
+        """Store earlier fact-checks (upsert by id, one transaction) with their claims' vectors; the statuses."""
+        vectors = self.embedder.embed([c.claim_reviewed for c in checks])
+        return self.store.write_fact_checks(
+            [(c, np.asarray(v, dtype=np.float32).tobytes()) for c, v in zip(checks, vectors, strict=True)]
+        )
+
+    def matching_fact_checks(self, vector: np.ndarray, limit: TimeLimit = NO_LIMIT) -> list[FactCheckMatch]:
+        """Earlier reviews of claims at least MATCH similar to this one (published by `limit`), closest first."""
+        generation = self.store.fact_checks_generation()
+        if self._fact_checks is None or self._fact_checks[0] != generation:
+            stored = self.store.fact_checks()
+            matrix = np.stack([np.frombuffer(v, dtype=np.float32) for _, v in stored]) if stored else np.zeros((0, 1))
+            self._fact_checks = (generation, [c for c, _ in stored], matrix)
+        _, checks, matrix = self._fact_checks
+        if not checks:
+            return []
+        similarity = matrix @ np.asarray(vector, dtype=np.float32)
+        order = [int(i) for i in np.argsort(-similarity) if similarity[i] >= MATCH]
+        found = [FactCheckMatch(checks[i], round(float(similarity[i]), 4)) for i in order]
+        return [m for m in found if limit.allows(m.fact_check.date_published)][:MAX_FACT_CHECKS]
 
     def check_many(
         self,
@@ -458,6 +645,7 @@ class Archive:
         top_k: int = 5,
         at_once: int = CHECKS_AT_ONCE,
         min_confidence: float | None = None,
+        limit: TimeLimit = NO_LIMIT,
     ) -> Iterator[CheckResult]:
         """`check` over many claims, results in input order, `at_once` running side by side; reads `claims`
         only a few ahead of the results, so a file of any size streams."""
@@ -465,7 +653,7 @@ class Archive:
             running: deque[Future[CheckResult]] = deque()
             try:
                 for claim in claims:
-                    running.append(pool.submit(self.check, claim, top_k, min_confidence))
+                    running.append(pool.submit(self.check, claim, top_k, min_confidence, limit))
                     if len(running) >= at_once:
                         yield running.popleft().result()
                 while running:
@@ -473,6 +661,36 @@ class Archive:
             finally:  # the caller stopped early or a check failed: do not start the queued ones
                 for future in running:
                     future.cancel()
+
+    def check_document(
+        self,
+        text: str,
+        top_k: int = 5,
+        min_checkworthiness: float = 0.5,
+        min_confidence: float | None = None,
+        limit: TimeLimit = NO_LIMIT,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[DocumentStatement]:
+        """Every statement of a draft, in order, with a check of each one at least `min_checkworthiness` worth
+        checking (`progress` is told how many there are, then called with 1 after each). Raises ValueError when
+        more than MAX_DOCUMENT_CHECKS would be checked."""
+        statements = split_article(text)
+        worth = [s for s in statements if s.checkworthiness >= min_checkworthiness]
+        if len(worth) > MAX_DOCUMENT_CHECKS:
+            raise ValueError(
+                f"{len(worth)} statements would be checked, at most {MAX_DOCUMENT_CHECKS} in one draft: raise "
+                "min_checkworthiness, split the draft, or check them as a batch"
+            )
+        claims = [reported_content(s.text) or s.text for s in worth]
+        if progress:
+            progress(len(claims))
+        results = {}
+        checked = self.check_many(claims, top_k, min_confidence=min_confidence, limit=limit)
+        for s, result in zip(worth, checked, strict=True):
+            results[s.position] = result
+            if progress:
+                progress(1)
+        return [DocumentStatement(s, results.get(s.position)) for s in statements]
 
     def stats(self) -> dict[str, int]:
         self._refresh()

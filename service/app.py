@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 import msgspec
@@ -27,15 +27,18 @@ from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_422_UNPROCESSABLE_ENTITY
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
-from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, Archive, Article
+from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, NO_LIMIT, Archive, Article, TimeLimit
+from index.factchecks import InvalidClaimReview, read_claim_reviews
+from index.language import not_english
 from index.verdict import parse_min_confidence
 from service import schemas
 from service.auth import KeyRing, parse_rate, rate_limit, require_scope
 from service.ingest_files import read_articles
 from service.logs import configure, logger, request_log
-from service.openapi import StrictStructSchemaPlugin, errors
+from service.openapi import CheckOperation, FactChecksOperation, StrictStructSchemaPlugin, errors
 
 STATIC = Path(__file__).with_name("static")
+JSON, LD_JSON = "application/json", "application/ld+json"
 INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
 
 
@@ -59,6 +62,8 @@ class Settings:
     min_confidence: float | None = field(
         default_factory=lambda: parse_min_confidence(os.environ.get("FACTDESK_MIN_CONFIDENCE"))
     )
+    # the author of ClaimReview drafts (`Accept: application/ld+json` on /v1/check)
+    organization: str = field(default_factory=lambda: os.environ.get("FACTDESK_ORGANIZATION") or "factdesk")
 
 
 def seed_articles() -> list[Article]:
@@ -150,11 +155,32 @@ async def delete_article(article_id: FromPath[str], state: State) -> None:
 
 
 def _check(
-    archive: Archive, claim: str, top_k: int, min_confidence: float | None, claim_id: str | None = None
+    archive: Archive,
+    claim: str,
+    top_k: int,
+    min_confidence: float | None,
+    claim_id: str | None = None,
+    limit: TimeLimit = NO_LIMIT,
 ) -> schemas.CheckResponse:
     if not claim.strip():
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "claim is blank")
-    return schemas.check_response(archive.check(claim, top_k, min_confidence), claim_id)
+    return schemas.check_response(archive.check(claim, top_k, min_confidence, limit), claim_id)
+
+
+def _english(text: str, language: str | None, what: str = "claim") -> None:
+    """422 for a text factdesk cannot read: declared in, or reading as, another language than English."""
+    if language is not None and language.strip().lower().split("-")[0] != "en":
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, f"the {what} is in {language!r}: factdesk checks English only")
+    reason = None if language else not_english(text)
+    if reason:
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, f"{what}: {reason}")
+
+
+def _time_limit(window: schemas.TimeWindow) -> TimeLimit:
+    try:
+        return window.time_limit()
+    except ValueError as e:  # a date the pattern lets through but that does not exist
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
 
 
 @post(
@@ -162,11 +188,72 @@ def _check(
     status_code=200,
     tags=["check"],
     summary="Evidence for and against one claim, with a verdict",
+    description="With `Accept: application/ld+json` the answer is a schema.org ClaimReview draft of the check.",
+    responses=errors(400, 401, 403, 413, 422, 429),
+    operation_class=CheckOperation,
+    **scope("check"),
+)
+async def check(data: JSONBody[schemas.CheckRequest], state: State, request: Request) -> schemas.CheckResponse:
+    limit = _time_limit(data)
+    if data.claim.strip():
+        _english(data.claim, data.language)
+    result = await anyio.to_thread.run_sync(
+        _check, _archive(state), data.claim, data.top_k, data.min_confidence, None, limit
+    )
+    if request.accept.best_match([JSON, LD_JSON], default=JSON) == LD_JSON:
+        review = schemas.claim_review_out(result, str(request.base_url).rstrip("/"), state.organization)
+        return Response(msgspec.json.encode(review), media_type=LD_JSON)  # type: ignore[return-value]
+    return result
+
+
+@post(
+    "/v1/fact-checks",
+    status_code=HTTP_201_CREATED,
+    tags=["fact-checks"],
+    summary="Store earlier fact-checks: ClaimReview JSON-LD (one, a list, a @graph) or a web page embedding them",
+    description="The body is JSON-LD (`application/json` or `application/ld+json`) or an HTML page whose "
+    '`<script type="application/ld+json">` blocks hold ClaimReviews. Every check then lists earlier reviews of a '
+    "matching claim in `fact_checks`.",
+    responses=errors(400, 401, 403, 413, 422, 429),
+    operation_class=FactChecksOperation,
+    **scope("ingest"),
+)
+async def create_fact_checks(request: Request, state: State) -> schemas.FactCheckIngestResponse:
+    try:
+        checks = read_claim_reviews((await request.body()).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "the body is not UTF-8 text") from None
+    except InvalidClaimReview as e:
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
+    statuses = await anyio.to_thread.run_sync(_archive(state).ingest_fact_checks, checks)
+    return schemas.FactCheckIngestResponse(
+        [schemas.StoredFactCheck(c.id, status, c.claim_reviewed) for c, status in zip(checks, statuses, strict=True)]
+    )
+
+
+@post(
+    "/v1/check/document",
+    status_code=200,
+    tags=["check"],
+    summary="Check a whole draft: every statement, and a check of each check-worthy one, in order",
     responses=errors(400, 401, 403, 413, 422, 429),
     **scope("check"),
 )
-async def check(data: JSONBody[schemas.CheckRequest], state: State) -> schemas.CheckResponse:
-    return await anyio.to_thread.run_sync(_check, _archive(state), data.claim, data.top_k, data.min_confidence)
+async def check_document(data: JSONBody[schemas.DocumentRequest], state: State) -> schemas.DocumentResponse:
+    limit = _time_limit(data)
+    _english(data.text, data.language, "draft")
+    archive = _archive(state)
+
+    def run() -> schemas.DocumentResponse:
+        try:
+            statements = archive.check_document(
+                data.text, data.top_k, data.min_checkworthiness, data.min_confidence, limit
+            )
+        except ValueError as e:
+            raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
+        return schemas.document_response(statements)
+
+    return await anyio.to_thread.run_sync(run)
 
 
 @post(
@@ -182,6 +269,9 @@ async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Str
     blank = [i for i, c in enumerate(data.claims) if not c.claim.strip()]
     if blank:
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, f"claim {blank[0]} is blank")
+    limit = _time_limit(data)
+    for i, c in enumerate(data.claims):
+        _english(c.claim, data.language, f"claim {i}")
     archive = _archive(state)
     encoder = msgspec.json.Encoder()
 
@@ -192,7 +282,7 @@ async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Str
             for c in data.claims:
                 running.append(
                     asyncio.ensure_future(
-                        anyio.to_thread.run_sync(_check, archive, c.claim, data.top_k, data.min_confidence, c.id)
+                        anyio.to_thread.run_sync(_check, archive, c.claim, data.top_k, data.min_confidence, c.id, limit)
                     )
                 )
                 if len(running) >= CHECKS_AT_ONCE:
@@ -222,10 +312,21 @@ async def search(
         ),
     ],
     k: Annotated[int, Parameter(ge=1, le=MAX_TOP_K, description="How many statements")] = 10,
+    as_of: Annotated[
+        str | None,
+        Parameter(max_length=64, pattern=schemas.ISO_DATE, description="Only articles published by then (ISO 8601)"),
+    ] = None,
+    undated: Annotated[
+        Literal["include", "exclude"], Parameter(description="Whether articles without a date are searched")
+    ] = "include",
 ) -> schemas.SearchResponse:
     if not q.strip():
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "query is blank")
-    hits = await anyio.to_thread.run_sync(_archive(state).retrieve, q, k)
+    try:
+        limit = TimeLimit.parse(as_of, undated)
+    except ValueError as e:
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
+    hits = await anyio.to_thread.run_sync(lambda: _archive(state).retrieve(q, k, limit=limit))
     return schemas.SearchResponse(q, [schemas.search_hit(e) for e in hits])
 
 
@@ -239,6 +340,7 @@ async def health(state: State) -> schemas.Health:
         statements=stats["statements"],
         vectors=stats["vectors"],
         publishers=stats["publishers"],
+        fact_checks=stats["fact_checks"],
         vector_index=archive.vectors.kind,
         embedding_model=archive.embedder.name,
         encoder=archive.embedder.encoder,
@@ -315,7 +417,17 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
         route_handlers=[
             Router(
                 "/",
-                route_handlers=[create_articles, get_article, delete_article, check, check_batch, search, metrics],
+                route_handlers=[
+                    create_articles,
+                    get_article,
+                    delete_article,
+                    check,
+                    check_document,
+                    create_fact_checks,
+                    check_batch,
+                    search,
+                    metrics,
+                ],
                 security=SECURED if keys else None,
             ),
             health,
@@ -327,7 +439,7 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map={HTTPException: _as_problem})),
         ],
         exception_handlers={Exception: _internal_error},
-        state=State({"keys": keys}),
+        state=State({"keys": keys, "organization": settings.organization}),
         guards=[require_scope],
         middleware=[
             request_log,

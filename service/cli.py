@@ -16,13 +16,14 @@ from typing import IO
 import msgspec
 from tqdm import tqdm
 
-from index.archive import Archive, InvalidArticle, encoder_problem, recorded_encoder
+from index.archive import Archive, InvalidArticle, TimeLimit, encoder_problem, recorded_encoder
 from index.embed import ENCODERS, identity
+from index.factchecks import FactCheck
 from index.stance import STANCE_MODES
 from index.verdict import parse_min_confidence
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
-from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_claims
+from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_claims, read_fact_checks
 
 CSV_COLUMNS = (
     "id",
@@ -62,6 +63,16 @@ def _open_archive(args: argparse.Namespace, check_encoder: bool = True) -> Archi
         raise CliError(str(e)) from None
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}")
+    return value
+
+
 def _level(text: str) -> float | None:
     try:
         return parse_min_confidence(text)
@@ -79,6 +90,15 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     files = expand(Path(p) for p in args.paths)
     if not files:
         raise CliError("no ingestible files found (.jsonl .json .txt .md .html)")
+    fact_checks = []
+    for path in list(files):
+        found = read_fact_checks(path)  # a malformed ClaimReview stops everything, before any write
+        if found is not None:
+            fact_checks += found
+            files.remove(path)
+    if fact_checks and not files:
+        _ingest_fact_checks(_open_archive(args), fact_checks)
+        return
     articles = []
     skipped = Skipped() if args.skip_bad else None
     for path in tqdm(files, desc="read", unit="file", disable=args.quiet or len(files) < 2):
@@ -105,6 +125,8 @@ def cmd_ingest(args: argparse.Namespace) -> None:
             statements += sum(o.statements for o in outcomes if o.status in ("created", "replaced"))
             bar.update(len(chunk))
     archive.save()
+    if fact_checks:
+        _ingest_fact_checks(archive, fact_checks)
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     print(
@@ -112,6 +134,12 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         f"in {elapsed:.1f} s ({statements / max(elapsed, 1e-9):.0f} statements/s)",
         file=sys.stderr,
     )
+
+
+def _ingest_fact_checks(archive: Archive, fact_checks: list[FactCheck]) -> None:
+    statuses = Counter(archive.ingest_fact_checks(fact_checks))
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+    print(f"stored {len(fact_checks)} fact-checks ({summary})", file=sys.stderr)
 
 
 @contextmanager
@@ -151,7 +179,7 @@ def cmd_check(args: argparse.Namespace) -> None:
         writer = csv.writer(out) if args.format == "csv" else None
         if writer:
             writer.writerow(CSV_COLUMNS)
-        checked = archive.check_many((c.claim for c in claims), args.top_k)
+        checked = archive.check_many((c.claim for c in claims), args.top_k, limit=_time_limit(args))
         progress = tqdm(checked, total=len(claims), desc="check", unit="claim", disable=args.quiet)
         for c, checked_claim in zip(claims, progress, strict=True):
             result = schemas.check_response(checked_claim, c.id)
@@ -180,13 +208,62 @@ def cmd_check(args: argparse.Namespace) -> None:
 
 def cmd_search(args: argparse.Namespace) -> None:
     archive = _open_archive(args)
-    for e in archive.retrieve(args.query, args.k):
+    for e in archive.retrieve(args.query, args.k, limit=_time_limit(args)):
         hit = schemas.search_hit(e)
         if args.json:
             print(msgspec.json.encode(hit).decode())
         else:
             source = e.article.title or e.article.id
             print(f"{e.similarity:.3f}  {hit.text}  [{source} {hit.start}:{hit.end}]")
+
+
+def _time_limit(args: argparse.Namespace) -> TimeLimit:
+    try:
+        return TimeLimit.parse(args.as_of, args.undated)
+    except ValueError as e:
+        raise CliError(str(e)) from None
+
+
+def cmd_check_doc(args: argparse.Namespace) -> None:
+    if args.file in (None, "-"):
+        data, name = sys.stdin.buffer.read(), "<stdin>"
+    else:
+        path = Path(args.file)
+        if not path.is_file():
+            raise CliError(f"{path}: no such file")
+        data, name = path.read_bytes(), str(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliError(f"{name}: not UTF-8 text") from None
+    if not text.strip():
+        raise CliError(f"{name}: empty draft")
+    if len(text) > schemas.MAX_ARTICLE_CHARS:
+        raise CliError(f"{name}: {len(text)} characters, at most {schemas.MAX_ARTICLE_CHARS} in one draft")
+    limit = _time_limit(args)
+    archive = _open_archive(args)
+    with tqdm(desc="check", unit="statement", disable=args.quiet) as bar:
+
+        def progress(n: int) -> None:
+            if bar.total is None:
+                bar.reset(total=n)
+            else:
+                bar.update(n)
+
+        try:
+            statements = archive.check_document(
+                text, args.top_k, args.min_checkworthiness, limit=limit, progress=progress
+            )
+        except ValueError as e:
+            raise CliError(str(e)) from None
+    response = schemas.document_response(statements)
+    with _atomic_output(args.out) as out:
+        if args.format == "json":
+            out.write(msgspec.json.encode(response).decode() + "\n")
+            return
+        for s in response.statements:
+            verdict = f"{s.result.verdict} {s.result.confidence:.2f}" if s.result else "(not checked)"
+            out.write(f"{s.position:>4}  {verdict:<27}  {s.text}\n")
 
 
 def cmd_stats(args: argparse.Namespace) -> None:
@@ -327,6 +404,20 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
     run(config, log=lambda m: print(m, file=sys.stderr))
 
 
+def _time_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="only evidence from articles published on or before this ISO 8601 date or date-time",
+    )
+    p.add_argument(
+        "--undated",
+        choices=("include", "exclude"),
+        default="include",
+        help="whether articles without a publication date count (default include)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="factdesk",
@@ -401,7 +492,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="output format (default jsonl)")
     p.add_argument("--skip-bad", action="store_true", help="skip bad lines (counted) instead of stopping")
+    _time_options(p)
     p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser(
+        "check-doc",
+        help="check a whole draft: every statement, and the check-worthy ones checked",
+        description="Split a draft (UTF-8 text) into statements with offsets, speaker and check-worthiness, and "
+        "check each statement scoring at least --min-checkworthiness against the archive (reported speech: "
+        "what it reports). Output: the JSON of POST /v1/check/document, or a line per statement (--format text).",
+    )
+    p.add_argument("file", nargs="?", metavar="FILE|-", help="the draft, or - for stdin (default)")
+    p.add_argument("--out", help="write the result here (atomically) instead of stdout")
+    p.add_argument("--top-k", type=int, default=5, choices=range(1, 51), metavar="N", help="evidence per statement")
+    p.add_argument(
+        "--min-checkworthiness",
+        type=_share,
+        default=0.5,
+        metavar="S",
+        help="check statements scoring at least S, 0-1 (default 0.5)",
+    )
+    p.add_argument("--format", choices=("json", "text"), default="json", help="output format (default json)")
+    _time_options(p)
+    p.set_defaults(run=cmd_check_doc)
 
     p = sub.add_parser("serve", help="serve the HTTP API (ingests seeds/ into an empty data directory)")
     p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="default $HOST or 127.0.0.1")
@@ -429,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("-k", type=int, default=10, choices=range(1, 51), metavar="K", help="how many (default 10)")
     p.add_argument("--json", action="store_true", help="one JSON object a line")
+    _time_options(p)
     p.set_defaults(run=cmd_search)
 
     p = sub.add_parser("stats", help="counts of articles, statements and vectors")

@@ -2,6 +2,7 @@
 
 Articles: .jsonl (one a line), .json (one or a list, or {"articles": [...]}), .txt/.md (title from the file
 name), .html/.htm (main text and metadata extracted with trafilatura); directories recursively.
+Earlier fact-checks: a .json file of ClaimReview JSON-LD, or an .html page that embeds ClaimReviews.
 Claims: JSONL `{id?, claim}`, CSV with a `claim` column (and optional `id`), or one claim a line.
 Every problem is an `InputError` whose message names the file and line. Readers take `bad`, called with
 each per-line (or per-file) error: the default raises it; `--skip-bad` collects and counts it instead.
@@ -17,6 +18,7 @@ from typing import Any
 import msgspec
 
 from index.archive import Article, InvalidArticle
+from index.factchecks import FactCheck, InvalidClaimReview, read_claim_reviews
 from service.schemas import ArticleIn, ArticleUpload, ClaimIn
 
 ARTICLE_SUFFIXES = (".jsonl", ".json", ".txt", ".md", ".html", ".htm")
@@ -141,6 +143,19 @@ def read_articles(path: Path, bad: Callable[[InputError], None] = fail) -> list[
     if not text.strip():
         raise InputError(f"{path}: empty file")
     return [_article(path, "", {"text": text, "title": path.stem.replace("_", " ").replace("-", " ")})]
+
+
+def read_fact_checks(path: Path) -> list[FactCheck] | None:
+    """The ClaimReviews of a .json or .html file that holds them; None for any other file (an article)."""
+    if path.suffix.lower() not in (".json", ".html", ".htm"):
+        return None
+    text = _decode_text(path, path.read_bytes())
+    if "ClaimReview" not in text:
+        return None
+    try:
+        return read_claim_reviews(text)
+    except InvalidClaimReview as e:
+        raise InputError(f"{path}: {e}") from None
 
 
 def _from_html(path: Path, html: str) -> dict[str, Any]:

@@ -1,11 +1,12 @@
 """OpenAPI details litestar does not derive by itself: strict request bodies and problem-details errors."""
 
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.typing import FieldDefinition
 from msgspec import Struct
 
@@ -66,3 +67,64 @@ def errors(*codes: int) -> dict[int, ResponseSpec]:
         code: ResponseSpec(Problem, description=WHY[code], media_type=PROBLEM_JSON, generate_examples=False)
         for code in codes
     }
+
+
+LD_JSON = "application/ld+json"
+_TEXT = Schema(type=OpenAPIType.STRING, min_length=1)
+_NAMED = Schema(type=OpenAPIType.OBJECT, required=["name"], properties={"name": _TEXT})
+CLAIM_REVIEW = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["@type", "claimReviewed", "url", "reviewRating"],
+    description="schema.org ClaimReview, as Google requires it for fact-check markup",
+    properties={
+        "@type": Schema(type=OpenAPIType.STRING, enum=["ClaimReview"]),
+        "claimReviewed": _TEXT,
+        "url": Schema(type=OpenAPIType.STRING, format="uri", pattern="^https?://[^/?#]+"),
+        "datePublished": Schema(type=OpenAPIType.STRING),
+        "author": _NAMED,
+        "reviewRating": Schema(
+            type=OpenAPIType.OBJECT,
+            required=["alternateName"],
+            properties={
+                "alternateName": _TEXT,
+                "ratingValue": Schema(type=OpenAPIType.NUMBER),
+                "bestRating": Schema(type=OpenAPIType.NUMBER),
+                "worstRating": Schema(type=OpenAPIType.NUMBER),
+            },
+        ),
+        "itemReviewed": Schema(
+            type=OpenAPIType.OBJECT, properties={"@type": Schema(type=OpenAPIType.STRING, enum=["Claim"])}
+        ),
+    },
+)
+CLAIM_REVIEWS = Schema(type=OpenAPIType.ARRAY, items=CLAIM_REVIEW, min_items=1)
+
+
+@dataclass
+class FactChecksOperation(Operation):
+    """`POST /v1/fact-checks` reads its body itself (JSON-LD or an HTML page): say so in the document."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="ClaimReview JSON-LD (one, a list, or a @graph), or an HTML page embedding it",
+            content={
+                LD_JSON: OpenAPIMediaType(
+                    schema=Schema(
+                        one_of=[CLAIM_REVIEW, Schema(type=OpenAPIType.ARRAY, items=CLAIM_REVIEW, min_items=1)]
+                    )
+                ),
+                "text/html": OpenAPIMediaType(schema=_TEXT),
+            },
+        )
+
+
+@dataclass
+class CheckOperation(Operation):
+    """`POST /v1/check` also answers as a ClaimReview draft when asked for `application/ld+json`."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        content = getattr(ok, "content", None)
+        if content is not None:
+            content[LD_JSON] = OpenAPIMediaType(schema=CLAIM_REVIEW)

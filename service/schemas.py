@@ -1,13 +1,15 @@
 """Request and response bodies, shared by the HTTP API and the command line."""
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlencode
 
 import msgspec
 from litestar.openapi.spec import OpenAPIType, Schema
 from msgspec import Meta, Struct
 
-from index.archive import MAX_TOP_K, Article, CheckResult, Evidence
+from index.archive import MAX_TOP_K, Article, CheckResult, DocumentStatement, Evidence, TimeLimit
 from index.cues import Cue, Span
+from index.factchecks import FactCheck, FactCheckMatch, claim_review
 from index.store import StoredArticle, StoredStatement
 
 MAX_ARTICLE_CHARS = 1_000_000
@@ -44,6 +46,42 @@ MinConfidence = Annotated[
         "not_enough_evidence. Default: the server's level (FACTDESK_MIN_CONFIDENCE, else the calibration's).",
     ),
 ]
+AsOf = Annotated[
+    str,
+    Meta(
+        max_length=64,
+        pattern=ISO_DATE,
+        description="Only evidence from articles published on or before this ISO 8601 date or date-time (a date "
+        "includes its whole day; no offset: UTC).",
+    ),
+]
+Undated = Annotated[
+    Literal["include", "exclude"],
+    Meta(description="With `as_of` or alone: whether articles without a publication date count as evidence."),
+]
+MinCheckworthiness = Annotated[
+    float, Meta(ge=0.0, le=1.0, description="Statements scoring at least this are checked; the rest are listed.")
+]
+
+
+ClaimLanguage = Annotated[
+    str,
+    Meta(
+        max_length=16,
+        description="The language of the claim, if known: `en` checks it whatever it reads as; another language is "
+        "refused (the models read English). Default: detected, and a claim that does not read as English refused.",
+    ),
+]
+
+
+class TimeWindow:
+    """`as_of` / `undated` of a request as the pipeline's TimeLimit."""
+
+    as_of: str | None
+    undated: str
+
+    def time_limit(self) -> TimeLimit:
+        return TimeLimit.parse(self.as_of, self.undated)
 
 
 class ArticleIn(Struct, forbid_unknown_fields=True):
@@ -175,12 +213,28 @@ class EvidenceOut(Struct):
     position: int
     checkworthiness: float
     article: ArticleRef
+    published_at: str | None  # the article's
+    # every article that carries this statement (wire copies count once): its own first
+    sources: list[ArticleRef]
 
 
-class CheckRequest(Struct, forbid_unknown_fields=True):
+class CheckRequest(Struct, TimeWindow, forbid_unknown_fields=True):
     claim: Claim
     top_k: TopK = 5
     min_confidence: MinConfidence | None = None
+    as_of: AsOf | None = None
+    undated: Undated = "include"
+    language: ClaimLanguage | None = None
+
+
+class DocumentRequest(Struct, TimeWindow, forbid_unknown_fields=True):
+    text: ArticleText
+    top_k: TopK = 5
+    min_checkworthiness: MinCheckworthiness = 0.5
+    min_confidence: MinConfidence | None = None
+    as_of: AsOf | None = None
+    undated: Undated = "include"
+    language: ClaimLanguage | None = None
 
 
 class ClaimIn(Struct, forbid_unknown_fields=True):
@@ -188,10 +242,13 @@ class ClaimIn(Struct, forbid_unknown_fields=True):
     id: Annotated[str, Meta(max_length=200)] | None = None
 
 
-class BatchRequest(Struct, forbid_unknown_fields=True):
+class BatchRequest(Struct, TimeWindow, forbid_unknown_fields=True):
     claims: Annotated[list[ClaimIn], Meta(min_length=1, max_length=MAX_BATCH_CLAIMS)]
     top_k: TopK = 5
     min_confidence: MinConfidence | None = None
+    as_of: AsOf | None = None
+    undated: Undated = "include"
+    language: ClaimLanguage | None = None
 
 
 class VerdictProbabilities(Struct):
@@ -203,6 +260,22 @@ class VerdictProbabilities(Struct):
     not_enough_evidence: float
 
 
+class FactCheckOut(Struct):
+    """An earlier fact-check (ClaimReview) of a claim like the one checked."""
+
+    id: str
+    claim_reviewed: str
+    rating: str
+    rating_value: float | None
+    best_rating: float | None
+    worst_rating: float | None
+    reviewer: str | None
+    url: str
+    date_published: str | None
+    claimant: str | None
+    similarity: float  # of its claim to the checked claim
+
+
 class CheckResponse(Struct, omit_defaults=True):
     claim: str
     verdict: str
@@ -210,9 +283,35 @@ class CheckResponse(Struct, omit_defaults=True):
     supporting_publishers: int
     conflicting_publishers: int
     evidence: list[EvidenceOut]
+    fact_checks: list[FactCheckOut]
     # absent when no calibration fits the stance model (`--stance cues`) or nothing in the archive is on topic
     probabilities: VerdictProbabilities | None = None
     id: str | None = None
+
+
+class DocumentStatementOut(Struct):
+    position: int
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    checkworthiness: float
+    result: CheckResponse | None  # None: below min_checkworthiness, not checked
+
+
+class DocumentResponse(Struct):
+    statements: list[DocumentStatementOut]
+    checked: int
+
+
+class StoredFactCheck(Struct):
+    id: str
+    status: str  # created | updated | unchanged
+    claim_reviewed: str
+
+
+class FactCheckIngestResponse(Struct):
+    fact_checks: list[StoredFactCheck]
 
 
 class SearchHit(Struct):
@@ -237,6 +336,7 @@ class Health(Struct):
     statements: int
     vectors: int
     publishers: int
+    fact_checks: int
     vector_index: str
     embedding_model: str
     encoder: str
@@ -290,6 +390,8 @@ def evidence_out(e: Evidence) -> EvidenceOut:
         position=s.position,
         checkworthiness=s.checkworthiness,
         article=article_ref(e.article),
+        published_at=e.article.published_at,
+        sources=[article_ref(a) for a in e.sources],
     )
 
 
@@ -301,6 +403,7 @@ def check_response(result: CheckResult, claim_id: str | None = None) -> CheckRes
         supporting_publishers=result.supporting_publishers,
         conflicting_publishers=result.conflicting_publishers,
         evidence=[evidence_out(e) for e in result.evidence],
+        fact_checks=[fact_check_out(m) for m in result.fact_checks],
         probabilities=VerdictProbabilities(**result.probabilities) if result.probabilities else None,
         id=claim_id,
     )
@@ -309,3 +412,57 @@ def check_response(result: CheckResult, claim_id: str | None = None) -> CheckRes
 def search_hit(e: Evidence) -> SearchHit:
     s = e.statement
     return SearchHit(s.id, s.text, e.similarity, s.speaker, s.start, s.end, s.position, article_ref(e.article))
+
+
+def document_response(statements: list[DocumentStatement]) -> DocumentResponse:
+    out = [
+        DocumentStatementOut(
+            d.statement.position,
+            d.statement.start,
+            d.statement.end,
+            d.statement.text,
+            d.statement.speaker,
+            d.statement.checkworthiness,
+            check_response(d.result) if d.result else None,
+        )
+        for d in statements
+    ]
+    return DocumentResponse(out, sum(d.result is not None for d in statements))
+
+
+def fact_check_out(m: FactCheckMatch) -> FactCheckOut:
+    c: FactCheck = m.fact_check
+    return FactCheckOut(
+        c.id,
+        c.claim_reviewed,
+        c.rating,
+        c.rating_value,
+        c.best_rating,
+        c.worst_rating,
+        c.reviewer,
+        c.url,
+        c.date_published,
+        c.claimant,
+        m.similarity,
+    )
+
+
+def claim_review_out(response: CheckResponse, base_url: str, organization: str) -> dict[str, Any]:
+    """A check as a ClaimReview draft: reviewed on this server's page for the claim, the evidence articles that
+    have a url as the claim's appearances."""
+    appearances: list[dict[str, Any]] = []
+    for e in response.evidence:
+        for a in e.sources:
+            if a.url and all(x["url"] != a.url for x in appearances):
+                work: dict[str, Any] = {"url": a.url, "headline": a.title, "datePublished": a.published_at}
+                if a.publisher:
+                    work["publisher"] = {"@type": "Organization", "name": a.publisher}
+                appearances.append(work)
+    return claim_review(
+        response.claim,
+        response.verdict,
+        response.confidence,
+        appearances,
+        f"{base_url}/?{urlencode({'claim': response.claim})}",
+        organization,
+    )

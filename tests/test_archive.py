@@ -17,7 +17,13 @@ def test_ingest_is_idempotent_and_replaces_changed_text(archive: Archive, seed_a
     assert (first.id, first.status, first.statements) == ("294fb351d4f3dc25", "created", 18)
     (again,) = archive.ingest([seed_article])
     assert again.status == "unchanged"
-    assert archive.stats() | {"publishers": 0} == {"articles": 1, "statements": 18, "vectors": 18, "publishers": 0}
+    assert archive.stats() | {"publishers": 0} == {
+        "articles": 1,
+        "statements": 18,
+        "vectors": 18,
+        "publishers": 0,
+        "fact_checks": 0,
+    }
 
     old_ids = {s.id for s in archive.store.statements_of(first.id)}
     changed = Article(text="M23 rebels withdrew from Goma. Calm returned.", id=first.id)
@@ -42,7 +48,7 @@ def test_ids_derive_from_url_then_text(archive: Archive) -> None:
 
 def test_delete_removes_statements_and_vectors(seeded: Archive) -> None:
     assert seeded.delete("294fb351d4f3dc25")
-    assert seeded.stats() == {"articles": 0, "statements": 0, "publishers": 0, "vectors": 0}
+    assert seeded.stats() == {"articles": 0, "statements": 0, "publishers": 0, "vectors": 0, "fact_checks": 0}
     assert seeded.retrieve("M23 captured Goma", 5) == []
     assert not seeded.delete("294fb351d4f3dc25")
 
