@@ -1,6 +1,7 @@
 """The similarity from which an earlier fact-check's claim counts as the checked claim (`index.factchecks.MATCH`).
 
-    python benchmarks/fact_check_match.py --covidfact ../shared/data/dev/covidfact --averitec ../shared/data/dev/averitec
+    python benchmarks/fact_check_match.py --covidfact ../shared/data/dev/covidfact \
+        --averitec ../shared/data/dev/averitec
 
 Each dev claim is looked up, as a check would, among all the other claims of both sets (standing in for
 earlier fact-checks). COVID-Fact's claims come in families, an original and its word-swapped variants sharing
@@ -37,7 +38,9 @@ def main() -> None:
     best = similarity.argmax(axis=1)
     best_score = similarity[np.arange(len(claims)), best]
     related = np.array([bool(families[i] & families[j]) for i, j in enumerate(best)])
-    has_family = np.array([any(families[i] & families[j] for j in range(len(covid)) if j != i) for i in range(len(covid))])
+    has_family = np.array(
+        [any(families[i] & families[j] for j in range(len(covid)) if j != i) for i in range(len(covid))]
+    )
     is_covid = np.arange(len(claims)) < len(covid)
     rows = []
     for t in THRESHOLDS:
@@ -51,8 +54,15 @@ def main() -> None:
                 "averitec_false_matches": round(float((matched & ~is_covid).sum() / len(averitec)), 4),
             }
         )
-    emit({"covidfact_claims": len(covid), "with_family": int(has_family.sum()), "averitec_claims": len(averitec),
-          "thresholds": rows}, args.json)
+    emit(
+        {
+            "covidfact_claims": len(covid),
+            "with_family": int(has_family.sum()),
+            "averitec_claims": len(averitec),
+            "thresholds": rows,
+        },
+        args.json,
+    )
 
 
 if __name__ == "__main__":

@@ -67,9 +67,10 @@ MinCheckworthiness = Annotated[
 ClaimLanguage = Annotated[
     str,
     Meta(
-        max_length=16,
-        description="The language of the claim, if known: `en` checks it whatever it reads as; another language is "
-        "refused (the models read English). Default: detected, and a claim that does not read as English refused.",
+        pattern="^[Ee][Nn](-[A-Za-z0-9]{1,8})*$",
+        max_length=35,
+        description="`en` (or `en-GB`, ...) checks the text whatever it reads as. Default: its language is "
+        "detected, and a text that does not read as English is refused with a 422 (the models read English).",
     ),
 ]
 

@@ -6,6 +6,10 @@ guard is exercised as well (the key sent has every scope). Stance is cue-only he
 only slow the run down, and the HTTP contract is the same. The coverage phase is left out: it sends every
 limit at once (1,000 claims of 2,000 characters, million-character articles), minutes of honest work per
 request; tests/test_api.py checks each limit instead.
+
+A few operations answer a well-formed request with a documented 422 that no schema can express: a claim or
+draft that does not read as English, a page or JSON-LD without a ClaimReview in it. For those, and only
+those, 422 counts as an accepted answer to schema-valid data (schemathesis.toml below).
 """
 
 import json
@@ -20,12 +24,23 @@ from service.auth import create_key
 
 pytestmark = pytest.mark.slow
 MIN_REQUESTS = 500
+SEMANTIC_422 = ("/v1/check", "/v1/check/batch", "/v1/check/document", "/v1/fact-checks")
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]  # 5xx is caught by not_a_server_error
+
+
+def schemathesis_config(directory: Path) -> None:
+    blocks = [
+        f'[[operations]]\ninclude-path = "{path}"\nchecks.positive_data_acceptance.expected-statuses = {ACCEPTED}\n'
+        for path in SEMANTIC_422
+    ]
+    (directory / "schemathesis.toml").write_text("\n".join(blocks).replace("'", '"'))
 
 
 def test_fuzz_the_live_schema(tmp_path: Path) -> None:
     key, _ = create_key(tmp_path / "keys.json", ["check", "ingest", "admin"])
     with start_server(tmp_path / "data", "--stance", "cues", extra=["--keys-file", str(tmp_path / "keys.json")]) as url:
         report = tmp_path / "report.json"
+        schemathesis_config(tmp_path)
         run = subprocess.run(
             [
                 str(Path(sys.executable).with_name("schemathesis")), "run", f"{url}/schema/openapi.json",
