@@ -26,6 +26,10 @@ class InvalidClaimReview(ValueError):
     """Not a ClaimReview Google would accept (the message says what is missing)."""
 
 
+class NotJSON(InvalidClaimReview):
+    """The text looked like JSON-LD but does not parse."""
+
+
 @dataclass(frozen=True, slots=True)
 class FactCheck:
     id: str
@@ -191,7 +195,7 @@ def read_claim_reviews(text: str) -> list[FactCheck]:
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as e:
-            raise InvalidClaimReview(f"not JSON: {e}") from None
+            raise NotJSON(f"not JSON: {e}") from None
         return claim_reviews(data)
     return claim_reviews_in_page(text)
 

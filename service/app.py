@@ -24,11 +24,16 @@ from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetail
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Stream
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import (
+    HTTP_201_CREATED,
+    HTTP_204_NO_CONTENT,
+    HTTP_400_BAD_REQUEST,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, NO_LIMIT, Archive, Article, TimeLimit
-from index.factchecks import InvalidClaimReview, read_claim_reviews
+from index.factchecks import InvalidClaimReview, NotJSON, read_claim_reviews
 from index.language import not_english
 from index.verdict import parse_min_confidence
 from service import schemas
@@ -220,7 +225,9 @@ async def create_fact_checks(request: Request, state: State) -> schemas.FactChec
     try:
         checks = read_claim_reviews((await request.body()).decode("utf-8"))
     except UnicodeDecodeError:
-        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "the body is not UTF-8 text") from None
+        raise problem(HTTP_400_BAD_REQUEST, "the body is not UTF-8 text") from None
+    except NotJSON as e:  # unreadable, as a broken JSON body is on every other route
+        raise problem(HTTP_400_BAD_REQUEST, str(e)) from None
     except InvalidClaimReview as e:
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
     statuses = await anyio.to_thread.run_sync(_archive(state).ingest_fact_checks, checks)
