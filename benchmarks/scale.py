@@ -18,6 +18,7 @@ import json
 import random
 import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -151,8 +152,14 @@ async def timed_checks(url: str, clients: int, per_client: int, texts: list[str]
     }
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def serve_and_check(data: Path, stance: str, requests: int, seed: int) -> dict[str, Any]:
-    port = 8765
+    port = free_port()  # a fixed one could be another server's, which would then be measured instead
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "--data-dir", str(data), "--stance", stance, "--quiet",
