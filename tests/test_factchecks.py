@@ -155,13 +155,20 @@ async def test_claims_not_in_english_are_refused(client: AsyncTestClient) -> Non
 
 
 def test_languages_are_detected(archive: Archive) -> None:
-    from index.language import detect_language
+    from index.language import detect_language, not_english
 
     fixtures = json.loads((Path(__file__).with_name("fixtures") / "languages.json").read_text(encoding="utf-8"))
     for code, texts in fixtures.items():
         if code != "note":
-            assert all(not detect_language(t).is_english for t in texts), code
+            assert all(not detect_language(t).is_english and not_english(t) for t in texts), code
     assert detect_language("15 civilians were injured in Rubavu").is_english
+    # English that reads as another language whole (names) or without its names (technical terms)
+    for english in (
+        "Rebels captured Rwasozi on Sunday, Amina Nsengiyumva-Mukamana told reporters.",
+        "Rebels captured Rwambi on Monday, Jean Mukamana-Niyonzima told reporters.",
+        "Chadox1 ncov-19 vaccine induces sars-cov-2 pneumonia in rhesus macaques",
+    ):
+        assert not_english(english) is None, english
     archive.ingest([Article("Les rebelles ont pris Goma hier soir.", id="fr")])
     assert archive.article("fr")[0].language == "fr"
     assert archive.ingest([Article("Les rebelles ont pris Goma hier soir.", id="fr")])[0].status == "unchanged"
