@@ -350,8 +350,8 @@ async function addArticle(form) {
 
 function askForKey(why) {
   const form = $("key-form");
-  $("key-why").textContent =
-    (why ? why + ". " : "") + "This server requires an API key; it is kept in this tab only (sessionStorage).";
+  const said = why ? why.charAt(0).toUpperCase() + why.slice(1) + ". " : "";
+  $("key-why").textContent = said + "The key is kept in this tab only (sessionStorage), never in the address.";
   form.hidden = false;
   $("key").focus();
 }
@@ -359,7 +359,7 @@ function askForKey(why) {
 function showScopes(me) {
   $("article-form").hidden = !me.scopes.includes("ingest");
   $("key-status").hidden = !me.keys;
-  if (me.keys) $("key-who").textContent = `Key ${me.name || me.key_id}: ${me.scopes.join(", ")}`;
+  if (me.keys) $("key-who").textContent = `Key “${me.name || me.key_id}”: ${me.scopes.join(", ")}`;
   $("key-form").hidden = true;
 }
 
