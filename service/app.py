@@ -37,12 +37,18 @@ from index.factchecks import InvalidClaimReview, NotJSON, read_claim_reviews
 from index.language import not_english
 from index.verdict import parse_min_confidence
 from service import schemas
-from service.auth import KeyRing, parse_rate, rate_limit, require_scope
+from service.auth import ANY_SCOPE, SCOPES, ApiKey, KeyRing, parse_rate, rate_limit, require_scope
 from service.ingest_files import read_articles
 from service.logs import configure, logger, request_log
 from service.openapi import CheckOperation, FactChecksOperation, StrictStructSchemaPlugin, errors
 
 STATIC = Path(__file__).with_name("static")
+DESK = STATIC / "desk" / "index.html"
+# the desk page runs only its own files: no inline script or style, nothing from another origin
+DESK_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 JSON, LD_JSON = "application/json", "application/ld+json"
 INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
 
@@ -335,6 +341,36 @@ async def search(
     return schemas.SearchResponse(q, [schemas.search_hit(e) for e in hits])
 
 
+@get(
+    "/v1/whoami",
+    tags=["operations"],
+    summary="Whether the server requires keys, and the scopes of the key presented",
+    responses=errors(400, 401, 429),
+    **scope(ANY_SCOPE),
+)
+async def whoami(request: Request, state: State) -> schemas.WhoAmI:
+    if state.get("keys") is None:  # (not state.keys: State is a mapping, .keys is its method)
+        return schemas.WhoAmI(keys=False, scopes=list(SCOPES))
+    key: ApiKey = request.scope["state"]["api_key_record"]  # set by the guard, which let the request through
+    return schemas.WhoAmI(keys=True, scopes=list(key.scopes), key_id=key.id, name=key.name or None)
+
+
+@get(
+    "/",
+    tags=["desk"],
+    summary="The fact-checker's desk: a web page to check claims and drafts, search and add articles",
+    description="`/?claim=TEXT` opens with that claim checked, `/?q=TEXT` with that search.",
+    media_type="text/html",
+)
+async def desk() -> Response[bytes]:
+    page = await anyio.Path(DESK).read_bytes()
+    return Response(
+        page,
+        media_type="text/html",
+        headers={"Content-Security-Policy": DESK_POLICY, "X-Content-Type-Options": "nosniff"},
+    )
+
+
 @get("/health", tags=["operations"], summary="Counts, model names and stance mode")
 async def health(state: State) -> schemas.Health:
     archive = _archive(state)
@@ -431,11 +467,13 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
                     create_fact_checks,
                     check_batch,
                     search,
+                    whoami,
                     metrics,
                 ],
                 security=SECURED if keys else None,
             ),
             health,
+            desk,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         lifespan=[lifespan],

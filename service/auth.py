@@ -3,7 +3,8 @@
 Keys live in a JSON file (`--keys-file` / `FACTDESK_KEYS_FILE`); with no file configured the API is open,
 as suits a local run. Only the SHA-256 digest of a key is stored; a presented key is hashed and compared
 to every stored digest in constant time. Scopes: `check` (check, search, read articles), `ingest`
-(create, replace, delete articles), `admin` (health counts are public; metrics are admin).
+(create, replace, delete articles), `admin` (health counts are public; metrics are admin). A route whose
+scope is `any` takes a valid key of any scope (`/v1/whoami`, which tells a client what its key may do).
 """
 
 import fcntl
@@ -24,6 +25,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware.rate_limit import DURATION_VALUES, CacheObject, RateLimitConfig, RateLimitMiddleware
 
 SCOPES = ("check", "ingest", "admin")
+ANY_SCOPE = "any"
 KEY_PREFIX = "fdk_"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="factdesk"'}
 
@@ -128,9 +130,10 @@ def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseR
     key = ring.find(presented)
     if key is None:
         raise NotAuthorizedException("the API key is not valid", headers=CHALLENGE)
-    if scope not in key.scopes:
+    if scope != ANY_SCOPE and scope not in key.scopes:
         raise PermissionDeniedException(f"this API key lacks the {scope!r} scope")
     connection.scope["state"]["api_key"] = key.id
+    connection.scope["state"]["api_key_record"] = key
 
 
 def parse_rate(text: str) -> tuple[str, int] | None:

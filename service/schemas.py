@@ -331,6 +331,15 @@ class SearchResponse(Struct):
     hits: list[SearchHit]
 
 
+class WhoAmI(Struct):
+    """What the presented key may do, so that a client shows only what it can use."""
+
+    keys: bool  # False: the server requires no keys and every scope is open
+    scopes: list[str]
+    key_id: str | None = None
+    name: str | None = None
+
+
 class Health(Struct):
     status: str
     articles: int

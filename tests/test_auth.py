@@ -74,6 +74,21 @@ async def test_scopes(client: AsyncTestClient, keys: dict[str, str]) -> None:
     assert (await client.get("/health")).status_code == 200  # liveness stays open
 
 
+async def test_whoami_tells_the_page_what_a_key_may_do(client: AsyncTestClient, keys: dict[str, str]) -> None:
+    problem(await client.get("/v1/whoami"), 401)
+    reader = (await client.get("/v1/whoami", headers=bearer(keys["check"]))).json()
+    assert reader == {"keys": True, "scopes": ["check"], "key_id": reader["key_id"], "name": "reader"}
+    assert (await client.get("/v1/whoami", headers=bearer(keys["ingest"]))).json()["scopes"] == ["ingest"]
+    page = await client.get("/")  # the desk page itself needs no key: it asks for one
+    assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
+
+
+async def test_whoami_without_keys(seeded: Archive, tmp_path: Path) -> None:
+    async with AsyncTestClient(create_app(Settings(data_dir=tmp_path), archive=seeded)) as open_client:
+        r = await open_client.get("/v1/whoami")
+    assert r.json() == {"keys": False, "scopes": ["check", "ingest", "admin"], "key_id": None, "name": None}
+
+
 async def test_openapi_documents_the_scheme(client: AsyncTestClient) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
     assert schema["components"]["securitySchemes"]["apiKey"] == {
