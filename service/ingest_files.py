@@ -171,18 +171,18 @@ def html_fields(html: str | bytes, url: str | None = None) -> dict[str, Any] | N
     """An article's text and metadata from a web page (trafilatura); None when it finds no article text."""
     import trafilatura
 
-    extracted = trafilatura.extract(html, url=url, output_format="json", with_metadata=True, include_comments=False)
-    if not extracted:
+    # bare_extraction, not extract(output_format="json"): the JSON output leaves out the site name
+    found = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    if found is None or isinstance(found, dict) or not (found.text or found.raw_text):
         return None
-    meta = json.loads(extracted)
     return {
-        "text": meta.get("text") or meta.get("raw_text") or "",
-        "title": meta.get("title") or None,
-        "url": meta.get("source") or url,
-        "publisher": meta.get("sitename") or meta.get("hostname") or None,
-        "author": meta.get("author") or None,
-        "published_at": meta.get("date") or None,
-        "language": meta.get("language") or None,
+        "text": found.text or found.raw_text,
+        "title": found.title or None,
+        "url": found.url or url,
+        "publisher": found.sitename or found.hostname or None,
+        "author": found.author or None,
+        "published_at": found.date or None,
+        "language": found.language or None,
     }
 
 
