@@ -28,6 +28,7 @@ PAGE_SECONDS = 30.0  # the whole download: read timeouts alone let a slow server
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 USER_AGENT = "factdesk (+https://github.com/factdesk)"
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 address reached
 # the first that applies names the reason; `is_private` also covers several reserved blocks, so it comes late
 KINDS = (
     ("is_unspecified", "the unspecified address"),
@@ -97,12 +98,14 @@ def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
 def refusal(address: str | IPAddress, policy: NetPolicy) -> str | None:
     """Why `address` may not be connected to under `policy`, e.g. "127.0.0.2 is a loopback address"; None: it may.
 
-    Pure: no lookup, no connection. An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as its IPv4 address,
-    since that is where the connection goes.
+    Pure: no lookup, no connection. An IPv4-mapped IPv6 address (::ffff:10.0.0.1) and a NAT64 one
+    (64:ff9b::a00:1) are judged as their IPv4 address, since that is where the connection goes.
     """
     ip = ipaddress.ip_address(address)
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    elif isinstance(ip, ipaddress.IPv6Address) and ip in NAT64:
+        ip = ipaddress.IPv4Address(ip.packed[-4:])
     if any(ip in network for network in policy.allow):
         return None
     for attribute, kind in KINDS:

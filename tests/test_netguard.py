@@ -49,13 +49,16 @@ LOCAL = NetPolicy.parse(True, ["127.0.0.1/32"])
         ("2001:db8::1", "2001:db8::1 is a private address"),  # documentation range
         ("::ffff:10.0.0.1", "10.0.0.1 is a private address"),  # IPv4-mapped: judged as where it goes
         ("::ffff:127.0.0.1", "127.0.0.1 is a loopback address"),
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254 is a link-local address"),  # NAT64: judged as where it goes
     ],
 )
 def test_refused_addresses(address: str, reason: str) -> None:
     assert refusal(address, PUBLIC) == reason
 
 
-@pytest.mark.parametrize("address", ["93.184.215.14", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"])
+@pytest.mark.parametrize(
+    "address", ["93.184.215.14", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808"]
+)
 def test_public_addresses_pass(address: str) -> None:
     assert refusal(address, PUBLIC) is None
 
