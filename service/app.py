@@ -28,6 +28,7 @@ from litestar.status_codes import (
     HTTP_201_CREATED,
     HTTP_204_NO_CONTENT,
     HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
@@ -38,8 +39,9 @@ from index.language import not_english
 from index.verdict import parse_min_confidence
 from service import schemas
 from service.auth import ANY_SCOPE, SCOPES, ApiKey, KeyRing, parse_rate, rate_limit, require_scope
-from service.ingest_files import read_articles
+from service.ingest_files import read_articles, read_url
 from service.logs import configure, logger, request_log
+from service.netguard import FetchError, FetchOff, NetPolicy
 from service.openapi import CheckOperation, FactChecksOperation, StrictStructSchemaPlugin, errors
 
 STATIC = Path(__file__).with_name("static")
@@ -75,6 +77,10 @@ class Settings:
     )
     # the author of ClaimReview drafts (`Accept: application/ld+json` on /v1/check)
     organization: str = field(default_factory=lambda: os.environ.get("FACTDESK_ORGANIZATION") or "factdesk")
+    # `POST /v1/articles {"url": ...}` fetches the page unless off; these networks are reachable despite being
+    # loopback, private, ... (see service/netguard.py), e.g. "10.0.0.0/8,127.0.0.1/32"
+    fetch: bool = field(default_factory=lambda: os.environ.get("FACTDESK_FETCH", "on").strip().lower() != "off")
+    fetch_allow: str = field(default_factory=lambda: os.environ.get("FACTDESK_FETCH_ALLOW", ""))
 
 
 def seed_articles() -> list[Article]:
@@ -124,15 +130,27 @@ def _archive(state: State) -> Archive:
     status_code=HTTP_201_CREATED,
     tags=["articles"],
     summary="Ingest one article or a list",
+    description='`{"url": ...}` without `text` fetches the page (HTML or plain text, at most 5 MiB and 5 '
+    "redirects) and takes its text, title, author, date and site name; other fields given win over the page's. "
+    "Addresses that are not public (loopback, private, link-local, ...) are refused unless the server allows "
+    "their network (`--fetch-allow`); a server started with `--fetch off` answers 403.",
     responses=errors(400, 401, 403, 413, 422, 429),
     **scope("ingest"),
 )
 async def create_articles(data: JSONBody[schemas.ArticleUpload], state: State) -> schemas.IngestResponse:
+    policy: NetPolicy = state.net
+
+    def fetch(url: str, given: dict[str, Any]) -> Article:
+        return read_url(url, policy, given)
+
     try:
-        articles = data.to_articles()
+        # in a worker thread: fetching a page waits on the network (and trafilatura parses it)
+        articles = await anyio.to_thread.run_sync(data.to_articles, fetch)
         for a in articles:
             a.validate()
-    except ValueError as e:
+    except FetchOff as e:
+        raise problem(HTTP_403_FORBIDDEN, str(e)) from None
+    except (ValueError, FetchError) as e:
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
     outcomes = await anyio.to_thread.run_sync(_archive(state).ingest, articles)
     return schemas.IngestResponse([schemas.IngestedArticle(o.id, o.status, o.statements) for o in outcomes])
@@ -440,6 +458,7 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
     settings = settings or Settings()
     rate = parse_rate(settings.rate_limit)
     keys = KeyRing(settings.keys_file) if settings.keys_file else None
+    net = NetPolicy.parse(settings.fetch, [settings.fetch_allow])
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -482,7 +501,7 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map={HTTPException: _as_problem})),
         ],
         exception_handlers={Exception: _internal_error},
-        state=State({"keys": keys, "organization": settings.organization}),
+        state=State({"keys": keys, "organization": settings.organization, "net": net}),
         guards=[require_scope],
         middleware=[
             request_log,

@@ -5,7 +5,8 @@ content type and body: no 5xx, no schema violation, no schema-valid request refu
 guard is exercised as well (the key sent has every scope). Stance is cue-only here: the model's cost would
 only slow the run down, and the HTTP contract is the same. The coverage phase is left out: it sends every
 limit at once (1,000 claims of 2,000 characters, million-character articles), minutes of honest work per
-request; tests/test_api.py checks each limit instead.
+request; tests/test_api.py checks each limit instead. Fetching is off (`{"url": ...}` answers 403): generated
+URLs must never make the server look up a name or connect anywhere; tests/test_fetch.py covers fetching.
 
 A few operations answer a well-formed request with a documented 422 that no schema can express: a claim or
 draft that does not read as English, a page or JSON-LD without a ClaimReview in it. For those, and only
@@ -38,7 +39,8 @@ def schemathesis_config(directory: Path) -> None:
 
 def test_fuzz_the_live_schema(tmp_path: Path) -> None:
     key, _ = create_key(tmp_path / "keys.json", ["check", "ingest", "admin"])
-    with start_server(tmp_path / "data", "--stance", "cues", extra=["--keys-file", str(tmp_path / "keys.json")]) as url:
+    options = ("--stance", "cues", "--fetch", "off")
+    with start_server(tmp_path / "data", *options, extra=["--keys-file", str(tmp_path / "keys.json")]) as url:
         report = tmp_path / "report.json"
         schemathesis_config(tmp_path)
         run = subprocess.run(
