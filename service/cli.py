@@ -24,6 +24,7 @@ from index.verdict import parse_min_confidence
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
 from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_claims, read_fact_checks
+from service.netguard import NetPolicy
 
 CSV_COLUMNS = (
     "id",
@@ -309,8 +310,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
     os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
     os.environ["FACTDESK_LOG_FORMAT"] = args.log_format
     os.environ["FACTDESK_MIN_CONFIDENCE"] = "" if args.min_confidence is None else str(args.min_confidence)
+    os.environ["FACTDESK_FETCH"] = args.fetch
+    if args.fetch_allow is not None:
+        os.environ["FACTDESK_FETCH_ALLOW"] = ",".join(args.fetch_allow)
     try:
         parse_rate(args.rate_limit)
+        NetPolicy.from_env()
     except ValueError as e:
         raise CliError(str(e)) from None
     uvicorn.run(
@@ -458,6 +463,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="decide a verdict only when its calibrated probability (how often such a verdict was right on the "
         "dev sets) reaches P, 0-1; below it the verdict is not_enough_evidence. Default $FACTDESK_MIN_CONFIDENCE, "
         "else the level shipped with the calibration",
+    )
+    parser.add_argument(
+        "--fetch",
+        choices=("on", "off"),
+        default=os.environ.get("FACTDESK_FETCH") or "on",
+        help="outbound requests (watch webhooks): on (default; public addresses and --fetch-allow networks only) "
+        "or off; default $FACTDESK_FETCH or on",
+    )
+    parser.add_argument(
+        "--fetch-allow",
+        action="append",
+        metavar="CIDR",
+        help="a network outbound requests may also reach (e.g. 10.0.0.0/8; repeatable); "
+        "default $FACTDESK_FETCH_ALLOW (comma-separated)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
