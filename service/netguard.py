@@ -19,6 +19,7 @@ from urllib.parse import SplitResult, urlsplit
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 SCHEMES = {"http": 80, "https": 443}
+OFF = "outbound requests are off (--fetch off)"
 MAX_RESPONSE_BYTES = 65_536  # read of a webhook's answer: its status is what counts
 
 
@@ -60,7 +61,7 @@ class NetPolicy:
 def refusal(address: str, policy: NetPolicy) -> str | None:
     """Why `address` (an IP address) may not be reached under `policy`, or None when it may."""
     if not policy.enabled:
-        return "outbound requests are off (--fetch off)"
+        return OFF
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # ::ffff:127.0.0.1 is 127.0.0.1
         ip = ip.ipv4_mapped
@@ -74,7 +75,7 @@ def refusal(address: str, policy: NetPolicy) -> str | None:
 def resolve(host: str, port: int, policy: NetPolicy) -> str:
     """The address to connect to for `host`: every address it resolves to must be allowed."""
     if not policy.enabled:
-        raise RefusedAddress(refusal("0.0.0.0", policy) or "")
+        raise RefusedAddress(OFF)
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as e:
@@ -83,7 +84,7 @@ def resolve(host: str, port: int, policy: NetPolicy) -> str:
     for address in addresses:
         reason = refusal(address, policy)
         if reason:
-            raise RefusedAddress(f"{host} resolves to {reason}" if address != host.strip("[]") else reason)
+            raise RefusedAddress(reason if address == host.strip("[]") else f"{host}: {reason}")
     if not addresses:
         raise FetchError(f"cannot resolve {host!r}")
     return addresses[0]
