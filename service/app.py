@@ -24,7 +24,12 @@ from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetail
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Stream
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import (
+    HTTP_201_CREATED,
+    HTTP_204_NO_CONTENT,
+    HTTP_403_FORBIDDEN,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, NO_LIMIT, Archive, Article, TimeLimit
@@ -35,9 +40,9 @@ from index.verdict import parse_min_confidence
 from index.watch import new_watch
 from service import schemas
 from service.auth import KeyRing, parse_rate, rate_limit, require_scope
-from service.ingest_files import read_articles
+from service.ingest_files import read_articles, read_url
 from service.logs import configure, logger, request_log
-from service.netguard import FetchError, NetPolicy, check_url
+from service.netguard import FetchError, FetchOff, NetPolicy, http_url, resolve
 from service.openapi import CheckOperation, FactChecksOperation, StrictStructSchemaPlugin, errors
 from service.webhooks import DeliveryConfig, deliver_forever
 
@@ -68,8 +73,10 @@ class Settings:
     )
     # the author of ClaimReview drafts (`Accept: application/ld+json` on /v1/check)
     organization: str = field(default_factory=lambda: os.environ.get("FACTDESK_ORGANIZATION") or "factdesk")
-    # where outbound requests (webhooks) may go: FACTDESK_FETCH on|off, FACTDESK_FETCH_ALLOW (see service.netguard)
-    net: NetPolicy = field(default_factory=NetPolicy.from_env)
+    # `POST /v1/articles {"url": ...}` fetches the page unless off; these networks are reachable despite being
+    # loopback, private, ... (see service/netguard.py), e.g. "10.0.0.0/8,127.0.0.1/32"
+    fetch: bool = field(default_factory=lambda: os.environ.get("FACTDESK_FETCH", "on").strip().lower() != "off")
+    fetch_allow: str = field(default_factory=lambda: os.environ.get("FACTDESK_FETCH_ALLOW", ""))
 
 
 def seed_articles() -> list[Article]:
@@ -119,15 +126,27 @@ def _archive(state: State) -> Archive:
     status_code=HTTP_201_CREATED,
     tags=["articles"],
     summary="Ingest one article or a list",
+    description='`{"url": ...}` without `text` fetches the page (HTML or plain text, at most 5 MiB and 5 '
+    "redirects) and takes its text, title, author, date and site name; other fields given win over the page's. "
+    "Addresses that are not public (loopback, private, link-local, ...) are refused unless the server allows "
+    "their network (`--fetch-allow`); a server started with `--fetch off` answers 403.",
     responses=errors(400, 401, 403, 413, 422, 429),
     **scope("ingest"),
 )
 async def create_articles(data: JSONBody[schemas.ArticleUpload], state: State) -> schemas.IngestResponse:
+    policy: NetPolicy = state.net
+
+    def fetch(url: str, given: dict[str, Any]) -> Article:
+        return read_url(url, policy, given)
+
     try:
-        articles = data.to_articles()
+        # in a worker thread: fetching a page waits on the network (and trafilatura parses it)
+        articles = await anyio.to_thread.run_sync(data.to_articles, fetch)
         for a in articles:
             a.validate()
-    except ValueError as e:
+    except FetchOff as e:
+        raise problem(HTTP_403_FORBIDDEN, str(e)) from None
+    except (ValueError, FetchError) as e:
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
     outcomes = await anyio.to_thread.run_sync(_archive(state).ingest, articles)
     return schemas.IngestResponse([schemas.IngestedArticle(o.id, o.status, o.statements) for o in outcomes])
@@ -337,9 +356,13 @@ async def search(
 
 
 def _watch_problem(url: str, policy: NetPolicy) -> None:
-    """422 naming the reason for a webhook the SSRF guard refuses (checked again before each delivery)."""
+    """A problem for a webhook the SSRF guard refuses, naming the reason (it checks again before each delivery):
+    403 when outbound requests are off, as for fetched articles, else 422."""
     try:
-        check_url(url, policy)
+        target = http_url(url)
+        resolve(target.host, target.port or (443 if target.scheme == "https" else 80), policy)
+    except FetchOff as e:
+        raise problem(HTTP_403_FORBIDDEN, str(e)) from None
     except FetchError as e:
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, f"webhook_url: {e}") from None
 
@@ -492,6 +515,7 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
     settings = settings or Settings()
     rate = parse_rate(settings.rate_limit)
     keys = KeyRing(settings.keys_file) if settings.keys_file else None
+    net = NetPolicy.parse(settings.fetch, [settings.fetch_allow])
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -500,8 +524,8 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_save_vectors_when_due, app.state.archive)
-                if settings.net.enabled:
-                    tasks.start_soon(deliver_forever, app.state.archive.store, settings.net, DeliveryConfig())
+                if net.enabled:
+                    tasks.start_soon(deliver_forever, app.state.archive.store, net, DeliveryConfig())
                 yield
                 tasks.cancel_scope.cancel()
         finally:
@@ -539,7 +563,7 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map={HTTPException: _as_problem})),
         ],
         exception_handlers={Exception: _internal_error},
-        state=State({"keys": keys, "organization": settings.organization, "net": settings.net}),
+        state=State({"keys": keys, "organization": settings.organization, "net": net}),
         guards=[require_scope],
         middleware=[
             request_log,

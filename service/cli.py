@@ -16,15 +16,24 @@ from typing import IO
 import msgspec
 from tqdm import tqdm
 
-from index.archive import Archive, InvalidArticle, TimeLimit, encoder_problem, recorded_encoder
+from index.archive import Archive, Article, InvalidArticle, TimeLimit, encoder_problem, recorded_encoder
 from index.embed import ENCODERS, identity
 from index.factchecks import FactCheck
 from index.stance import STANCE_MODES
 from index.verdict import parse_min_confidence
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
-from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_claims, read_fact_checks
-from service.netguard import NetPolicy
+from service.ingest_files import (
+    InputError,
+    Skipped,
+    expand,
+    fail,
+    read_articles,
+    read_claims,
+    read_fact_checks,
+    read_url,
+)
+from service.netguard import FetchError, NetPolicy
 
 CSV_COLUMNS = (
     "id",
@@ -87,9 +96,26 @@ def _check_encoder(args: argparse.Namespace) -> None:
         raise CliError(problem)
 
 
+def _net_policy(args: argparse.Namespace) -> NetPolicy:
+    try:
+        return NetPolicy.parse(args.fetch == "on", args.fetch_allow)
+    except ValueError as e:
+        raise CliError(f"--fetch-allow: {e}") from None
+
+
+def _fetch_urls(args: argparse.Namespace, urls: Sequence[str]) -> list[Article]:
+    policy = _net_policy(args)
+    try:
+        return [read_url(url, policy) for url in urls]
+    except FetchError as e:
+        raise CliError(str(e)) from None
+
+
 def cmd_ingest(args: argparse.Namespace) -> None:
-    files = expand(Path(p) for p in args.paths)
-    if not files:
+    urls = [p for p in args.paths if "://" in p]  # a page to fetch, checked by service/netguard.py
+    fetched = _fetch_urls(args, urls) if urls else []
+    files = expand(Path(p) for p in args.paths if p not in urls)
+    if not files and not fetched:
         raise CliError("no ingestible files found (.jsonl .json .txt .md .html)")
     fact_checks = []
     for path in list(files):
@@ -97,10 +123,10 @@ def cmd_ingest(args: argparse.Namespace) -> None:
         if found is not None:
             fact_checks += found
             files.remove(path)
-    if fact_checks and not files:
+    if fact_checks and not files and not fetched:
         _ingest_fact_checks(_open_archive(args), fact_checks)
         return
-    articles = []
+    articles = fetched
     skipped = Skipped() if args.skip_bad else None
     for path in tqdm(files, desc="read", unit="file", disable=args.quiet or len(files) < 2):
         # everything is parsed and validated before anything is written
@@ -131,10 +157,14 @@ def cmd_ingest(args: argparse.Namespace) -> None:
     elapsed = time.perf_counter() - started
     summary = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
     print(
-        f"ingested {len(articles)} articles from {len(files)} files ({summary}); {statements} new statements "
-        f"in {elapsed:.1f} s ({statements / max(elapsed, 1e-9):.0f} statements/s)",
+        f"ingested {len(articles)} articles from {_sources(len(files), len(urls))} ({summary}); "
+        f"{statements} new statements in {elapsed:.1f} s ({statements / max(elapsed, 1e-9):.0f} statements/s)",
         file=sys.stderr,
     )
+
+
+def _sources(files: int, urls: int) -> str:
+    return " and ".join(([f"{files} files"] if files or not urls else []) + ([f"{urls} pages"] if urls else []))
 
 
 def _ingest_fact_checks(archive: Archive, fact_checks: list[FactCheck]) -> None:
@@ -310,12 +340,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
     os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
     os.environ["FACTDESK_LOG_FORMAT"] = args.log_format
     os.environ["FACTDESK_MIN_CONFIDENCE"] = "" if args.min_confidence is None else str(args.min_confidence)
+    _net_policy(args)  # a bad --fetch-allow: one line now
     os.environ["FACTDESK_FETCH"] = args.fetch
-    if args.fetch_allow is not None:
-        os.environ["FACTDESK_FETCH_ALLOW"] = ",".join(args.fetch_allow)
+    os.environ["FACTDESK_FETCH_ALLOW"] = ",".join(args.fetch_allow)
     try:
         parse_rate(args.rate_limit)
-        NetPolicy.from_env()
     except ValueError as e:
         raise CliError(str(e)) from None
     uvicorn.run(
@@ -467,28 +496,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fetch",
         choices=("on", "off"),
-        default=os.environ.get("FACTDESK_FETCH") or "on",
-        help="outbound requests (watch webhooks): on (default; public addresses and --fetch-allow networks only) "
-        "or off; default $FACTDESK_FETCH or on",
+        default="off" if os.environ.get("FACTDESK_FETCH", "on").strip().lower() == "off" else "on",
+        help='whether `ingest URL` and `POST /v1/articles {"url": ...}` fetch pages and watches POST to their '
+        "webhooks; default $FACTDESK_FETCH or on",
     )
     parser.add_argument(
         "--fetch-allow",
         action="append",
+        default=[v for v in [os.environ.get("FACTDESK_FETCH_ALLOW", "")] if v],
         metavar="CIDR",
-        help="a network outbound requests may also reach (e.g. 10.0.0.0/8; repeatable); "
-        "default $FACTDESK_FETCH_ALLOW (comma-separated)",
+        help="a network pages may be fetched from although it is not public (loopback, private, link-local, "
+        "...), e.g. 10.0.0.0/8; repeatable or a comma list; default $FACTDESK_FETCH_ALLOW, else public only",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
         "ingest",
-        help="ingest articles from files or directories",
+        help="ingest articles from files, directories or web pages",
         description="Ingest .jsonl (an article a line), .json (one or a list), .txt/.md (title from "
-        "the file name) and .html (main text via trafilatura); directories recursively. "
+        "the file name) and .html (main text via trafilatura); directories recursively; http(s) URLs are "
+        "fetched (see --fetch, --fetch-allow). "
         "Re-ingesting an article is idempotent; a changed text replaces its statements.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH|URL")
     p.add_argument("--batch-size", type=int, default=64, help="articles per write (default 64)")
     p.add_argument("--skip-bad", action="store_true", help="skip bad lines and files (counted) instead of stopping")
     p.set_defaults(run=cmd_ingest)

@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import msgspec
 
 from index.archive import Article, InvalidArticle
 from index.factchecks import FactCheck, InvalidClaimReview, read_claim_reviews
+from service.netguard import NetPolicy, fetch_page
 from service.schemas import ArticleIn, ArticleUpload, ClaimIn
 
 ARTICLE_SUFFIXES = (".jsonl", ".json", ".txt", ".md", ".html", ".htm")
@@ -81,7 +83,7 @@ def _lines(path: Path | str, data: bytes, bad: Callable[[InputError], None]) -> 
             yield number, line
 
 
-def _article(path: Path, where: str, value: Any) -> Article:
+def _article(path: Path | str, where: str, value: Any) -> Article:
     try:
         article = msgspec.convert(value, ArticleIn).to_article()
         article.validate()
@@ -159,21 +161,48 @@ def read_fact_checks(path: Path) -> list[FactCheck] | None:
 
 
 def _from_html(path: Path, html: str) -> dict[str, Any]:
+    fields = html_fields(html)
+    if fields is None:
+        raise InputError(f"{path}: no article text found in HTML")
+    return fields | {"title": fields["title"] or path.stem}
+
+
+def html_fields(html: str | bytes, url: str | None = None) -> dict[str, Any] | None:
+    """An article's text and metadata from a web page (trafilatura); None when it finds no article text."""
     import trafilatura
 
-    extracted = trafilatura.extract(html, output_format="json", with_metadata=True, include_comments=False)
-    if not extracted:
-        raise InputError(f"{path}: no article text found in HTML")
-    meta = json.loads(extracted)
+    # bare_extraction, not extract(output_format="json"): the JSON output leaves out the site name
+    found = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    if found is None or isinstance(found, dict) or not (found.text or found.raw_text):
+        return None
     return {
-        "text": meta.get("text") or meta.get("raw_text") or "",
-        "title": meta.get("title") or path.stem,
-        "url": meta.get("source") or None,
-        "publisher": meta.get("sitename") or meta.get("hostname") or None,
-        "author": meta.get("author") or None,
-        "published_at": meta.get("date") or None,
-        "language": meta.get("language") or None,
+        "text": found.text or found.raw_text,
+        "title": found.title or None,
+        "url": found.url or url,
+        "publisher": found.sitename or found.hostname or None,
+        "author": found.author or None,
+        "published_at": found.date or None,
+        "language": found.language or None,
     }
+
+
+def read_url(url: str, policy: NetPolicy, given: dict[str, Any] | None = None) -> Article:
+    """The article at `url`, fetched under `policy`; fields in `given` (id, title, ...) win over the page's.
+
+    FetchError when the page is not fetched, InputError when it holds no article.
+    """
+    page = fetch_page(url, policy)
+    if page.content_type == "text/plain":
+        text = page.body.decode(page.charset or "utf-8", errors="replace")
+        fields: dict[str, Any] = {"text": text, "url": page.url, "publisher": httpx.URL(page.url).host}
+    else:
+        # without a charset in the header, trafilatura reads the bytes' own <meta charset>
+        found = html_fields(page.body.decode(page.charset, errors="replace") if page.charset else page.body, page.url)
+        if found is None:
+            raise InputError(f"{url}: no article text found in the page")
+        fields = found | {"url": page.url}
+    fields |= {k: v for k, v in (given or {}).items() if v is not None}
+    return _article(url, "", fields)
 
 
 def read_claims(data: bytes, name: str, bad: Callable[[InputError], None] = fail) -> Iterator[ClaimIn]:

@@ -1,149 +1,245 @@
-"""The SSRF guard: outbound requests (webhooks) go only to addresses the operator allows.
+"""Outbound HTTP that a caller's URL cannot turn against the server's own network (SSRF guard).
 
-By default any public (globally routable) address may be reached and nothing else: no loopback, private,
-link-local (cloud metadata), shared, reserved or multicast address, unless a network is allowed explicitly with
-`--fetch-allow CIDR` (FACTDESK_FETCH_ALLOW, comma-separated). `--fetch off` (FACTDESK_FETCH=off) sends nothing.
-A host name is resolved once and every address it has must be allowed; the connection then goes to that checked
-address (the Host header and TLS name stay the host's), so a second lookup cannot swap in another (DNS rebinding).
-Redirects are not followed.
+A URL's host is resolved once, every address it resolves to is checked (`refusal`), and the connection goes
+to the checked address itself, with the original host in the Host header and TLS SNI: a second lookup by the
+HTTP client could answer differently (DNS rebinding). Redirects are followed here, one hop at a time, so that
+each new host is checked the same way. Loopback, private, link-local, multicast, reserved and other
+non-public addresses are refused unless the operator allows a network (`NetPolicy.allow`).
 """
 
-import http.client
 import ipaddress
-import os
 import socket
-import ssl
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import SplitResult, urlsplit
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-SCHEMES = {"http": 80, "https": 443}
-OFF = "outbound requests are off (--fetch off)"
-MAX_RESPONSE_BYTES = 65_536  # read of a webhook's answer: its status is what counts
+import httpx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+MAX_PAGE_BYTES = 5 * 2**20
+MAX_REPLY_BYTES = 2**20
+MAX_REDIRECTS = 5
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+PAGE_SECONDS = 30.0  # the whole download: read timeouts alone let a slow server drip forever
+PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+USER_AGENT = "factdesk (+https://github.com/factdesk)"
+
+# the first that applies names the reason; `is_private` also covers several reserved blocks, so it comes late
+KINDS = (
+    ("is_unspecified", "the unspecified address"),
+    ("is_loopback", "a loopback address"),
+    ("is_link_local", "a link-local address"),
+    ("is_multicast", "a multicast address"),
+    ("is_reserved", "a reserved address"),
+    ("is_private", "a private address"),
+)
 
 
 class FetchError(Exception):
-    """An outbound request was refused or failed (the message says why)."""
+    """Why a URL was not fetched; the message is one line for the user."""
+
+
+class FetchOff(FetchError):
+    """The server or command was started with fetching off."""
+
+
+class BadURL(FetchError):
+    """Not an absolute http(s) URL with a host."""
 
 
 class RefusedAddress(FetchError):
-    """The destination is not allowed by the policy."""
+    """The host resolves to an address outside what the policy lets us reach."""
 
 
-@dataclass(frozen=True, slots=True)
+class Unreachable(FetchError):
+    """No answer: the name does not resolve, the connection fails or times out, or an error status."""
+
+
+class TooManyRedirects(FetchError):
+    pass
+
+
+class NotAPage(FetchError):
+    """A content type other than HTML or plain text."""
+
+
+class TooLarge(FetchError):
+    pass
+
+
+@dataclass(frozen=True)
 class NetPolicy:
     enabled: bool = True
-    allow: tuple[Network, ...] = ()
+    allow: tuple[IPNetwork, ...] = ()  # networks reachable despite being loopback, private, ...
 
     @classmethod
-    def parse(cls, fetch: str | None, allow: str | list[str] | None) -> "NetPolicy":
-        """Raises ValueError with a message for a mode other than on|off or a network that is not CIDR."""
-        mode = (fetch or "on").strip().lower()
-        if mode not in ("on", "off"):
-            raise ValueError(f"fetch must be on or off, not {fetch!r}")
-        items = allow.split(",") if isinstance(allow, str) else (allow or [])
-        networks = []
-        for item in (i.strip() for i in items):
-            if not item:
-                continue
-            try:
-                networks.append(ipaddress.ip_network(item, strict=False))
-            except ValueError:
-                raise ValueError(f"fetch-allow {item!r} is not a network (CIDR, e.g. 10.0.0.0/8)") from None
-        return cls(mode == "on", tuple(networks))
-
-    @classmethod
-    def from_env(cls) -> "NetPolicy":
-        return cls.parse(os.environ.get("FACTDESK_FETCH"), os.environ.get("FACTDESK_FETCH_ALLOW"))
+    def parse(cls, enabled: bool, allow: Iterable[str] = ()) -> "NetPolicy":
+        """`allow`: CIDRs, each item possibly a comma list ("10.0.0.0/8,127.0.0.1/32"); ValueError if bad."""
+        return cls(enabled, parse_networks(allow))
 
 
-def refusal(address: str, policy: NetPolicy) -> str | None:
-    """Why `address` (an IP address) may not be reached under `policy`, or None when it may."""
-    if not policy.enabled:
-        return OFF
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # ::ffff:127.0.0.1 is 127.0.0.1
+def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
+    networks = []
+    for value in values:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    networks.append(ipaddress.ip_network(part.strip()))
+                except ValueError as e:
+                    raise ValueError(f"not a network (CIDR, e.g. 10.0.0.0/8): {part.strip()!r} ({e})") from None
+    return tuple(networks)
+
+
+def refusal(address: str | IPAddress, policy: NetPolicy) -> str | None:
+    """Why `address` may not be connected to under `policy`, e.g. "127.0.0.2 is a loopback address"; None: it may.
+
+    Pure: no lookup, no connection. An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as its IPv4 address,
+    since that is where the connection goes.
+    """
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if any(ip in network for network in policy.allow):
         return None
-    if ip.is_global and not ip.is_multicast:
-        return None
-    return f"{ip} is not a public address (allow its network with --fetch-allow)"
+    for attribute, kind in KINDS:
+        if getattr(ip, attribute):
+            return f"{ip} is {kind}"
+    if not ip.is_global:  # e.g. 100.64.0.0/10 (carrier-grade NAT), 2001:db8::/32 (documentation)
+        return f"{ip} is not a public address"
+    return None
 
 
-def resolve(host: str, port: int, policy: NetPolicy) -> str:
-    """The address to connect to for `host`: every address it resolves to must be allowed."""
+def resolve(host: str, port: int, policy: NetPolicy) -> IPAddress:
+    """The address to connect to for `host`: looked up once; refused if any address it resolves to is refused."""
     if not policy.enabled:
-        raise RefusedAddress(OFF)
+        raise FetchOff("fetching pages is off on this server (--fetch off)")
     try:
-        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as e:
-        raise FetchError(f"cannot resolve {host!r}: {e}") from None
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
-    for address in addresses:
-        reason = refusal(address, policy)
+        raise Unreachable(f"cannot resolve {host!r}: {getattr(e, 'strerror', None) or e}") from None
+    addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    for ip in addresses:
+        reason = refusal(ip, policy)
         if reason:
-            raise RefusedAddress(reason if address == host.strip("[]") else f"{host}: {reason}")
-    if not addresses:
-        raise FetchError(f"cannot resolve {host!r}")
+            named = "" if host == str(ip) else f"{host} resolves to {ip}; "
+            raise RefusedAddress(f"refused to connect: {named}{reason}")
     return addresses[0]
 
 
-def split_url(url: str) -> tuple[SplitResult, str, int]:
-    """The url's parts, host and port; FetchError for a scheme other than http(s) or a url without a host."""
+def http_url(url: str | httpx.URL) -> httpx.URL:
+    """`url` as an absolute http(s) URL with a host, or BadURL."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as e:
-        raise FetchError(f"not a valid url: {e}") from None
-    if parts.scheme.lower() not in SCHEMES:
-        raise FetchError(f"only http and https urls are allowed, not {parts.scheme or 'none'!r}")
-    if not parts.hostname:
-        raise FetchError("the url has no host")
-    return parts, parts.hostname, port or SCHEMES[parts.scheme.lower()]
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as e:
+        raise BadURL(f"not a URL: {str(url)[:200]!r} ({e})") from None
+    if parsed.scheme not in ("http", "https"):
+        raise BadURL(f"only http and https URLs are fetched, not {parsed.scheme or 'a relative URL'!r}")
+    if not parsed.host:
+        raise BadURL(f"no host in URL {str(url)[:200]!r}")
+    return parsed
 
 
-def check_url(url: str, policy: NetPolicy) -> None:
-    """Raises FetchError (RefusedAddress for a destination the policy refuses) unless `url` may be requested."""
-    _, host, port = split_url(url)
-    resolve(host, port, policy)
-
-
-class _PinnedHTTPS(http.client.HTTPSConnection):
-    """HTTPS to a checked address, with the certificate checked against the host's name."""
-
-    def __init__(self, host: str, address: str, port: int, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
-
-
-def post_json(url: str, body: bytes, headers: Mapping[str, str], policy: NetPolicy, timeout: float = 10.0) -> int:
-    """POST `body` as JSON to `url`, connecting only to its checked, resolved address; the response status."""
-    parts, host, port = split_url(url)
-    address = resolve(host, port, policy)
-    connection: http.client.HTTPConnection = (
-        _PinnedHTTPS(host, address, port, timeout)
-        if parts.scheme.lower() == "https"
-        else http.client.HTTPConnection(address, port, timeout=timeout)
-    )
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+@contextmanager
+def _send(
+    client: httpx.Client, method: str, url: httpx.URL, policy: NetPolicy, **kwargs: object
+) -> Iterator[httpx.Response]:
+    """One request to the address `url`'s host resolves to (checked), never a second lookup."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    ip = resolve(url.host, port, policy)
+    headers = dict(kwargs.pop("headers", None) or {})  # type: ignore[call-overload]
+    headers["Host"] = url.netloc.decode("ascii")
+    extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
+    request = client.build_request(
+        method, url.copy_with(host=str(ip)), headers=headers, extensions=extensions, **kwargs
+    )  # type: ignore[arg-type]
     try:
-        connection.request(
+        response = client.send(request, stream=True)
+    except httpx.TimeoutException:
+        raise Unreachable(f"{url.host} did not answer in time") from None
+    except httpx.HTTPError as e:
+        raise Unreachable(f"cannot fetch {url}: {e}") from None
+    try:
+        yield response
+    finally:
+        response.close()
+
+
+def _client() -> httpx.Client:
+    # trust_env=False: a proxy from the environment would make the connection somewhere we did not check
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False, headers={"User-Agent": USER_AGENT})
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str  # after redirects
+    content_type: str  # one of PAGE_TYPES
+    charset: str | None  # from the Content-Type header, if it says
+    body: bytes
+
+
+def fetch_page(url: str, policy: NetPolicy) -> Page:
+    """GET an HTML or plain-text page of at most MAX_PAGE_BYTES, following at most MAX_REDIRECTS redirects."""
+    if not policy.enabled:
+        raise FetchOff("fetching pages is off on this server (--fetch off)")
+    current = http_url(url)
+    with _client() as client:
+        for _ in range(MAX_REDIRECTS + 1):
+            with _send(client, "GET", current, policy) as response:
+                if response.is_redirect:
+                    current = http_url(current.join(response.headers["location"]))
+                    continue
+                if response.status_code >= 400:
+                    raise Unreachable(f"{current} answered {response.status_code} {response.reason_phrase}")
+                content_type = response.headers.get("content-type", "")
+                kind = content_type.split(";")[0].strip().lower()
+                if kind not in PAGE_TYPES:
+                    raise NotAPage(f"{current} is {kind or 'of no stated type'}, not an HTML or text page")
+                body = _read(response, MAX_PAGE_BYTES, str(current))
+                return Page(str(current), kind, response.charset_encoding, body)
+    raise TooManyRedirects(f"{url} redirects more than {MAX_REDIRECTS} times")
+
+
+def _read(response: httpx.Response, limit: int, what: str) -> bytes:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"{what} is {int(declared)} bytes, more than the {limit // 2**20} MiB allowed")
+    deadline = time.monotonic() + PAGE_SECONDS
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"{what} is more than the {limit // 2**20} MiB allowed")
+            if time.monotonic() > deadline:
+                raise Unreachable(f"{what} took more than {PAGE_SECONDS:.0f} s to download")
+            chunks.append(chunk)
+    except httpx.TimeoutException:
+        raise Unreachable(f"{what} stopped sending") from None
+    except httpx.HTTPError as e:
+        raise Unreachable(f"{what}: {e}") from None
+    return b"".join(chunks)
+
+
+def post_json(
+    url: str, body: bytes, headers: Mapping[str, str], policy: NetPolicy, timeout: float = 10.0
+) -> httpx.Response:
+    """POST a JSON body under the same guard (no redirects followed); the reply is read, up to MAX_REPLY_BYTES."""
+    if not policy.enabled:
+        raise FetchOff("outbound requests are off on this server (--fetch off)")
+    target = http_url(url)
+    with (
+        httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+        _send(
+            client,
             "POST",
             target,
-            body,
-            {"Host": parts.netloc.rsplit("@", 1)[-1], "Content-Type": "application/json", "User-Agent": "factdesk"}
-            | dict(headers),
-        )
-        response = connection.getresponse()
-        response.read(MAX_RESPONSE_BYTES)
-        return response.status
-    except (OSError, http.client.HTTPException) as e:
-        raise FetchError(f"{type(e).__name__}: {e}") from None
-    finally:
-        connection.close()
+            policy,
+            content=body,
+            headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
+        ) as response,
+    ):
+        content = _read(response, MAX_REPLY_BYTES, str(target))
+        return httpx.Response(response.status_code, headers=response.headers, content=content, request=response.request)

@@ -1,5 +1,6 @@
 """Request and response bodies, shared by the HTTP API and the command line."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlencode
@@ -100,14 +101,23 @@ class ArticleIn(Struct, forbid_unknown_fields=True):
 
 
 class ArticleUpload(Struct, forbid_unknown_fields=True):
-    """One article (`text` and optional metadata) or several as `{"articles": [...]}`."""
+    """One article (`text` and optional metadata), a page to fetch (`url` without `text`), or several articles
+    as `{"articles": [...]}`."""
 
-    # in the OpenAPI document: either `text` (and no `articles`) or `articles` alone
+    # in the OpenAPI document: `text` (and no `articles`), an http(s) `url` without `text`, or `articles` alone
     __schema_extra__: ClassVar[dict[str, Any]] = {
         "any_of": [
             Schema(
                 required=["text"],
                 properties={"text": Schema(type=OpenAPIType.STRING), "articles": Schema(type=OpenAPIType.NULL)},
+            ),
+            Schema(
+                required=["url"],
+                properties={
+                    "url": Schema(type=OpenAPIType.STRING, pattern="^[Hh][Tt][Tt][Pp][Ss]?://"),
+                    "text": Schema(type=OpenAPIType.NULL),
+                    "articles": Schema(type=OpenAPIType.NULL),
+                },
             ),
             Schema(
                 required=["articles"],
@@ -127,8 +137,11 @@ class ArticleUpload(Struct, forbid_unknown_fields=True):
     published_at: PublishedAt | None = None
     language: Annotated[str, Meta(max_length=16)] | None = None
 
-    def to_articles(self) -> list[Article]:
-        """Raises ValueError when it is neither one article nor a list of them."""
+    def to_articles(self, fetch: Callable[[str, dict[str, Any]], Article] | None = None) -> list[Article]:
+        """Raises ValueError when it is neither one article nor a list of them.
+
+        A `url` without `text` is handed to `fetch` with the other fields given (which win over the page's).
+        """
         fields = msgspec.structs.asdict(self)
         articles = fields.pop("articles")
         if articles is not None:
@@ -136,7 +149,9 @@ class ArticleUpload(Struct, forbid_unknown_fields=True):
                 raise ValueError('send either one article or {"articles": [...]}, not both')
             return [a.to_article() for a in articles]
         if fields["text"] is None:
-            raise ValueError('an article needs `text` (or send {"articles": [...]})')
+            if fields["url"] is None or fetch is None:
+                raise ValueError('an article needs `text`, or a `url` to fetch it from (or send {"articles": [...]})')
+            return [fetch(fields.pop("url"), fields)]
         return [Article(**fields)]
 
 

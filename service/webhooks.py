@@ -50,7 +50,7 @@ def attempt(delivery: StoredDelivery, watch: StoredWatch, policy: NetPolicy, tim
     """Send one delivery; None when it was accepted, else why not."""
     headers = {SIGNATURE_HEADER: signature(watch.secret, delivery.payload), DELIVERY_HEADER: str(delivery.id)}
     try:
-        status = post_json(watch.webhook_url, delivery.payload, headers, policy, timeout)
+        status = post_json(watch.webhook_url, delivery.payload, headers, policy, timeout).status_code
     except FetchError as e:
         return str(e)
     return None if 200 <= status < 300 else f"HTTP {status}"

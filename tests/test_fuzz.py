@@ -8,7 +8,7 @@ limit at once (1,000 claims of 2,000 characters, million-character articles), mi
 request; tests/test_api.py checks each limit instead.
 
 Outbound requests are off (`--fetch off`), so no fuzzed webhook address is ever contacted: every watch creation
-is refused (422, see tests/test_webhooks.py for real ones).
+is refused (403, or 422 for a malformed url; tests/test_webhooks.py creates real ones).
 """
 
 import json

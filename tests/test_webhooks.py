@@ -95,8 +95,9 @@ def test_refused_webhooks_and_unknown_watches_change_nothing(server: list[Any]) 
     url = server[1]
     port = free_port()
     for webhook, reason in [
-        (f"http://127.0.0.2:{port}/hook", "not a public address"),
-        (f"http://[::1]:{port}/", "not a public address"),
+        (f"http://127.0.0.2:{port}/hook", "127.0.0.2 is a loopback address"),
+        (f"http://[::1]:{port}/", "::1 is a loopback address"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
         (f"ftp://127.0.0.1:{port}/", "only http and https"),
         ("http:///nohost", "no host"),
     ]:
