@@ -1,6 +1,7 @@
 """Watched claims at the index level: matching on ingest, deliveries queued with the statements, kept on restart."""
 
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -103,3 +104,29 @@ def test_deliveries_survive_a_restart_and_are_claimed_once(
             assert statuses[second_id] == ("failed", "HTTP 500")
     finally:
         store.close()
+
+
+def test_two_senders_never_claim_one_delivery(archive: Archive) -> None:
+    """Two server workers: each its own connection to the data directory, claiming at the same moment."""
+    watched = _watch(archive, CLAIM)
+    for i in range(20):
+        archive.ingest([Article(f"M23 rebels have captured Goma, witness {i} said.", id=f"w{i}")])
+    queued = {d.id for d in archive.store.deliveries(watched)}
+    assert len(queued) >= 20
+    workers = [Store(archive.store.path) for _ in range(2)]
+    claims: list[list[int]] = [[], []]
+    now = time.time()
+
+    def claim(n: int) -> None:
+        while batch := workers[n].claim_deliveries(now, lease=60, limit=3):
+            claims[n] += [d.id for d, _ in batch]
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for w in workers:
+        w.close()
+    assert not set(claims[0]) & set(claims[1])
+    assert set(claims[0]) | set(claims[1]) == queued
