@@ -7,6 +7,7 @@ each new host is checked the same way. Loopback, private, link-local, multicast,
 non-public addresses are refused unless the operator allows a network (`NetPolicy.allow`).
 """
 
+import codecs
 import ipaddress
 import socket
 import time
@@ -148,10 +149,11 @@ def _send(
 ) -> Iterator[httpx.Response]:
     """One request to the address `url`'s host resolves to (checked), never a second lookup."""
     port = url.port or (443 if url.scheme == "https" else 80)
-    ip = resolve(url.host, port, policy)
+    host = url.raw_host.decode("ascii")  # IDNA-encoded: what DNS and TLS expect
+    ip = resolve(host.strip("[]"), port, policy)
     headers = dict(kwargs.pop("headers", None) or {})  # type: ignore[call-overload]
     headers["Host"] = url.netloc.decode("ascii")
-    extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
+    extensions = {"sni_hostname": host} if url.scheme == "https" else {}
     request = client.build_request(
         method, url.copy_with(host=str(ip)), headers=headers, extensions=extensions, **kwargs
     )  # type: ignore[arg-type]
@@ -198,8 +200,16 @@ def fetch_page(url: str, policy: NetPolicy) -> Page:
                 if kind not in PAGE_TYPES:
                     raise NotAPage(f"{current} is {kind or 'of no stated type'}, not an HTML or text page")
                 body = _read(response, MAX_PAGE_BYTES, str(current))
-                return Page(str(current), kind, response.charset_encoding, body)
+                return Page(str(current), kind, _known(response.charset_encoding), body)
     raise TooManyRedirects(f"{url} redirects more than {MAX_REDIRECTS} times")
+
+
+def _known(charset: str | None) -> str | None:
+    """The charset if Python has a codec for it; a page may name anything."""
+    try:
+        return codecs.lookup(charset).name if charset else None
+    except LookupError:
+        return None
 
 
 def _read(response: httpx.Response, limit: int, what: str) -> bytes:

@@ -55,6 +55,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send("text/html; charset=utf-8", ARTICLE.encode())
         if self.path == "/notes.txt":
             return self._send("text/plain", NOTES.encode())
+        if self.path == "/odd-charset":  # a charset Python has no codec for
+            return self._send("text/plain; charset=no-such-thing", NOTES.encode())
         if self.path == "/host":
             return self._send("text/plain", (self.headers["Host"] or "").encode())
         if self.path == "/report.pdf":

@@ -141,6 +141,7 @@ def test_read_url_extracts_the_article(site: Site) -> None:
     assert "replaced two pumps" in article.text and "Copyright" not in article.text
     notes = read_url(site.url("/notes.txt"), LOCAL, {"id": "ferry", "title": "Ferry resumes"})
     assert (notes.text, notes.id, notes.title, notes.publisher) == (NOTES, "ferry", "Ferry resumes", "127.0.0.1")
+    assert read_url(site.url("/odd-charset"), LOCAL).text == NOTES  # read as UTF-8
 
 
 def test_post_json_under_the_same_guard(site: Site) -> None:
