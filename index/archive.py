@@ -39,6 +39,7 @@ from index.stance import OFF_TOPIC, StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
 from index.vectors import open_vectors
 from index.verdict import Calibrator, decide_verdict, load_calibrator
+from index.watch import NewStatement, Watchlist
 
 # Chosen on 1,000 COVID-Fact dev claims with benchmarks/rerank.py (recall@5 0.784, was 0.738 with reciprocal
 # rank fusion and a cosine-only rerank); the NLI held-out slice played no part. The pool: on 600 claims
@@ -329,6 +330,7 @@ class Archive:
         self.embed_queries: MicroBatcher[str, np.ndarray] = MicroBatcher(self.embedder.embed, max_items=32, wait=0.0)
         # earlier fact-checks' claims and vectors, loaded again when any process writes fact-checks
         self._fact_checks: tuple[int, list[FactCheck], np.ndarray] | None = None
+        self.watchlist = Watchlist(self.store, self.embedder, self.stance, self.min_confidence)
         self.reconciled = self.reconcile()
 
     def _check_encoder(self) -> None:
@@ -450,11 +452,15 @@ class Archive:
                 statements = split_article(a.text)
                 changed.append((article_id, a, statements))
                 outcome[article_id] = IngestOutcome(article_id, "replaced" if old else "created", len(statements))
-        vectors = self.embedder.embed([s.text for _, _, statements in changed for s in statements])
+        new = [NewStatement(i, a.metadata(), s) for i, a, statements in changed for s in statements]
+        vectors = self.embedder.embed([n.statement.text for n in new])
+        # before the write lock: the stance model's time for watched claims holds up no other writer
+        matches = self.watchlist.match([n.statement.text for n in new], vectors)
         with self._writing():
             removed, added = self.store.write_articles(
                 [(i, a.text, text_hash(a.text), a.metadata(), st) for i, a, st in changed],
                 {i: a.metadata() for i, a in metadata_only.items()},
+                then=(lambda db, added: Watchlist.queue(db, matches, added, new)) if matches else None,
             )
             self._changed(removed, np.array(added, dtype=np.int64), vectors)
             if save:

@@ -36,13 +36,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, NO_LIMIT, Archive, Article, TimeLimit
 from index.factchecks import InvalidClaimReview, NotJSON, read_claim_reviews
 from index.language import not_english
+from index.store import StoredWatch
 from index.verdict import parse_min_confidence
+from index.watch import new_watch
 from service import schemas
 from service.auth import ANY_SCOPE, SCOPES, ApiKey, KeyRing, parse_rate, rate_limit, require_scope
 from service.ingest_files import read_articles, read_url
 from service.logs import configure, logger, request_log
-from service.netguard import FetchError, FetchOff, NetPolicy
+from service.netguard import FetchError, FetchOff, NetPolicy, http_url, resolve
 from service.openapi import CheckOperation, FactChecksOperation, StrictStructSchemaPlugin, errors
+from service.webhooks import DeliveryConfig, deliver_forever
 
 STATIC = Path(__file__).with_name("static")
 DESK = STATIC / "desk" / "index.html"
@@ -389,6 +392,97 @@ async def desk() -> Response[bytes]:
     )
 
 
+def _watch_problem(url: str, policy: NetPolicy) -> None:
+    """A problem for a webhook the SSRF guard refuses, naming the reason (it checks again before each delivery):
+    403 when outbound requests are off, as for fetched articles, else 422."""
+    try:
+        target = http_url(url)
+        resolve(target.host, target.port or (443 if target.scheme == "https" else 80), policy)
+    except FetchOff as e:
+        raise problem(HTTP_403_FORBIDDEN, str(e)) from None
+    except FetchError as e:
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, f"webhook_url: {e}") from None
+
+
+@post(
+    "/v1/watches",
+    status_code=HTTP_201_CREATED,
+    tags=["watches"],
+    summary="Watch a claim: new statements that support or conflict with it are POSTed to a webhook",
+    description="The answer holds the watch's `secret`, shown only here: each delivery carries "
+    "`X-Factdesk-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>`.",
+    responses=errors(400, 401, 403, 413, 422, 429),
+    **scope("ingest"),
+)
+async def create_watch(data: JSONBody[schemas.WatchRequest], state: State) -> schemas.WatchCreated:
+    if not data.claim.strip():
+        raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "claim is blank")
+    await anyio.to_thread.run_sync(_watch_problem, data.webhook_url, state.net)
+    watch = new_watch(data.claim, data.webhook_url, data.min_confidence)
+    await anyio.to_thread.run_sync(_archive(state).store.create_watch, watch)
+    return schemas.watch_created(watch)
+
+
+@get(
+    "/v1/watches",
+    tags=["watches"],
+    summary="Every watch (without secrets)",
+    responses=errors(401, 403, 429),
+    **scope("ingest"),
+)
+async def list_watches(state: State) -> schemas.WatchList:
+    watches = await anyio.to_thread.run_sync(_archive(state).store.watches)
+    return schemas.WatchList([schemas.watch_out(w) for w in watches])
+
+
+def _stored_watch(state: State, watch_id: str) -> StoredWatch:
+    watch = _archive(state).store.watch(watch_id)
+    if watch is None:
+        raise NotFoundException(f"no watch with id {watch_id!r}")
+    return watch
+
+
+@get(
+    "/v1/watches/{watch_id:str}",
+    tags=["watches"],
+    summary="One watch (without its secret)",
+    responses=errors(400, 401, 403, 404, 429),
+    **scope("ingest"),
+)
+async def get_watch(watch_id: FromPath[schemas.WatchId], state: State) -> schemas.WatchOut:
+    return schemas.watch_out(await anyio.to_thread.run_sync(_stored_watch, state, watch_id))
+
+
+@delete(
+    "/v1/watches/{watch_id:str}",
+    status_code=HTTP_204_NO_CONTENT,
+    tags=["watches"],
+    summary="Stop watching: the watch and its deliveries, sent or not, are deleted",
+    responses=errors(400, 401, 403, 404, 429),
+    **scope("ingest"),
+)
+async def delete_watch(watch_id: FromPath[schemas.WatchId], state: State) -> None:
+    if not await anyio.to_thread.run_sync(_archive(state).store.delete_watch, watch_id):
+        raise NotFoundException(f"no watch with id {watch_id!r}")
+
+
+@get(
+    "/v1/watches/{watch_id:str}/deliveries",
+    tags=["watches"],
+    summary="A watch's latest deliveries, newest first: queued, delivered or failed",
+    responses=errors(400, 401, 403, 404, 429),
+    **scope("ingest"),
+)
+async def list_deliveries(watch_id: FromPath[schemas.WatchId], state: State) -> schemas.DeliveryList:
+    def read() -> schemas.DeliveryList:
+        watch = _stored_watch(state, watch_id)
+        return schemas.DeliveryList(
+            watch.id, [schemas.delivery_out(d) for d in _archive(state).store.deliveries(watch.id)]
+        )
+
+    return await anyio.to_thread.run_sync(read)
+
+
 @get("/health", tags=["operations"], summary="Counts, model names and stance mode")
 async def health(state: State) -> schemas.Health:
     archive = _archive(state)
@@ -467,6 +561,8 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
         try:
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(_save_vectors_when_due, app.state.archive)
+                if net.enabled:
+                    tasks.start_soon(deliver_forever, app.state.archive.store, net, DeliveryConfig())
                 yield
                 tasks.cancel_scope.cancel()
         finally:
@@ -487,6 +583,11 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
                     check_batch,
                     search,
                     whoami,
+                    create_watch,
+                    list_watches,
+                    get_watch,
+                    delete_watch,
+                    list_deliveries,
                     metrics,
                 ],
                 security=SECURED if keys else None,

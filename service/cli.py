@@ -497,7 +497,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--fetch",
         choices=("on", "off"),
         default="off" if os.environ.get("FACTDESK_FETCH", "on").strip().lower() == "off" else "on",
-        help='whether `ingest URL` and `POST /v1/articles {"url": ...}` fetch pages; default $FACTDESK_FETCH or on',
+        help='whether `ingest URL` and `POST /v1/articles {"url": ...}` fetch pages and watches POST to their '
+        "webhooks; default $FACTDESK_FETCH or on",
     )
     parser.add_argument(
         "--fetch-allow",

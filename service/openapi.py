@@ -54,7 +54,7 @@ WHY = {
     400: "Malformed request (bad JSON, unknown fields, wrong types, blank or out-of-range values)",
     401: "Missing or invalid API key (when the server requires keys)",
     403: "The API key lacks the scope this operation needs",
-    404: "No such article",
+    404: "No such article or watch",
     413: "Request body over the size limit",
     422: "Well-formed but unusable (e.g. an article with neither text nor articles, a page that was not fetched)",
     429: "Rate limit reached; retry after the Retry-After seconds",

@@ -1,6 +1,7 @@
 """Request and response bodies, shared by the HTTP API and the command line."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from msgspec import Meta, Struct
 from index.archive import MAX_TOP_K, Article, CheckResult, DocumentStatement, Evidence, TimeLimit
 from index.cues import Cue, Span
 from index.factchecks import FactCheck, FactCheckMatch, claim_review
-from index.store import StoredArticle, StoredStatement
+from index.store import StoredArticle, StoredDelivery, StoredStatement, StoredWatch
 
 MAX_ARTICLE_CHARS = 1_000_000
 MAX_CLAIM_CHARS = 2_000
@@ -490,4 +491,95 @@ def claim_review_out(response: CheckResponse, base_url: str, organization: str) 
         appearances,
         f"{base_url}/?{urlencode({'claim': response.claim})}",
         organization,
+    )
+
+
+WebhookUrl = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=2_000,
+        description="http(s) address the server POSTs matches to; its host must resolve to an address the server's "
+        "SSRF guard allows (public ones, and networks given with --fetch-allow).",
+    ),
+]
+WatchId = Annotated[str, Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+class WatchRequest(Struct, forbid_unknown_fields=True):
+    claim: Claim
+    webhook_url: WebhookUrl
+    min_confidence: (
+        Annotated[
+            float,
+            Meta(
+                ge=0.0,
+                le=1.0,
+                description="The supports or conflicts score a new statement needs to be delivered. Default: the "
+                "server's level (FACTDESK_MIN_CONFIDENCE, else the calibration's).",
+            ),
+        ]
+        | None
+    ) = None
+
+
+class WatchOut(Struct):
+    id: str
+    claim: str
+    webhook_url: str
+    min_confidence: float | None
+    created_at: str
+
+
+class WatchCreated(WatchOut):
+    secret: Annotated[str, Meta(description="The HMAC-SHA256 key of this watch's signatures; shown only here.")]
+
+
+class WatchList(Struct):
+    watches: list[WatchOut]
+
+
+class DeliveryOut(Struct):
+    id: int
+    status: Literal["queued", "delivered", "failed"]
+    attempts: int
+    statement_id: int
+    article_id: str
+    stance: str
+    created_at: str
+    delivered_at: str | None
+    next_attempt_at: str | None  # while queued
+    last_error: str | None
+
+
+class DeliveryList(Struct):
+    watch_id: str
+    deliveries: list[DeliveryOut]
+
+
+def watch_out(watch: StoredWatch) -> WatchOut:
+    return WatchOut(watch.id, watch.claim, watch.webhook_url, watch.min_confidence, watch.created_at)
+
+
+def watch_created(watch: StoredWatch) -> WatchCreated:
+    return WatchCreated(
+        watch.id, watch.claim, watch.webhook_url, watch.min_confidence, watch.created_at, secret=watch.secret
+    )
+
+
+def delivery_out(d: StoredDelivery) -> DeliveryOut:
+    due = None
+    if d.status == "queued":
+        due = datetime.fromtimestamp(d.next_attempt_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return DeliveryOut(
+        d.id,
+        d.status,  # type: ignore[arg-type]
+        d.attempts,
+        d.statement_id,
+        d.article_id,
+        d.stance,
+        d.created_at,
+        d.delivered_at,
+        due,
+        d.last_error,
     )

@@ -144,3 +144,11 @@ async def test_request_ids_and_json_logs(client: AsyncTestClient, keys: dict[str
     lines = [json.loads(JsonFormatter().format(rec)) for rec in caplog.records if rec.name == "factdesk.http"]
     assert lines[0]["request_id"] == "abc-1" and lines[0]["status"] == 200 and lines[0]["api_key"]
     assert lines[1]["status"] == 401 and lines[1]["path"] == "/v1/search" and lines[1]["duration_ms"] >= 0
+
+
+async def test_watches_need_the_ingest_scope(client: AsyncTestClient, keys: dict[str, str]) -> None:
+    watch = {"claim": "M23 rebels have captured Goma", "webhook_url": "http://127.0.0.1:9/hook"}
+    problem(await client.post("/v1/watches", json=watch, headers=bearer(keys["check"])), 403)
+    problem(await client.get("/v1/watches", headers=bearer(keys["admin"])), 403)
+    problem(await client.get("/v1/watches", headers=bearer(keys["check"])), 403)
+    assert (await client.get("/v1/watches", headers=bearer(keys["ingest"]))).json() == {"watches": []}

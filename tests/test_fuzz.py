@@ -6,11 +6,9 @@ guard is exercised as well (the key sent has every scope). Stance is cue-only he
 only slow the run down, and the HTTP contract is the same. The coverage phase is left out: it sends every
 limit at once (1,000 claims of 2,000 characters, million-character articles), minutes of honest work per
 request; tests/test_api.py checks each limit instead. Fetching is off (`{"url": ...}` answers 403): generated
-URLs must never make the server look up a name or connect anywhere; tests/test_fetch.py covers fetching.
-
-A few operations answer a well-formed request with a documented 422 that no schema can express: a claim or
-draft that does not read as English, a page or JSON-LD without a ClaimReview in it. For those, and only
-those, 422 counts as an accepted answer to schema-valid data (schemathesis.toml below).
+URLs must never make the server look up a name or connect anywhere; tests/test_fetch.py covers fetching. So no
+fuzzed webhook is ever contacted either: every watch creation is refused (403, or 422 for a malformed url;
+tests/test_webhooks.py creates real ones).
 """
 
 import json
@@ -25,27 +23,29 @@ from service.auth import create_key
 
 pytestmark = pytest.mark.slow
 MIN_REQUESTS = 500
-SEMANTIC_422 = ("/v1/check", "/v1/check/batch", "/v1/check/document", "/v1/fact-checks")
-ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]  # 5xx is caught by not_a_server_error
-
-
-def schemathesis_config(directory: Path) -> None:
-    blocks = [
-        f'[[operations]]\ninclude-path = "{path}"\nchecks.positive_data_acceptance.expected-statuses = {ACCEPTED}\n'
-        for path in SEMANTIC_422
-    ]
-    (directory / "schemathesis.toml").write_text("\n".join(blocks).replace("'", '"'))
+# Operations whose 422 for some schema-valid data no schema can foresee (positive_data_acceptance allows it there):
+# a webhook whose host the SSRF guard refuses (here every one, outbound requests being off); a claim or draft in,
+# or reading as, another language than English; an HTML page with no ClaimReview in it.
+UNFORESEEABLE_422 = ("POST /v1/watches", "POST /v1/check", "POST /v1/check/batch", "POST /v1/check/document",
+                     "POST /v1/fact-checks")  # fmt: skip
+ALLOWANCES = "".join(
+    f'[[operations]]\ninclude-name = "{name}"\n'
+    'checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "422", "429"]\n'
+    for name in UNFORESEEABLE_422
+)
 
 
 def test_fuzz_the_live_schema(tmp_path: Path) -> None:
     key, _ = create_key(tmp_path / "keys.json", ["check", "ingest", "admin"])
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(ALLOWANCES)
     options = ("--stance", "cues", "--fetch", "off")
     with start_server(tmp_path / "data", *options, extra=["--keys-file", str(tmp_path / "keys.json")]) as url:
         report = tmp_path / "report.json"
-        schemathesis_config(tmp_path)
         run = subprocess.run(
             [
-                str(Path(sys.executable).with_name("schemathesis")), "run", f"{url}/schema/openapi.json",
+                str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config),
+                "run", f"{url}/schema/openapi.json",
                 "--phases", "examples,fuzzing,stateful", "--checks", "all", "--max-examples", "60", "--seed", "7", "--workers", "1",
                 "--generation-database", "none", "--no-color", "--request-timeout", "60",
                 "--header", f"Authorization: Bearer {key}",
