@@ -28,7 +28,7 @@ BATCH = 4  # deliveries claimed at once (sent one after another)
 class DeliveryConfig:
     backoff: float = field(default_factory=lambda: float(os.environ.get("FACTDESK_WEBHOOK_BACKOFF") or 30))
     attempts: int = field(default_factory=lambda: int(os.environ.get("FACTDESK_WEBHOOK_ATTEMPTS") or 8))
-    timeout: float = 10.0
+    timeout: float = field(default_factory=lambda: float(os.environ.get("FACTDESK_WEBHOOK_TIMEOUT") or 10))
 
     @property
     def poll(self) -> float:

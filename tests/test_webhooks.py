@@ -79,6 +79,7 @@ def server(data_dir: Path) -> Iterator[tuple[Any, str]]:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("FACTDESK_WEBHOOK_BACKOFF", "0.2")
         env.setenv("FACTDESK_WEBHOOK_ATTEMPTS", "20")
+        env.setenv("FACTDESK_WEBHOOK_TIMEOUT", "1")  # the claim's lease: 4 requests' timeouts + 30 s
         process, url = launch(data_dir, *ALLOW)
         holder = [process, url]
         yield holder  # the restart test replaces the process
@@ -166,9 +167,12 @@ def test_signed_delivery_is_retried_after_a_500_then_survives_a_restart(server: 
     try:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("FACTDESK_WEBHOOK_BACKOFF", "0.2")
+            env.setenv("FACTDESK_WEBHOOK_ATTEMPTS", "20")
+            env.setenv("FACTDESK_WEBHOOK_TIMEOUT", "1")
             server[0], url = launch(data_dir, *ALLOW)
         server[1] = url
-        headers, body = wait_for(receiver.delivered)[0]
+        # killed while the delivery was claimed (mid-send), it waits for the claim's lease to run out
+        headers, body = wait_for(receiver.delivered, seconds=120)[0]
         assert json.loads(body)["article"]["id"] == "army" and _verify(secret, headers, body)
         assert headers["X-Factdesk-Delivery"] == str(pending[0]["id"])
         final = wait_for(
