@@ -1,5 +1,6 @@
 """Pieces the benchmark scripts share (each script runs as `python benchmarks/NAME.py`, so this imports as `common`)."""
 
+import argparse
 import json
 import os
 import platform
@@ -60,6 +61,15 @@ def covidfact_archive(data: Path, work: Path) -> tuple[Archive, list[dict[str, A
             archive.ingest(articles[i : i + 256], save=False)
         archive.save()
     return archive, corpus, claims
+
+
+def dev_claims_args(doc: str | None) -> argparse.Namespace:
+    """--covidfact DIR --averitec DIR [--json F]: the options of the scripts that read both dev sets' claims."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--covidfact", type=Path, required=True)
+    parser.add_argument("--averitec", type=Path, required=True)
+    parser.add_argument("--json", help="also write the figures here")
+    return parser.parse_args()
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:

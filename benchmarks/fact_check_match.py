@@ -11,11 +11,8 @@ share of COVID-Fact claims matched to a family member (recall), the share of mat
 (precision), and the share of AVeriTeC claims given a false match.
 """
 
-import argparse
-from pathlib import Path
-
 import numpy as np
-from common import emit, load_jsonl
+from common import dev_claims_args, emit, load_jsonl
 
 from index.embed import load_embedder
 
@@ -23,11 +20,7 @@ THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--covidfact", type=Path, required=True)
-    parser.add_argument("--averitec", type=Path, required=True)
-    parser.add_argument("--json", help="also write the figures here")
-    args = parser.parse_args()
+    args = dev_claims_args(__doc__)
     covid = load_jsonl(args.covidfact / "claims.jsonl")
     averitec = load_jsonl(args.averitec / "claims.jsonl")
     claims = [c["claim"] for c in covid + averitec]

@@ -10,12 +10,11 @@ English-probability threshold (NOT_ENGLISH), with the language read from the who
 than names and figures, and from both (refused when both read as another language: what the service does).
 """
 
-import argparse
 import json
 import time
 from pathlib import Path
 
-from common import emit, load_jsonl
+from common import dev_claims_args, emit, load_jsonl
 from scale import claims as news_claims
 
 from index import language
@@ -48,11 +47,7 @@ def both(r: Reading, threshold: float) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--covidfact", type=Path, required=True)
-    parser.add_argument("--averitec", type=Path, required=True)
-    parser.add_argument("--json", help="also write the figures here")
-    args = parser.parse_args()
+    args = dev_claims_args(__doc__)
     sets = {name: [c["claim"] for c in load_jsonl(path / "claims.jsonl")] for name, path in
             (("covidfact", args.covidfact), ("averitec", args.averitec))}  # fmt: skip
     sets["named_news"] = news_claims(2000, 10000)

@@ -190,14 +190,18 @@ def _atomic_output(path: str | None) -> Iterator[IO[str]]:
         raise
 
 
+def _read_input(file: str | None) -> tuple[bytes, str]:
+    """The bytes of FILE, or of stdin for - or none, with the name to report errors under."""
+    if file in (None, "-"):
+        return sys.stdin.buffer.read(), "<stdin>"
+    path = Path(file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    return path.read_bytes(), str(path)
+
+
 def cmd_check(args: argparse.Namespace) -> None:
-    if args.file in (None, "-"):
-        data, name = sys.stdin.buffer.read(), "<stdin>"
-    else:
-        path = Path(args.file)
-        if not path.is_file():
-            raise CliError(f"{path}: no such file")
-        data, name = path.read_bytes(), str(path)
+    data, name = _read_input(args.file)
     skipped = Skipped() if args.skip_bad else None
     claims = list(read_claims(data, name, skipped or fail))  # all of it is validated before any output
     if skipped and skipped.count:
@@ -256,13 +260,7 @@ def _time_limit(args: argparse.Namespace) -> TimeLimit:
 
 
 def cmd_check_doc(args: argparse.Namespace) -> None:
-    if args.file in (None, "-"):
-        data, name = sys.stdin.buffer.read(), "<stdin>"
-    else:
-        path = Path(args.file)
-        if not path.is_file():
-            raise CliError(f"{path}: no such file")
-        data, name = path.read_bytes(), str(path)
+    data, name = _read_input(args.file)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
