@@ -89,15 +89,18 @@ class _Graph:
 
 
 def _linear_name(graph: _Graph, node: Any, weight: str) -> str | None:
-    """`...query.weight` for a product node: after its initialiser, its bias or else its own node name."""
+    """`...query.weight` for a product node: after its initialiser, else its node's scope, else its bias.
+
+    The node's scope comes before the bias: an exporter may merge equal initialisers (zero biases) into one name.
+    """
     if re.fullmatch(r"[\w.]+\.weight(_quantized)?", weight):
         return weight.removesuffix("_quantized")
+    if named := re.fullmatch(r"/(.+)/(MatMul|Gemm)\w*", node.name):
+        return named[1].replace("/", ".") + ".weight"
     if node.op_type == "DynamicQuantizeMatMul" and len(node.input) > 4 and node.input[4].endswith(".bias"):
         return node.input[4].removesuffix(".bias") + ".weight"
     if bias := graph.bias_after(node.output[0]):
         return bias.removesuffix(".bias") + ".weight"
-    if named := re.fullmatch(r"/(.+)/(MatMul|Gemm)\w*", node.name):
-        return named[1].replace("/", ".") + ".weight"
     return None
 
 
@@ -123,6 +126,8 @@ def onnx_bert_state(graph: _Graph) -> dict[str, np.ndarray]:
         name = _linear_name(graph, node, node.input[1])
         if weight is not None and weight.ndim == 2 and name:
             state[name] = weight.T
+            if bias := graph.bias_after(node.output[0]):  # its own, whatever name the exporter left it
+                state[name.removesuffix(".weight") + ".bias"] = graph.arrays[bias]
     return state
 
 
