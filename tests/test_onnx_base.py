@@ -2,6 +2,7 @@
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,10 @@ def test_training_starts_from_the_base(tiny_export: Path, tmp_path: Path) -> Non
     assert "`tiny-bert" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
     probs = StanceModel(out).predict([("A man is playing a guitar.", "A man is playing music.")])
     assert probs.shape == (1, 3)
+
+    # a second run goes on from the first's export: its shape comes from the export, not from all-MiniLM-L6-v2
+    again = tmp_path / "nli-tiny-2"
+    metrics = run(replace(config, out=again, base=None, init=out), log=lambda _: None)
+    assert metrics["training"]["encoder_layers"] == 2
+    card = (again / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Trained in 2 runs" in card and f"--base {tiny_export}" in card and "`tiny-bert" in card

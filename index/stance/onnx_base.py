@@ -40,7 +40,7 @@ def _dequantise(q: np.ndarray, scale: np.ndarray, zero: np.ndarray | int, axis: 
     return (q.astype(np.float32) - zero) * scale
 
 
-class _Graph:
+class OnnxGraph:
     def __init__(self, model: Any) -> None:
         from onnx import numpy_helper
 
@@ -88,7 +88,7 @@ class _Graph:
         return None
 
 
-def _linear_name(graph: _Graph, node: Any, weight: str) -> str | None:
+def _linear_name(graph: OnnxGraph, node: Any, weight: str) -> str | None:
     """`...query.weight` for a product node: after its initialiser, else its node's scope, else its bias.
 
     The node's scope comes before the bias: an exporter may merge equal initialisers (zero biases) into one name.
@@ -104,7 +104,7 @@ def _linear_name(graph: _Graph, node: Any, weight: str) -> str | None:
     return None
 
 
-def onnx_bert_state(graph: _Graph) -> dict[str, np.ndarray]:
+def onnx_bert_state(graph: OnnxGraph) -> dict[str, np.ndarray]:
     """Every named float parameter of the export, MatMul weights transposed to torch's `[out, in]`."""
     state: dict[str, np.ndarray] = {}
     for name, value in graph.arrays.items():
@@ -150,7 +150,7 @@ def encoder_state(state: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
     return kept
 
 
-def attention_heads(graph: _Graph, hidden: int) -> int:
+def attention_heads(graph: OnnxGraph, hidden: int) -> int:
     """From the reshape of the query/key/value states: `[batch, tokens, heads, head size]` (heads may be −1)."""
     votes: dict[int, int] = defaultdict(int)
     for node in graph.model.graph.node:
@@ -173,7 +173,7 @@ def attention_heads(graph: _Graph, hidden: int) -> int:
     return max(votes, key=votes.__getitem__)
 
 
-def bert_config(directory: Path, state: dict[str, torch.Tensor], graph: _Graph) -> Any:
+def bert_config(directory: Path, state: dict[str, torch.Tensor], graph: OnnxGraph) -> Any:
     from transformers import BertConfig
 
     config_file = directory / "config.json"
@@ -205,7 +205,7 @@ def load_base(directory: Path) -> tuple[Any, Any]:
     import onnx
     from transformers import BertModel
 
-    graph = _Graph(onnx.load(str(directory / "model.onnx")))
+    graph = OnnxGraph(onnx.load(str(directory / "model.onnx")))
     state = encoder_state(onnx_bert_state(graph))
     encoder = BertModel(bert_config(directory, state, graph), add_pooling_layer=False)
     missing, unexpected = encoder.load_state_dict(state, strict=False)

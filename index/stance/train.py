@@ -163,12 +163,39 @@ def load_init(directory: Path) -> tuple[CrossEncoder, Any]:
     """A trained stance model's network (from its shipped int8 export), with as many layers as it has."""
     state = onnx_state(directory / "model.onnx")
     layers = {name.split(".")[3] for name in state if name.startswith("encoder.encoder.layer.")}
-    model, tokenizer = build_model(len(layers))
+    if first_base(_init_run(directory)):
+        model, tokenizer = network_of_export(directory, state)
+    else:
+        model, tokenizer = build_model(len(layers))
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [name for name in missing if ".pooler." not in name]  # unused: tokens are mean-pooled
     if missing or unexpected:
         raise ValueError(f"{directory}: its weights do not fit (missing {missing[:3]}, extra {unexpected[:3]})")
     return model, tokenizer
+
+
+def network_of_export(directory: Path, state: dict[str, torch.Tensor]) -> tuple[CrossEncoder, Any]:
+    """An untrained network shaped like the stance model in `directory` (sizes and heads read from its export), with
+    its tokenizer: for a model trained from a `--base`, whose base need not be at hand any more."""
+    import onnx
+    from transformers import BertModel
+
+    from index.stance.onnx_base import OnnxGraph, base_tokenizer, bert_config
+
+    encoder_part = {
+        name.removeprefix("encoder."): value for name, value in state.items() if name.startswith("encoder.")
+    }
+    config = bert_config(directory, encoder_part, OnnxGraph(onnx.load(str(directory / "model.onnx"))))
+    return CrossEncoder(BertModel(config, add_pooling_layer=False), config.hidden_size), base_tokenizer(directory)
+
+
+def first_base(run: dict[str, Any] | None) -> str | None:
+    """The `--base` the first run of a chain (a run and its `init_run`s) started from, if it had one."""
+    while run:
+        if base := run.get("config", {}).get("base"):
+            return str(base)
+        run = run.get("init_run")
+    return None
 
 
 def teacher_probabilities(directory: Path, pairs: Sequence[Pair], threads: int | None) -> np.ndarray:
@@ -502,10 +529,10 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
     if layers and layers < 6:
         kept = ", ".join(str(i) for i in kept_layers(6, layers))
         architecture = f"layers {kept} of all-MiniLM-L6-v2's 6 {package}"
-    if config.get("base"):
+    if base := first_base(metrics):
         layers_run = metrics["training"].get("encoder_layers", "?")
         architecture = (
-            f"the encoder of the ONNX export `{Path(config['base']).name}` ({layers_run} layers, its int8 weights "
+            f"the encoder of the ONNX export `{Path(base).name}` ({layers_run} layers, its int8 weights "
             "dequantised, its own tokenizer; any pooler or head it had dropped)"
         )
     notes = ""
