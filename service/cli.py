@@ -407,6 +407,12 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         return
     if args.init and not (Path(args.init) / "model.onnx").is_file():
         raise CliError(f"{args.init}: no stance model (model.onnx) to start from")
+    if args.base and not (
+        (Path(args.base) / "model.onnx").is_file() and (Path(args.base) / "tokenizer.json").is_file()
+    ):
+        raise CliError(f"{args.base}: no ONNX encoder (model.onnx and tokenizer.json) to start from")
+    if args.init and args.base:
+        raise CliError("--base does not go with --init: the model goes on from the network it has")
     if args.init and args.layers:
         raise CliError("--layers does not go with --init: the model goes on with the layers it has")
     config = TrainConfig(
@@ -428,6 +434,7 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         teacher=Path(args.teacher) if args.teacher else None,
         distill=args.distill,
         init=Path(args.init) if args.init else None,
+        base=Path(args.base) if args.base else None,
         cap=_per_source("--cap", args.cap, "fnc1_test=3000"),
         repeat=_per_source("--repeat", args.repeat, "fever_symmetric=2"),
         news_edits=args.news_edits,
@@ -658,6 +665,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--init",
         help="go on training a trained stance model directory (its model.onnx) instead of starting from the "
         "base encoder; keep --seed and --holdout of its run, or its held-out slice is trained on",
+    )
+    p.add_argument(
+        "--base",
+        help="start from the BERT-family encoder of this ONNX export directory (model.onnx, int8 or fp32, and its "
+        "tokenizer.json; config.json if there is one) instead of all-MiniLM-L6-v2; a pooler or head is dropped",
     )
     p.add_argument(
         "--cap",

