@@ -432,9 +432,7 @@ class Archive:
         for a in articles:
             a.validate()
         # an article without a language gets the one its text reads as (kept, so a re-ingest compares equal)
-        latest = {
-            a.resolved_id(): a if a.language else replace(a, language=detect_language(a.text).code) for a in articles
-        }
+        latest = {a.resolved_id(): _with_language(a) for a in articles}
         existing = self.store.articles(latest)
         outcome: dict[str, IngestOutcome] = {}
         metadata_only: dict[str, Article] = {}
@@ -547,19 +545,17 @@ class Archive:
                 fused[sid] = BM25_WEIGHT * score / best
         fused = {sid: similarity[sid] + bonus for sid, bonus in fused.items()}
         ranked = sorted(fused, key=lambda sid: fused[sid], reverse=True)
-        if limit.active:
-            statements = self.store.statements(ranked)
-            articles = self.store.articles(s.article_id for s in statements.values())
-            ranked = [
-                sid
-                for sid in ranked
-                if sid in statements
-                and statements[sid].article_id in articles
-                and limit.allows(articles[statements[sid].article_id].published_at)
-            ]
-        ranked = ranked[:k]
+        if not limit.active:  # else the whole pool is read: its first k may be articles published later
+            ranked = ranked[:k]
         statements = self.store.statements(ranked)
         articles = self.store.articles(s.article_id for s in statements.values())
+        kept = [
+            sid
+            for sid in ranked
+            if sid in statements
+            and statements[sid].article_id in articles
+            and limit.allows(articles[statements[sid].article_id].published_at)
+        ]
         return [
             Evidence(
                 statements[sid],
@@ -567,8 +563,7 @@ class Archive:
                 round(similarity[sid], 4),
                 round(fused[sid], 4),
             )
-            for sid in ranked
-            if sid in statements and statements[sid].article_id in articles
+            for sid in kept[:k]
         ]
 
     def merge_copies(self, candidates: Sequence[Evidence]) -> list[Evidence]:
