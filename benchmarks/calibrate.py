@@ -67,6 +67,17 @@ def load(path: Path) -> list[Claim]:
     return [(r["gold"], r.get("claim", ""), [Judged(e) for e in r["evidence"]]) for r in load_jsonl(path)]
 
 
+def load_sets(specs: list[str]) -> dict[str, list[Claim]]:
+    """The records of each `--records NAME=FILE`, by name; a spec without `=` ends the script with a message."""
+    sets = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep:
+            sys.exit(f"--records {spec!r}: expected NAME=FILE")
+        sets[name] = load(Path(path))
+    return sets
+
+
 def halves(n: int, seed: int = 11) -> tuple[list[int], list[int]]:
     order = list(range(n))
     random.Random(seed).shuffle(order)
@@ -130,12 +141,7 @@ def main() -> int:
     parser.add_argument("--plot", type=Path, help="reliability diagram of the held-out halves at level 0 (PNG)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    sets = {}
-    for spec in args.records:
-        name, sep, path = spec.partition("=")
-        if not sep:
-            sys.exit(f"--records {spec!r}: expected NAME=FILE")
-        sets[name] = load(Path(path))
+    sets = load_sets(args.records)
 
     folds = []
     for fold in (0, 1):

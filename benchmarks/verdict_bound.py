@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from calibrate import Claim, halves, load
+from calibrate import Claim, halves, load_sets
 from common import emit, macro_f1
 from sklearn.linear_model import LogisticRegression
 
@@ -74,13 +74,10 @@ def main() -> int:
     parser.add_argument("--records", action="append", required=True, metavar="NAME=FILE", help="a dev set's records")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    figures = {}
-    for spec in args.records:
-        name, sep, path = spec.partition("=")
-        if not sep:
-            sys.exit(f"--records {spec!r}: expected NAME=FILE")
-        claims = load(Path(path))
-        figures[name] = {"stance_by_gold_verdict": separation(claims), "macro_f1_every_verdict_decided": bounds(claims)}
+    figures = {
+        name: {"stance_by_gold_verdict": separation(claims), "macro_f1_every_verdict_decided": bounds(claims)}
+        for name, claims in load_sets(args.records).items()
+    }
     emit(figures, args.json)
     return 0
 
