@@ -438,6 +438,8 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         cap=_per_source("--cap", args.cap, "fnc1_test=3000"),
         repeat=_per_source("--repeat", args.repeat, "fever_symmetric=2"),
         news_edits=args.news_edits,
+        news_clauses=args.news_clauses,
+        news_same_name=args.news_same_name,
         quantize=args.quantize,
     )
     run(config, log=lambda m: print(m, file=sys.stderr))
@@ -652,6 +654,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="pairs of the edits news claims make (antonyms, direction, synonyms, reported speech) added to training",
+    )
+    p.add_argument(
+        "--news-clauses",
+        type=float,
+        default=0.0,
+        help="share of the news edits' swaps whose hypothesis is only the edited clause, as short as a real claim",
+    )
+    p.add_argument(
+        "--news-same-name",
+        type=float,
+        default=0.0,
+        help="share of the news edits' neutral pairs made of two sentences that name the same person or place",
     )
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--max-minutes", type=float, help="shorten the schedule to fit this training time")

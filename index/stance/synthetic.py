@@ -278,11 +278,65 @@ def attribute(sentence: str, rng: random.Random, names: list[str]) -> str:
     return rng.choice(forms)
 
 
-def make_news_edits(texts: Iterable[str], seed: int = 17, limit: int = 8000) -> Iterator[dict[str, str]]:
+_CLAUSE_END = re.compile(r"[,;:]\s+|\s+(?:but|while|whereas)\s+")
+_DEPENDENT = frozenset(
+    "which who whom whose that according due including with without to in on at for from by of as after before "
+    "when where if although though because since said says told than and but or".split()
+)
+_SUBJECTS = frozenset("the a an it he she they we this these those there his her their its our".split())
+_ATTRIBUTION_CLAUSE = re.compile(r"\b(?:said|says|told|reported|reports)\b(?:\s+\w+){0,3}$")
+
+
+def edited_clause(original: str, edited: str) -> str | None:
+    """The clause of `edited` that holds its edit, as a sentence of its own: real claims are a clause, not the
+    whole news sentence they come from. None when the edit spans the whole sentence or the clause is under 4 words."""
+    start = next((i for i, (a, b) in enumerate(zip(original, edited, strict=False)) if a != b), None)
+    if start is None:
+        return None
+    tail = 0
+    while tail < min(len(original), len(edited)) - start and original[-1 - tail] == edited[-1 - tail]:
+        tail += 1
+    return _clause_around(edited, start, len(edited) - tail)
+
+
+def _clause_around(sentence: str, start: int, end: int) -> str | None:
+    bounds = [0] + [m.end() for m in _CLAUSE_END.finditer(sentence) if m.end() <= start]
+    after = [m.start() for m in _CLAUSE_END.finditer(sentence) if m.start() >= end]
+    clause = sentence[max(bounds) : min(after, default=len(sentence))].strip().rstrip(".!?,;: ")
+    words = clause.split()
+    if len(words) < 4 or len(clause) >= len(sentence.rstrip(".!? ")):
+        return None
+    if not (words[0][0].isupper() or words[0] in _SUBJECTS) or words[0].lower() in _DEPENDENT:
+        return None  # "have won her fans", "which has reached ...", "due to ...": no subject, not a claim
+    if _ATTRIBUTION_CLAUSE.search(clause) or clause.count("(") != clause.count(")"):
+        return None
+    return clause[0].upper() + clause[1:] + "."
+
+
+def same_name_sentence(sentence: str, others: list[str], rng: random.Random, clauses: float = 0.0) -> str | None:
+    """Another sentence of the text that names someone or something the sentence names: the same topic, another
+    fact (neutral), which real archives are full of; cut to the clause with the name at the rate `clauses`."""
+    names = set(_NAME.findall(sentence))
+    related = [(o, n) for o in others for n in _NAME.findall(o) if n in names]
+    if not related:
+        return None
+    other, name = rng.choice(related)
+    if clauses and rng.random() < clauses:
+        at = other.index(name)
+        return _clause_around(other, at, at + len(name)) or other
+    return other
+
+
+def make_news_edits(
+    texts: Iterable[str], seed: int = 17, limit: int = 8000, clauses: float = 0.0, same_name: float = 0.0
+) -> Iterator[dict[str, str]]:
     """Up to `limit` pairs of the edits a news claim makes of its source: antonym and direction swaps
     (contradiction), synonyms and reported speech (entailment), and reported speech of another sentence
     (neutral), so attribution itself says nothing of the label. A third of the contradictions and of the
-    number and date swaps are made against an attributed premise for the same reason."""
+    number and date swaps are made against an attributed premise for the same reason. A share `clauses` of the
+    swaps keep only the edited clause as the hypothesis (`edited_clause`), the length real claims have; a share
+    `same_name` of the neutral pairs are a sentence against another that names the same person, place or body
+    (`same_name_sentence`), so a related statement with other facts is not read as a contradiction."""
     rng = random.Random(seed)
     documents = [d for d in (sentences_of(t) for t in texts) if d]
     names = sorted({n for d in documents for s in d for n in _NAME.findall(s)})
@@ -318,6 +372,15 @@ def make_news_edits(texts: Iterable[str], seed: int = 17, limit: int = 8000) -> 
                 if not others:
                     continue
                 premise, hypothesis, label = attribute(rng.choice(others), rng, names), sentence, NEUTRAL
+                if same_name and rng.random() < same_name:
+                    related = same_name_sentence(sentence, others, rng, clauses)
+                    if related:
+                        premise, hypothesis = (
+                            sentence if rng.random() < 0.5 else attribute(sentence, rng, names),
+                            related,
+                        )
+            if clauses and hypothesis and roll < 0.55 and rng.random() < clauses:
+                hypothesis = edited_clause(sentence, hypothesis) or hypothesis
             if hypothesis and hypothesis != premise:
                 made += 1
                 yield {"premise": premise, "hypothesis": hypothesis, "label": label, "source": "news_edits"}

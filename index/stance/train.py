@@ -57,6 +57,8 @@ class TrainConfig:
     cap: dict[str, int] = field(default_factory=dict)  # source → at most this many training pairs
     repeat: dict[str, int] = field(default_factory=dict)  # source → its training pairs this many times over
     news_edits: int = 0  # pairs of `make_news_edits` added to training
+    news_clauses: float = 0.0  # share of those swaps cut to the edited clause (`edited_clause`)
+    news_same_name: float = 0.0  # share of their neutral pairs made of two sentences naming the same thing
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
     quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
     extra: dict[str, Any] = field(default_factory=dict)
@@ -476,7 +478,13 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
     for name in ("max_minutes", "max_steps", "layers", "teacher", "base"):
         if config.get(name):
             options.append(f"--{name.replace('_', '-')} {config[name]}")
-    for name, default in (("max_length", 128), ("holdout", 3600), ("synthetic", 8000), ("news_edits", 0)):
+    for name, default in (
+        ("max_length", 128),
+        ("holdout", 3600),
+        ("synthetic", 8000),
+        ("news_edits", 0),
+        ("news_clauses", 0.0),
+    ):
         if config.get(name, default) != default:
             options.append(f"--{name.replace('_', '-')} {config[name]}")
     if config.get("teacher"):
@@ -587,7 +595,9 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
         train_pairs += list(make_pairs(texts, config.seed, config.synthetic))
         random.Random(config.seed).shuffle(train_pairs)
     if config.news_edits:
-        train_pairs += list(make_news_edits(texts, config.seed, config.news_edits))
+        train_pairs += list(
+            make_news_edits(texts, config.seed, config.news_edits, config.news_clauses, config.news_same_name)
+        )
         random.Random(config.seed).shuffle(train_pairs)
     if config.cap:
         seen: Counter[str] = Counter()

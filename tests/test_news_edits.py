@@ -1,0 +1,42 @@
+from index.stance.labels import CONTRADICTION, NEUTRAL
+from index.stance.synthetic import edited_clause, make_news_edits
+
+SENTENCE = "Fresh clashes between M23 and the army intensify near Goma, officials said, as thousands flee the city."
+
+
+def test_the_edited_clause_stands_as_a_claim() -> None:
+    edited = SENTENCE.replace("intensify", "ease")
+    assert edited_clause(SENTENCE, edited) == "Fresh clashes between M23 and the army ease near Goma."
+
+
+def test_a_clause_without_a_subject_or_the_whole_sentence_is_refused() -> None:
+    tail = "The fund grew quickly last year, which has reached a market value of $750,000."
+    assert edited_clause(tail, tail.replace("750,000", "1,500,000")) is None  # "Which has reached ..."
+    short = "Prices rose by 5 percent in the city."
+    assert edited_clause(short, short.replace("rose", "fell")) is None  # one clause: nothing to cut
+    assert edited_clause(SENTENCE, SENTENCE) is None
+
+
+def test_clauses_shorten_swaps_only_when_asked() -> None:
+    texts = [SENTENCE + " Residents said the road to Sake was cut off on Monday, while aid convoys waited."] * 40
+    whole = list(make_news_edits(texts, seed=3, limit=200))
+    assert whole == list(make_news_edits(texts, seed=3, limit=200, clauses=0.0))
+    cut = list(make_news_edits(texts, seed=3, limit=200, clauses=1.0))
+    short = [p for p in cut if p["label"] == CONTRADICTION and len(p["hypothesis"]) < 0.8 * len(p["premise"])]
+    assert short and all(p["hypothesis"].endswith(".") and p["hypothesis"][0].isupper() for p in short)
+    assert max(len(p["hypothesis"]) for p in whole) > max(len(p["hypothesis"]) for p in short)
+
+
+def test_same_name_neutrals_pair_two_facts_about_one_subject() -> None:
+    text = (
+        "Charlotta Bass was an American educator and newspaper publisher in Los Angeles for forty years. "
+        "In 1952 the party chose Charlotta Bass to run for vice president of the United States. "
+        "The city council met on Monday to discuss the budget for the coming year."
+    )
+    pairs = list(make_news_edits([text] * 60, seed=5, limit=300, same_name=1.0))
+    related = [p for p in pairs if p["label"] == NEUTRAL and "Bass" in p["premise"] and "Bass" in p["hypothesis"]]
+    assert related and all(p["premise"].rstrip(".") not in p["hypothesis"] for p in related)
+    plain = list(make_news_edits([text] * 60, seed=5, limit=300))
+    assert len(related) > sum(
+        p["label"] == NEUTRAL and "Bass" in p["hypothesis"] for p in plain if "Bass" in p["premise"]
+    )
