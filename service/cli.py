@@ -440,6 +440,7 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         news_edits=args.news_edits,
         news_clauses=args.news_clauses,
         news_same_name=args.news_same_name,
+        news_numbers=args.news_numbers,
         quantize=args.quantize,
     )
     run(config, log=lambda m: print(m, file=sys.stderr))
@@ -666,6 +667,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="share of the news edits' neutral pairs made of two sentences that name the same person or place",
+    )
+    p.add_argument(
+        "--news-numbers",
+        type=float,
+        default=0.0,
+        help="share of the news edits' entailments that round and hedge a figure (6.96 million → about 7 million) "
+        "and of their neutral pairs that give another year's figure",
     )
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--max-minutes", type=float, help="shorten the schedule to fit this training time")

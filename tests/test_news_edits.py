@@ -1,5 +1,8 @@
-from index.stance.labels import CONTRADICTION, NEUTRAL
-from index.stance.synthetic import edited_clause, make_news_edits
+import random
+import re
+
+from index.stance.labels import CONTRADICTION, ENTAILMENT, NEUTRAL
+from index.stance.synthetic import edited_clause, make_news_edits, rounded_number
 
 SENTENCE = "Fresh clashes between M23 and the army intensify near Goma, officials said, as thousands flee the city."
 
@@ -40,3 +43,30 @@ def test_same_name_neutrals_pair_two_facts_about_one_subject() -> None:
     assert len(related) > sum(
         p["label"] == NEUTRAL and "Bass" in p["hypothesis"] for p in plain if "Bass" in p["premise"]
     )
+
+
+def test_a_rounded_figure_is_hedged_and_a_small_count_is_left_exact() -> None:
+    rng = random.Random(0)
+    rounded = rounded_number("The report estimates the 1960 urban population at 6.96 million.", rng)
+    assert rounded is not None and re.search(r"(about|approximately|around|nearly) 7 million\.$", rounded)
+    assert "1960" in rounded  # a year is not a figure to round
+    assert rounded_number("Police arrested 12 people in 2019.", rng) is None  # 10 is not "about 12"
+    assert rounded_number("About 1,234 people fled.", rng) is None  # hedged already
+
+
+def test_numbers_add_rounded_entailments_and_other_year_neutrals_only_when_asked() -> None:
+    text = (
+        "Officials said 1,234 people were displaced in 2019 across the province, many of them children. "
+        "The agency estimated the cost of the damage at $4.37 billion, the highest figure on record."
+    )
+    plain = list(make_news_edits([text] * 60, seed=7, limit=300))
+    assert plain == list(make_news_edits([text] * 60, seed=7, limit=300, numbers=0.0))
+    pairs = list(make_news_edits([text] * 60, seed=7, limit=300, numbers=1.0))
+    hedged = [
+        p for p in pairs if p["label"] == ENTAILMENT and re.search(r"\b(about|nearly|more than) ", p["hypothesis"])
+    ]
+    assert hedged and all(p["premise"] != p["hypothesis"] for p in hedged)
+    other_year = [
+        p for p in pairs if p["label"] == NEUTRAL and "2019" in p["premise"] and "2019" not in p["hypothesis"]
+    ]
+    assert other_year and all("1,234" not in p["hypothesis"] for p in other_year)

@@ -327,8 +327,61 @@ def same_name_sentence(sentence: str, others: list[str], rng: random.Random, cla
     return other
 
 
+_HEDGED = re.compile(r"\b(?:about|around|approximately|nearly|almost|over|more than|some|roughly)\s+\S*$", re.I)
+
+
+def _rounded(value: float) -> float | None:
+    """The figure to 2 or 1 significant digits, within 5% of it; None for small whole counts, which are exact."""
+    if value.is_integer() and value < 100:
+        return None
+    for digits in (2, 1):
+        rounded = float(f"{value:.{digits}g}")
+        if rounded != value and abs(rounded - value) <= 0.05 * value:
+            return rounded
+    return None
+
+
+def rounded_number(sentence: str, rng: random.Random) -> str | None:
+    """A figure rounded and hedged ("6.96 million" → "about 7 million", "1,234" → "more than 1,200"): what a
+    claim says of a precise figure, and entailed by it, where a changed figure is a contradiction."""
+    options = [
+        (m, rounded)
+        for m in _NUMBER.finditer(sentence)
+        if not _YEAR.fullmatch(m.group()) and (rounded := _rounded(float(m.group().replace(",", ""))))
+    ]
+    if not options:
+        return None
+    m, rounded = rng.choice(options)
+    value = float(m.group().replace(",", ""))
+    start = m.start() - 1 if m.start() and sentence[m.start() - 1] in "$£€" else m.start()
+    if _HEDGED.search(sentence[:start].rstrip() + " x"):
+        return None  # already hedged: "about 7 million" rounded again says little
+    hedge = rng.choice(("about", "approximately", "around", "nearly" if rounded > value else "more than"))
+    text = f"{int(rounded):,}" if rounded.is_integer() else f"{rounded:g}"
+    return sentence[:start] + f"{hedge} " + sentence[start : m.start()] + text + sentence[m.end() :]
+
+
+def other_year_figure(sentence: str, rng: random.Random) -> str | None:
+    """The sentence with another year and another figure: a different fact, not a contradiction ("the 2020
+    population is 107 million" says nothing of the population at independence)."""
+    year = _YEAR.search(sentence)
+    figures = [m for m in _NUMBER.finditer(sentence) if not _YEAR.fullmatch(m.group())]
+    if not year or not figures:
+        return None
+    swapped = _swap_number(sentence[: year.start()] + "\0" + sentence[year.end() :], rng)
+    if swapped is None:
+        return None
+    other = int(year.group()) + rng.choice((-10, -5, -3, -2, -1, 1, 2, 3, 5, 10))
+    return swapped.replace("\0", str(other), 1)
+
+
 def make_news_edits(
-    texts: Iterable[str], seed: int = 17, limit: int = 8000, clauses: float = 0.0, same_name: float = 0.0
+    texts: Iterable[str],
+    seed: int = 17,
+    limit: int = 8000,
+    clauses: float = 0.0,
+    same_name: float = 0.0,
+    numbers: float = 0.0,
 ) -> Iterator[dict[str, str]]:
     """Up to `limit` pairs of the edits a news claim makes of its source: antonym and direction swaps
     (contradiction), synonyms and reported speech (entailment), and reported speech of another sentence
@@ -336,7 +389,10 @@ def make_news_edits(
     number and date swaps are made against an attributed premise for the same reason. A share `clauses` of the
     swaps keep only the edited clause as the hypothesis (`edited_clause`), the length real claims have; a share
     `same_name` of the neutral pairs are a sentence against another that names the same person, place or body
-    (`same_name_sentence`), so a related statement with other facts is not read as a contradiction."""
+    (`same_name_sentence`), so a related statement with other facts is not read as a contradiction. A share
+    `numbers` of the entailments are a figure rounded and hedged (`rounded_number`), and of the neutral pairs
+    the sentence with another year and another figure (`other_year_figure`): a figure that differs is a
+    contradiction only of the same fact."""
     rng = random.Random(seed)
     documents = [d for d in (sentences_of(t) for t in texts) if d]
     names = sorted({n for d in documents for s in d for n in _NAME.findall(s)})
@@ -365,6 +421,8 @@ def make_news_edits(
                     premise = attribute(sentence, rng, names)
             elif roll < 0.55:
                 hypothesis, label = _swap_word(sentence, SYNONYMS, rng), ENTAILMENT
+                if numbers and rng.random() < numbers:
+                    hypothesis = rounded_number(sentence, rng) or hypothesis
             elif roll < 0.8:
                 premise, hypothesis, label = attribute(sentence, rng, names), sentence, ENTAILMENT
             else:
@@ -372,6 +430,8 @@ def make_news_edits(
                 if not others:
                     continue
                 premise, hypothesis, label = attribute(rng.choice(others), rng, names), sentence, NEUTRAL
+                if numbers and rng.random() < numbers and (changed := other_year_figure(sentence, rng)):
+                    premise, hypothesis = sentence, changed
                 if same_name and rng.random() < same_name:
                     related = same_name_sentence(sentence, others, rng, clauses)
                     if related:

@@ -59,6 +59,7 @@ class TrainConfig:
     news_edits: int = 0  # pairs of `make_news_edits` added to training
     news_clauses: float = 0.0  # share of those swaps cut to the edited clause (`edited_clause`)
     news_same_name: float = 0.0  # share of their neutral pairs made of two sentences naming the same thing
+    news_numbers: float = 0.0  # share of their entailments / neutral pairs made of rounded / other-year figures
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
     quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
     extra: dict[str, Any] = field(default_factory=dict)
@@ -484,6 +485,8 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
         ("synthetic", 8000),
         ("news_edits", 0),
         ("news_clauses", 0.0),
+        ("news_same_name", 0.0),
+        ("news_numbers", 0.0),
     ):
         if config.get(name, default) != default:
             options.append(f"--{name.replace('_', '-')} {config[name]}")
@@ -596,7 +599,14 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
         random.Random(config.seed).shuffle(train_pairs)
     if config.news_edits:
         train_pairs += list(
-            make_news_edits(texts, config.seed, config.news_edits, config.news_clauses, config.news_same_name)
+            make_news_edits(
+                texts,
+                config.seed,
+                config.news_edits,
+                config.news_clauses,
+                config.news_same_name,
+                config.news_numbers,
+            )
         )
         random.Random(config.seed).shuffle(train_pairs)
     if config.cap:
