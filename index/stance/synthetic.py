@@ -327,7 +327,7 @@ def same_name_sentence(sentence: str, others: list[str], rng: random.Random, cla
     return other
 
 
-_HEDGED = re.compile(r"\b(?:about|around|approximately|nearly|almost|over|more than|some|roughly)\s+\S*$", re.I)
+_HEDGED = re.compile(r"\b(?:about|around|approximately|nearly|almost|over|more than|some|roughly)\s*$", re.I)
 
 
 def _rounded(value: float) -> float | None:
@@ -344,17 +344,13 @@ def _rounded(value: float) -> float | None:
 def rounded_number(sentence: str, rng: random.Random) -> str | None:
     """A figure rounded and hedged ("6.96 million" → "about 7 million", "1,234" → "more than 1,200"): what a
     claim says of a precise figure, and entailed by it, where a changed figure is a contradiction."""
-    options = [
-        (m, rounded)
-        for m in _NUMBER.finditer(sentence)
-        if not _YEAR.fullmatch(m.group()) and (rounded := _rounded(float(m.group().replace(",", ""))))
-    ]
+    figures = [(m, float(m.group().replace(",", ""))) for m in _NUMBER.finditer(sentence)]
+    options = [(m, value, r) for m, value in figures if not _YEAR.fullmatch(m.group()) and (r := _rounded(value))]
     if not options:
         return None
-    m, rounded = rng.choice(options)
-    value = float(m.group().replace(",", ""))
+    m, value, rounded = rng.choice(options)
     start = m.start() - 1 if m.start() and sentence[m.start() - 1] in "$£€" else m.start()
-    if _HEDGED.search(sentence[:start].rstrip() + " x"):
+    if _HEDGED.search(sentence[:start]):
         return None  # already hedged: "about 7 million" rounded again says little
     hedge = rng.choice(("about", "approximately", "around", "nearly" if rounded > value else "more than"))
     text = f"{int(rounded):,}" if rounded.is_integer() else f"{rounded:g}"
