@@ -127,6 +127,51 @@ def evaluate(calibrator: Calibrator, claims: list[Claim], level: float) -> dict[
     }
 
 
+Fold = tuple[Calibrator, dict[str, list[Claim]]]  # a fit and the halves it did not see
+
+
+def two_fold(sets: dict[str, list[Claim]]) -> list[Fold]:
+    """A fit on every set's first half, tested on the second halves, and the other way round."""
+    folds = []
+    for fold in (0, 1):
+        train, test = {}, {}
+        for name, claims in sets.items():
+            first, second = halves(len(claims))
+            fit_on, held = (first, second) if fold == 0 else (second, first)
+            train[name], test[name] = [claims[i] for i in fit_on], [claims[i] for i in held]
+        folds.append((fit(train, f"fold {fold}"), test))
+    return folds
+
+
+def precision_curve(folds: list[Fold], sets: dict[str, list[Claim]]) -> dict[str, list[dict[str, Any]]]:
+    """Per set and level: coverage and precision of the decided verdicts over both held-out halves."""
+    curve: dict[str, list[dict[str, Any]]] = {name: [] for name in sets}
+    for level in [0.0, *LEVELS]:
+        for name in sets:
+            runs = [evaluate(cal, test[name], level) for cal, test in folds]
+            decided = [d for r in runs for d in r["decided"]]
+            curve[name].append(
+                {
+                    "level": level,
+                    "coverage": round(len(decided) / sum(r["claims"] for r in runs), 4),
+                    "precision": round(sum(ok for _, ok in decided) / len(decided), 4) if decided else None,
+                    "min_fold_precision": min((r["decided_precision"] or 0.0) for r in runs),
+                    "macro_f1": [r["macro_f1"] for r in runs],
+                }
+            )
+    return curve
+
+
+def default_level(curve: dict[str, list[dict[str, Any]]], level_on: list[str]) -> float | None:
+    """The lowest level at which decided verdicts are right TARGET of the time on each of these sets."""
+    reached = [
+        level
+        for i, level in enumerate([0.0, *LEVELS])
+        if all((curve[name][i]["precision"] or 0.0) >= TARGET for name in level_on)
+    ]
+    return min(reached) if reached else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", action="append", required=True, metavar="NAME=FILE", help="a dev set's records")
@@ -142,37 +187,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     sets = load_sets(args.records)
-
-    folds = []
-    for fold in (0, 1):
-        train, test = {}, {}
-        for name, claims in sets.items():
-            first, second = halves(len(claims))
-            fit_on, held = (first, second) if fold == 0 else (second, first)
-            train[name], test[name] = [claims[i] for i in fit_on], [claims[i] for i in held]
-        folds.append((fit(train, f"fold {fold}"), test))
-
-    curve: dict[str, list[dict[str, Any]]] = {name: [] for name in sets}
-    for level in [0.0, *LEVELS]:
-        for name in sets:
-            runs = [evaluate(cal, test[name], level) for cal, test in folds]
-            decided = [d for r in runs for d in r["decided"]]
-            curve[name].append(
-                {
-                    "level": level,
-                    "coverage": round(len(decided) / sum(r["claims"] for r in runs), 4),
-                    "precision": round(sum(ok for _, ok in decided) / len(decided), 4) if decided else None,
-                    "min_fold_precision": min((r["decided_precision"] or 0.0) for r in runs),
-                    "macro_f1": [r["macro_f1"] for r in runs],
-                }
-            )
+    folds = two_fold(sets)
+    curve = precision_curve(folds, sets)
     level_on = args.level_on or list(sets)
-    reached = [
-        level
-        for i, level in enumerate([0.0, *LEVELS])
-        if all((curve[name][i]["precision"] or 0.0) >= TARGET for name in level_on)
-    ]
-    default = min(reached) if reached else None
+    default = default_level(curve, level_on)
 
     figures: dict[str, Any] = {
         "target_precision": TARGET,

@@ -10,13 +10,14 @@ from pathlib import Path
 from serving import ROOT
 
 
-def _records(path: Path, n: int, seed: int) -> None:
-    """Claims whose best statement entails them when true and contradicts them when false, with some noise."""
-    rng = random.Random(seed)
+def _records(path: Path, n: int, seed: int, wrong: float = 0.15) -> None:
+    """Claims whose best statement entails them when true and contradicts them when false, except for a share
+    `wrong` of them; the gold verdicts depend on `seed` alone."""
+    golds, rng = random.Random(seed), random.Random(f"{seed} {wrong}")
     lines = []
     for i in range(n):
-        gold = rng.choice(["supported", "refuted"])
-        sure = rng.uniform(0.6, 0.99) if rng.random() < 0.85 else rng.uniform(0.0, 0.4)
+        gold = golds.choice(["supported", "refuted"])
+        sure = rng.uniform(0.6, 0.99) if rng.random() >= wrong else rng.uniform(0.0, 0.4)
         e, c = (sure, 1 - sure) if gold == "supported" else (1 - sure, sure)
         evidence = {
             "text": "Two bridges were destroyed in the fighting.",
@@ -57,3 +58,30 @@ def test_calibrate_refuses_a_bad_records_option(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode != 0 and "expected NAME=FILE" in run.stderr
+
+
+def test_compare_verdicts_tells_the_better_model(tmp_path: Path) -> None:
+    for name, wrong in (("old", 0.15), ("new", 0.02)):
+        _records(tmp_path / f"a-{name}.jsonl", 300, 1, wrong)
+        _records(tmp_path / f"b-{name}.jsonl", 200, 2, wrong)
+    out = tmp_path / "figures.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "compare_verdicts.py"),
+         "--old", f"a={tmp_path / 'a-old.jsonl'}", "--old", f"b={tmp_path / 'b-old.jsonl'}",
+         "--new", f"a={tmp_path / 'a-new.jsonl'}", "--new", f"b={tmp_path / 'b-new.jsonl'}",
+         "--level-on", "a", "--resamples", "300", "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    for name in ("a", "b"):
+        every = figures[name]["all_decided"]
+        assert every["new"] > every["old"] and every["interval_95"][0] > 0 and every["new_ahead_share"] > 0.95
+        assert figures[name]["default_level"]["old"] <= figures[name]["default_level"]["new"]
+    assert all(0 <= level < 1 for level in figures["default_level"].values())
+    mismatched = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "compare_verdicts.py"),
+         "--old", f"a={tmp_path / 'a-old.jsonl'}", "--new", f"a={tmp_path / 'b-new.jsonl'}"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert mismatched.returncode != 0 and "same claims" in mismatched.stderr
