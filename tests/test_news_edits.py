@@ -2,7 +2,7 @@ import random
 import re
 
 from index.stance.labels import CONTRADICTION, ENTAILMENT, NEUTRAL
-from index.stance.synthetic import edited_clause, make_news_edits, rounded_number
+from index.stance.synthetic import edited_clause, make_news_edits, other_year_figure, rounded_number
 
 SENTENCE = "Fresh clashes between M23 and the army intensify near Goma, officials said, as thousands flee the city."
 
@@ -70,3 +70,11 @@ def test_numbers_add_rounded_entailments_and_other_year_neutrals_only_when_asked
         p for p in pairs if p["label"] == NEUTRAL and "2019" in p["premise"] and "2019" not in p["hypothesis"]
     ]
     assert other_year and all("1,234" not in p["hypothesis"] for p in other_year)
+
+
+def test_other_year_figure_scales_a_figure_never_a_second_year() -> None:
+    sentence = "Exports rose from 2019 to 2021 by 1,234 tonnes, the ministry said."
+    for seed in range(40):
+        changed = other_year_figure(sentence, random.Random(seed))
+        m = re.fullmatch(r"Exports rose from (\d{4}) to 2021 by ([\d,.]+) tonnes, the ministry said\.", changed or "")
+        assert m and m.group(1) != "2019" and m.group(2) != "1,234", changed

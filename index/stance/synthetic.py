@@ -360,15 +360,17 @@ def rounded_number(sentence: str, rng: random.Random) -> str | None:
 def other_year_figure(sentence: str, rng: random.Random) -> str | None:
     """The sentence with another year and another figure: a different fact, not a contradiction ("the 2020
     population is 107 million" says nothing of the population at independence)."""
-    year = _YEAR.search(sentence)
+    years = [m.group() for m in _YEAR.finditer(sentence)]
     figures = [m for m in _NUMBER.finditer(sentence) if not _YEAR.fullmatch(m.group())]
-    if not year or not figures:
+    if not years or not figures:
         return None
-    swapped = _swap_number(sentence[: year.start()] + "\0" + sentence[year.end() :], rng)
+    # every year is masked, so the figure scaled is never a second year ("from 2019 to 2021")
+    swapped = _swap_number(_YEAR.sub("\0", sentence), rng)
     if swapped is None:
         return None
-    other = int(year.group()) + rng.choice((-10, -5, -3, -2, -1, 1, 2, 3, 5, 10))
-    return swapped.replace("\0", str(other), 1)
+    other = int(years[0]) + rng.choice((-10, -5, -3, -2, -1, 1, 2, 3, 5, 10))
+    parts = swapped.split("\0")
+    return parts[0] + "".join(y + part for y, part in zip([str(other), *years[1:]], parts[1:], strict=True))
 
 
 def make_news_edits(
