@@ -130,14 +130,19 @@ def evaluate(calibrator: Calibrator, claims: list[Claim], level: float) -> dict[
 Fold = tuple[Calibrator, dict[str, list[Claim]]]  # a fit and the halves it did not see
 
 
+def fold_indices(n: int) -> list[tuple[list[int], list[int]]]:
+    """(fitted on, held out) of each fold: the first half then the second, and the other way round."""
+    first, second = halves(n)
+    return [(first, second), (second, first)]
+
+
 def two_fold(sets: dict[str, list[Claim]]) -> list[Fold]:
     """A fit on every set's first half, tested on the second halves, and the other way round."""
     folds = []
     for fold in (0, 1):
         train, test = {}, {}
         for name, claims in sets.items():
-            first, second = halves(len(claims))
-            fit_on, held = (first, second) if fold == 0 else (second, first)
+            fit_on, held = fold_indices(len(claims))[fold]
             train[name], test[name] = [claims[i] for i in fit_on], [claims[i] for i in held]
         folds.append((fit(train, f"fold {fold}"), test))
     return folds

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from calibrate import Claim, default_level, halves, load_sets, precision_curve, two_fold
+from calibrate import Claim, default_level, fold_indices, load_sets, precision_curve, two_fold
 from common import emit, macro_f1
 
 from index.verdict import decide_verdict
@@ -34,13 +34,12 @@ def held_out_verdicts(
     level = default_level(precision_curve(folds, sets), level_on)
     out: dict[str, dict[str, list[str]]] = {}
     for name, claims in sets.items():
-        first, second = halves(len(claims))
         by_mode: dict[str, list[str]] = {}
         for mode, at in (("all_decided", 0.0), ("default_level", level)):
             if at is None:
                 continue
             labels = [""] * len(claims)
-            for (calibrator, _), held in zip(folds, (second, first), strict=True):
+            for (calibrator, _), (_, held) in zip(folds, fold_indices(len(claims)), strict=True):
                 for i in held:
                     _, claim, evidence = claims[i]
                     labels[i] = decide_verdict(claim, evidence, calibrator, at).label
@@ -58,10 +57,11 @@ def paired_bootstrap(gold: list[str], old: list[str], new: list[str], resamples:
         g = [gold[i] for i in idx]
         diffs.append(macro_f1(g, [new[i] for i in idx]) - macro_f1(g, [old[i] for i in idx]))
     diffs.sort()
+    old_f1, new_f1 = macro_f1(gold, old), macro_f1(gold, new)
     return {
-        "old": round(macro_f1(gold, old), 4),
-        "new": round(macro_f1(gold, new), 4),
-        "difference": round(macro_f1(gold, new) - macro_f1(gold, old), 4),
+        "old": round(old_f1, 4),
+        "new": round(new_f1, 4),
+        "difference": round(new_f1 - old_f1, 4),
         "interval_95": [round(diffs[int(0.025 * resamples)], 4), round(diffs[int(0.975 * resamples) - 1], 4)],
         "new_ahead_share": round(sum(d > 0 for d in diffs) / resamples, 3),
     }
