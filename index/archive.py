@@ -172,6 +172,7 @@ class Evidence:
     stance_scores: dict[str, float] = field(default_factory=dict)
     cues: list[Cue] = field(default_factory=list)
     model_scores: tuple[float, float, float] = OFF_TOPIC  # the stance model's entailment, neutral, contradiction
+    reading: str | None = None  # the claim as the model read it against this statement, when restated
     copies: list["Evidence"] = field(default_factory=list)  # the same statement in other articles (wire copies)
 
     @property
@@ -603,6 +604,7 @@ class Archive:
         stances = self.stance.classify(claim, [e.statement.text for e in pool], [e.similarity for e in pool])
         for e, s in zip(pool, stances, strict=True):
             e.stance, e.stance_scores, e.cues, e.model_scores = s.label, s.scores, s.cues, s.probs
+            e.reading = s.reading
             e.relevance = round(e.relevance + RELATED_WEIGHT * s.related, 4)
         evidence = sorted(pool, key=lambda e: e.relevance, reverse=True)[:top_k]
         level = self.min_confidence if min_confidence is None else min_confidence

@@ -109,33 +109,116 @@ NEGATION = re.compile(
 )
 
 
-def _forms(*stems: str) -> frozenset[str]:
-    """Word forms of regular verbs and adjectives: "increase" → increase, increases, increased, increasing."""
-    forms = set()
-    for stem in stems:
-        base = stem[:-1] if stem.endswith("e") else stem
-        forms |= {stem, stem + "s", base + "ed", base + "ing"}
-    return frozenset(forms)
-
-
+# Verbs of direction, each as (base, -s, past, participle, -ing, noun or ""), on two opposite sides of an axis. A
+# claim's verb is restated with a statement's verb of the same axis, in the claim's form, for the model to read:
+# "are growing" against "clashes ... intensify" becomes "are intensifying"; "has eased" against "a stunning
+# escalation" becomes "has escalated", which a statement that entails it contradicts the claim by.
+AXES: list[tuple[list[tuple[str, ...]], list[tuple[str, ...]]]] = [
+    (
+        [
+            ("increase", "increases", "increased", "increased", "increasing", "increase"),
+            ("rise", "rises", "rose", "risen", "rising", "rise"),
+            ("grow", "grows", "grew", "grown", "growing", "growth"),
+            ("climb", "climbs", "climbed", "climbed", "climbing", "climb"),
+            ("surge", "surges", "surged", "surged", "surging", "surge"),
+            ("soar", "soars", "soared", "soared", "soaring", ""),
+            ("escalate", "escalates", "escalated", "escalated", "escalating", "escalation"),
+            ("intensify", "intensifies", "intensified", "intensified", "intensifying", "intensification"),
+            ("expand", "expands", "expanded", "expanded", "expanding", "expansion"),
+            ("boost", "boosts", "boosted", "boosted", "boosting", "boost"),
+            ("raise", "raises", "raised", "raised", "raising", ""),
+            ("gain", "gains", "gained", "gained", "gaining", "gain"),
+        ],
+        [
+            ("decrease", "decreases", "decreased", "decreased", "decreasing", "decrease"),
+            ("fall", "falls", "fell", "fallen", "falling", "fall"),
+            ("decline", "declines", "declined", "declined", "declining", "decline"),
+            ("drop", "drops", "dropped", "dropped", "dropping", "drop"),
+            ("shrink", "shrinks", "shrank", "shrunk", "shrinking", ""),
+            ("plunge", "plunges", "plunged", "plunged", "plunging", "plunge"),
+            ("slump", "slumps", "slumped", "slumped", "slumping", "slump"),
+            ("reduce", "reduces", "reduced", "reduced", "reducing", "reduction"),
+            ("cut", "cuts", "cut", "cut", "cutting", "cut"),
+            ("lower", "lowers", "lowered", "lowered", "lowering", ""),
+            ("ease", "eases", "eased", "eased", "easing", ""),
+            ("subside", "subsides", "subsided", "subsided", "subsiding", ""),
+            ("diminish", "diminishes", "diminished", "diminished", "diminishing", ""),
+        ],
+    ),
+    (
+        [("improve", "improves", "improved", "improved", "improving", "improvement")],
+        [
+            ("worsen", "worsens", "worsened", "worsened", "worsening", ""),
+            ("deteriorate", "deteriorates", "deteriorated", "deteriorated", "deteriorating", "deterioration"),
+        ],
+    ),
+    (
+        [
+            ("open", "opens", "opened", "opened", "opening", "opening"),
+            ("reopen", "reopens", "reopened", "reopened", "reopening", "reopening"),
+        ],
+        [
+            ("close", "closes", "closed", "closed", "closing", "closure"),
+            ("shut", "shuts", "shut", "shut", "shutting", "shutdown"),
+        ],
+    ),
+    ([("win", "wins", "won", "won", "winning", "victory")], [("lose", "loses", "lost", "lost", "losing", "defeat")]),
+    (
+        [
+            ("allow", "allows", "allowed", "allowed", "allowing", ""),
+            ("permit", "permits", "permitted", "permitted", "permitting", ""),
+            ("approve", "approves", "approved", "approved", "approving", "approval"),
+            ("legalise", "legalises", "legalised", "legalised", "legalising", ""),
+            ("legalize", "legalizes", "legalized", "legalized", "legalizing", ""),
+        ],
+        [
+            ("ban", "bans", "banned", "banned", "banning", "ban"),
+            ("prohibit", "prohibits", "prohibited", "prohibited", "prohibiting", "prohibition"),
+            ("forbid", "forbids", "forbade", "forbidden", "forbidding", ""),
+            ("outlaw", "outlaws", "outlawed", "outlawed", "outlawing", ""),
+        ],
+    ),
+    (
+        [
+            ("prevent", "prevents", "prevented", "prevented", "preventing", "prevention"),
+            ("inhibit", "inhibits", "inhibited", "inhibited", "inhibiting", ""),
+            ("block", "blocks", "blocked", "blocked", "blocking", ""),
+            ("suppress", "suppresses", "suppressed", "suppressed", "suppressing", ""),
+        ],
+        [
+            ("cause", "causes", "caused", "caused", "causing", ""),
+            ("induce", "induces", "induced", "induced", "inducing", ""),
+            ("trigger", "triggers", "triggered", "triggered", "triggering", ""),
+            ("promote", "promotes", "promoted", "promoted", "promoting", ""),
+        ],
+    ),
+]
+BASE, THIRD, PAST, PARTICIPLE, ING, NOUN = range(6)
+AUXILIARIES = frozenset({"has", "have", "had", "been", "be", "being", "is", "are", "was", "were", "get", "got"})
+DETERMINERS = frozenset({"a", "an", "the", "its", "their", "this", "that", "his", "her", "our", "any", "no"})
+# word → (axis, side, the forms of its verb)
+DIRECTION_WORDS: dict[str, tuple[int, int, tuple[str, ...]]] = {
+    form: (axis, side, forms)
+    for axis, sides in enumerate(AXES)
+    for side, verbs in enumerate(sides)
+    for forms in verbs
+    for form in forms
+    if form
+}
 # Opposite directions: a claim that says one side while the statement says only the other ("prices rose" / "prices
 # fell", "schools remained open" / "the closure of schools"). Words of the negation list are left to it.
+# Words of an axis that are no verb of it there ("defeated" says who lost, not who defeated whom).
+NOT_VERBS = {0: ({"higher"}, {"lower"}), 3: (set(), {"defeated"})}
 OPPOSITES = [
-    (
-        _forms("increase", "rise", "grow", "climb", "surge", "soar", "boost", "raise", "gain")
-        | {"rose", "risen", "grew", "grown", "higher"},
-        _forms("decrease", "reduce", "decline", "drop", "fall", "shrink", "plunge", "slump", "cut", "lower")
-        | {"fell", "fallen", "dropped", "dropping", "shrank", "reduction"},
-    ),
-    (_forms("open", "reopen"), _forms("close", "shut") | {"closure"}),
-    ({"win", "wins", "won", "winning", "victory"}, {"lose", "loses", "lost", "losing", "defeat", "defeated"}),
+    tuple(
+        frozenset(form for forms in verbs for form in forms if form) | NOT_VERBS.get(axis, (set(), set()))[side]
+        for side, verbs in enumerate(sides)
+    )
+    for axis, sides in enumerate(AXES)
+]
+OPPOSITES += [
     ({"positive"}, {"negative"}),
     ({"alive", "survived", "survive", "survives"}, {"dead", "died", "dies", "killed"}),
-    (
-        _forms("allow", "permit", "approve", "legalise", "legalize"),
-        _forms("ban", "prohibit", "forbid", "outlaw") | {"banned", "banning"},
-    ),
-    (_forms("prevent", "inhibit", "block", "suppress"), _forms("cause", "induce", "trigger", "promote")),
 ]
 OPPOSITE_WORD = re.compile(r"[a-z]+")
 
@@ -406,6 +489,46 @@ def opposite_cues(claim: str, statement: str) -> list[Cue]:
                     )
                 )
     return cues
+
+
+def _slot(word: str, forms: tuple[str, ...], previous: str) -> int:
+    """Which form of its verb a claim's word is, where the word alone leaves it open ("cut", "increased")."""
+    slots = [i for i, form in enumerate(forms) if form == word]
+    if previous in AUXILIARIES and PARTICIPLE in slots:
+        return PARTICIPLE
+    if previous in DETERMINERS and NOUN in slots:
+        return NOUN
+    return next((i for i in (PAST, BASE, THIRD, ING, PARTICIPLE, NOUN) if i in slots), slots[0])
+
+
+def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
+    """The claim with one of its verbs of direction replaced by a verb of the same axis that the statement uses
+    instead, in the claim's form, and whether that verb is the opposite side: the model then reads the statement
+    against the claim said in the statement's words. At most one for each of the claim's verbs."""
+    words = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
+    ours = {w for w, _, _ in words}
+    theirs = {m.group() for m in OPPOSITE_WORD.finditer(statement.lower())}
+    results = []
+    for k, (word, a, b) in enumerate(words):
+        if word not in DIRECTION_WORDS:
+            continue
+        axis, side, forms = DIRECTION_WORDS[word]
+        slot = _slot(word, forms, words[k - 1][0] if k else "")
+        same_side = OPPOSITES[axis][side]
+        for other in sorted(theirs):
+            found = DIRECTION_WORDS.get(other)
+            if not found or found[0] != axis or found[2] == forms or ours & set(found[2]):
+                continue
+            opposite = found[1] != side
+            if opposite and theirs & same_side:
+                continue  # the statement says both directions: of different things
+            replacement = found[2][slot]
+            if replacement:
+                if claim[a].isupper():
+                    replacement = replacement[0].upper() + replacement[1:]
+                results.append((claim[:a] + replacement + claim[b:], opposite))
+                break
+    return results
 
 
 def _entities(text: str) -> list[tuple[Span, str | None, str | None]]:

@@ -61,6 +61,7 @@ class Judged(Protocol):
     stance_scores: dict[str, float]
     similarity: float
     cues: list[Cue]
+    reading: str | None  # the claim restated in the statement's words, when the model read that
 
     @property
     def text(self) -> str: ...
@@ -166,7 +167,7 @@ def aggregate(claim: str, evidence: Sequence[Judged]) -> dict[str, float]:
     if not evidence:
         return dict.fromkeys(FEATURES, 0.0) | {"support_missing": 1.0}
     top = max(evidence, key=lambda e: e.similarity)
-    missing = [missing_share(claim, e.text) for e in evidence]
+    missing = [missing_share(e.reading or claim, e.text) for e in evidence]
     supporting = max(range(len(evidence)), key=lambda i: evidence[i].stance_scores[SUPPORTS])
     hard_sim, hard_entail = _closest(evidence, HARD_CUES)
     soft_sim, soft_entail = _closest(evidence, SOFT_CUES)

@@ -233,6 +233,9 @@ class EvidenceOut(Struct):
     published_at: str | None  # the article's
     # every article that carries this statement (wire copies count once): its own first
     sources: list[ArticleRef]
+    # the claim as the stance model read it against this statement, when said in the statement's words ("has
+    # eased" against "a stunning escalation" is read as "has escalated", which the statement entails): else null
+    reading: str | None
 
 
 class CheckRequest(Struct, TimeWindow, forbid_unknown_fields=True):
@@ -418,6 +421,7 @@ def evidence_out(e: Evidence) -> EvidenceOut:
         article=article_ref(e.article),
         published_at=e.article.published_at,
         sources=[article_ref(a) for a in e.sources],
+        reading=e.reading,
     )
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from index.cues import find_cues, quantities
+from index.cues import find_cues, quantities, restatements
 
 BOMBS = "According to Rwanda’s The New Times, at least two bombs landed in Mbugangari, injuring about 15 civilians."
 GOMA = "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu."
@@ -100,3 +100,30 @@ def test_a_date_cue_needs_the_same_event() -> None:
     claim = "The ceasefire was signed in 2019"
     assert [c.kind for c in find_cues(claim, "The ceasefire was finally signed in 2021.")] == ["date"]
     assert find_cues(claim, "In 2021 the country held elections, the commission said.") == []
+
+
+@pytest.mark.parametrize(
+    "claim, statement, restated",
+    [
+        # the statement's verb, in the claim's form; opposite or not
+        (
+            "Clashes between M23 and the army are growing",
+            "Fresh clashes between M23 and the army intensify.",
+            [("Clashes between M23 and the army are intensifying", False)],
+        ),
+        (
+            "The fighting around Goma has eased",
+            "M23 captured Goma in a stunning escalation of the conflict.",
+            [("The fighting around Goma has escalated", True)],
+        ),
+        ("Fuel prices fell last week", "Fuel prices rose by 40 percent.", [("Fuel prices rose last week", True)]),
+        ("Schools were closed", "Schools reopened on Monday.", [("Schools were reopened", True)]),
+        ("Rising prices hurt families", "Soaring prices hurt families.", [("Soaring prices hurt families", False)]),
+        # the same verb, both directions in the statement, or no verb of the axis: nothing to restate
+        ("Prices rose sharply", "Prices rose by 40 percent.", []),
+        ("Cases fell in June", "Cases rose in May but fell in June.", []),
+        ("Cases increased in March", "The hospital opened a new ward in March.", []),
+    ],
+)
+def test_restatements(claim: str, statement: str, restated: list[tuple[str, bool]]) -> None:
+    assert restatements(claim, statement) == restated

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.stance import NliStance, combine
+from index.stance import NliStance, combine, with_restatement
 from index.stance.labels import LABELS
 from index.stance.model import FAST, SHIPPED, StanceModel
 
@@ -96,6 +96,28 @@ def test_reported_speech_is_judged_on_what_it_reports() -> None:
     claim = "The Kanyabayonga bridge was destroyed"
     (result,) = stance.classify(claim, ["The Kanyabayonga bridge was destroyed on Sunday, officials said."], [0.93])
     assert result.label == "supports", result.probs
+
+
+def test_a_restatement_in_the_statements_words_is_read_by_the_model() -> None:
+    assert with_restatement((0.3, 0.6, 0.1), (0.9, 0.05, 0.05), opposite=False) == pytest.approx(
+        (0.9, 0.0857, 0.0143), abs=1e-3
+    )
+    assert with_restatement((0.3, 0.6, 0.1), (0.9, 0.05, 0.05), opposite=True) == pytest.approx(
+        (0.0333, 0.0667, 0.9), abs=1e-3
+    )
+    assert with_restatement((0.3, 0.6, 0.1), (0.05, 0.9, 0.05), opposite=True) == (0.3, 0.6, 0.1)  # nothing read
+    stance = NliStance()
+    statements = [
+        "His remarks come as fresh clashes between M23 rebels and the Congolese army intensify.",
+        "The humanitarian situation is deteriorating rapidly, with thousands of displaced civilians stranded.",
+    ]
+    (growing,) = stance.classify("Clashes between M23 and the Congolese army are growing", statements[:1], [0.7])
+    assert (
+        growing.label == "supports" and growing.reading == "Clashes between M23 and the Congolese army are intensifying"
+    )
+    (improving,) = stance.classify("The humanitarian situation is improving", statements[1:], [0.7])
+    assert improving.label == "conflicts" and improving.reading == "The humanitarian situation is deteriorating"
+    assert [c.kind for c in improving.cues] == ["opposite"]  # the cue names the reason
 
 
 def test_nli_stance_names_the_model() -> None:

@@ -31,6 +31,7 @@ class Judged:
     similarity: float = 0.8
     cues: list[Cue] = field(default_factory=list)
     text: str = "Two bridges were destroyed in the fighting, officials said."
+    reading: str | None = None
 
     @property
     def stance_scores(self) -> dict[str, float]:

@@ -12,7 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from index.batching import MicroBatcher
-from index.cues import Cue, find_cues
+from index.cues import Cue, find_cues, restatements
 from index.segment import reported_content
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
@@ -44,6 +44,7 @@ class Stance:
     scores: dict[str, float]
     cues: list[Cue]
     probs: tuple[float, float, float] = OFF_TOPIC  # the model's entailment, neutral, contradiction
+    reading: str | None = None  # the claim restated in the statement's words, when that reading decided `probs`
 
     @property
     def related(self) -> float:
@@ -89,6 +90,21 @@ def _combine(e: float, n: float, c: float, similarity: float, cues: list[Cue]) -
     return Stance(NEUTRAL, scores, cues)
 
 
+def with_restatement(probs: Sequence[float], restated: Sequence[float], opposite: bool) -> tuple[float, ...]:
+    """The model's reading of a statement, given also its reading of the claim restated in the statement's words
+    (`cues.restatements`): a statement that entails the restated claim entails the claim, or, when the restatement
+    has the opposite verb, contradicts it. The other two probabilities keep their ratio."""
+    e, n, c = (float(p) for p in probs)
+    r = float(restated[0])
+    if opposite and r > c:
+        k = (1 - r) / (e + n) if e + n else 0.0
+        return e * k, n * k, r
+    if not opposite and r > e:
+        k = (1 - r) / (n + c) if n + c else 0.0
+        return r, n * k, c * k
+    return e, n, c
+
+
 class NliStance:
     mode = "nli"
 
@@ -106,13 +122,23 @@ class NliStance:
         candidates of a claim the archive knows nothing of)."""
         on_topic = [i for i, sim in enumerate(similarities) if sim >= ON_TOPIC]
         # reported speech is judged on what it reports: its speaker is the statement's `speaker`, not a doubt
-        premises = [reported_content(statements[i]) or statements[i] for i in on_topic]
-        scored = self._predict([(premise, claim) for premise in premises]) if on_topic else []
-        probs = dict(zip(on_topic, scored, strict=True))
-        return [
+        premises = {i: reported_content(statements[i]) or statements[i] for i in on_topic}
+        restated = [(i, text, opposite) for i in on_topic for text, opposite in restatements(claim, statements[i])]
+        pairs = [(premises[i], claim) for i in on_topic] + [(premises[i], text) for i, text, _ in restated]
+        scored = self._predict(pairs) if pairs else []
+        probs: dict[int, Sequence[float]] = dict(zip(on_topic, scored[: len(on_topic)], strict=True))
+        readings: dict[int, str] = {}
+        for (i, text, opposite), restated_probs in zip(restated, scored[len(on_topic) :], strict=True):
+            read = with_restatement(probs[i], restated_probs, opposite)
+            if read != tuple(float(p) for p in probs[i]):
+                probs[i], readings[i] = read, text
+        stances = [
             combine(probs.get(i, OFF_TOPIC), sim, find_cues(claim, s))
             for i, (s, sim) in enumerate(zip(statements, similarities, strict=True))
         ]
+        for i, text in readings.items():
+            stances[i].reading = text
+        return stances
 
 
 class CueStance:
