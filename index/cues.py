@@ -501,10 +501,31 @@ def _slot(word: str, forms: tuple[str, ...], previous: str) -> int:
     return next((i for i in (PAST, BASE, THIRD, ING, PARTICIPLE, NOUN) if i in slots), slots[0])
 
 
+# a movement between two named places: "from Rwanda into Congo"
+MOVEMENT = re.compile(
+    r"\bfrom (?P<origin>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*) (?:in)?to (?P<goal>[A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*)"
+)
+
+
+def _goes_to(place: str, text: str) -> bool:
+    return re.search(rf"\b(?:in)?to(?:wards?)? (?:the )?{re.escape(place)}\b", text) is not None
+
+
+def _reversal(claim: str, statement: str) -> str | None:
+    """The claim's movement the other way round, when the statement's goes to the claim's origin and not to its
+    goal ("pushed Congolese refugees into Rwanda" against "fleeing from Rwanda into Congo")."""
+    m = MOVEMENT.search(claim)
+    if m is None or not _goes_to(m["origin"], statement) or _goes_to(m["goal"], statement):
+        return None
+    origin, goal = m.span("origin"), m.span("goal")
+    return claim[: origin[0]] + m["goal"] + claim[origin[1] : goal[0]] + m["origin"] + claim[goal[1] :]
+
+
 def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     """The claim with one of its verbs of direction replaced by a verb of the same axis that the statement uses
     instead, in the claim's form, and whether that verb is the opposite side: the model then reads the statement
-    against the claim said in the statement's words. At most one for each of the claim's verbs."""
+    against the claim said in the statement's words. At most one for each of the claim's verbs, and the claim's
+    movement reversed (`_reversal`), which is always the opposite."""
     words = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
     ours = {w for w, _, _ in words}
     theirs = {m.group() for m in OPPOSITE_WORD.finditer(statement.lower())}
@@ -528,6 +549,9 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
                     replacement = replacement[0].upper() + replacement[1:]
                 results.append((claim[:a] + replacement + claim[b:], opposite))
                 break
+    reversed_ = _reversal(claim, statement)
+    if reversed_:
+        results.append((reversed_, True))
     return results
 
 

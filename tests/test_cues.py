@@ -123,6 +123,20 @@ def test_a_date_cue_needs_the_same_event() -> None:
         ("Prices rose sharply", "Prices rose by 40 percent.", []),
         ("Cases fell in June", "Cases rose in May but fell in June.", []),
         ("Cases increased in March", "The hospital opened a new ward in March.", []),
+        # a movement to the claim's origin: the claim reversed, which is the opposite
+        (
+            "Refugees are fleeing from Rwanda into Congo",
+            "The conflict has pushed Congolese refugees into Rwanda.",
+            [("Refugees are fleeing from Congo into Rwanda", True)],
+        ),
+        (
+            "Troops moved from Goma to Bukavu",
+            "Troops were sent towards Goma on Monday.",
+            [("Troops moved from Bukavu to Goma", True)],
+        ),
+        # the same way, or to both places: not reversed
+        ("Refugees are fleeing from Congo into Rwanda", "The conflict has pushed Congolese refugees into Rwanda.", []),
+        ("Flights from Paris to London were cut", "Flights to Paris and to London were cut.", []),
     ],
 )
 def test_restatements(claim: str, statement: str, restated: list[tuple[str, bool]]) -> None:
