@@ -137,6 +137,15 @@ def test_cue_spans_are_marked_in_claim_and_statement(server: str, browser: WebDr
     assert "3,000 soldiers" in [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#results .claim mark")]
 
 
+def test_the_reading_of_a_restated_claim_is_shown(server: str, browser: WebDriver) -> None:
+    browser.get(f"{server}/?claim={quote('The fighting around Goma has eased')}")
+    assert verdict(browser).get_attribute("data-verdict") == "refuted"
+    first = browser.find_element(By.CSS_SELECTOR, "#results li.evidence")
+    assert first.get_attribute("data-stance") == "conflicts"
+    assert first.find_element(By.CSS_SELECTOR, ".reading").text == "Read as: The fighting around Goma has escalated"
+    assert not console_errors(browser)
+
+
 def test_search_link(server: str, browser: WebDriver) -> None:
     browser.get(f"{server}/?q={quote('bombs in Rubavu')}")
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#results .hit"))

@@ -27,18 +27,16 @@ CLAIMS = [
     # loosely on topic (0.43), and nothing in the archive says so
     ("Uganda closed its border with the DRC", "not_enough_evidence", None, None),
 ]
-# paraphrase, antonyms and direction, which the shipped stance model does not read yet: the article's "fresh clashes
-# ... intensify" is neutral to "eased" and to "growing", and "pushed Congolese refugees into Rwanda" entails the
-# reversed "fleeing from Rwanda into Congo" (0.76). strict: a model that gets them right must turn them into tests.
-NOT_YET = pytest.mark.xfail(strict=True, reason="the stance model misses antonyms, paraphrase and direction")
+# antonyms, paraphrase and direction, read through the claim restated in the statement's words
+# (`cues.restatements`): "eased" against "a stunning escalation" is read as "has escalated", which the statement
+# entails; "growing" as "intensifying"; "fleeing from Rwanda into Congo" against "pushed Congolese refugees into
+# Rwanda" as the movement reversed.
 NEWS_EDITS = [
-    pytest.param("The fighting around Goma has eased", "refuted", "His remarks come as", "conflicts", marks=NOT_YET),
-    pytest.param(
-        "Clashes between M23 and the Congolese army are growing", "supported", "His remarks", "supports", marks=NOT_YET
-    ),
-    pytest.param(
-        "Refugees are fleeing from Rwanda into Congo", "refuted", "The conflict has pushed", "conflicts", marks=NOT_YET
-    ),
+    ("The fighting around Goma has eased", "refuted", "Meanwhile, M23 rebels have captured Goma", "conflicts"),
+    ("Clashes between M23 and the Congolese army are growing", "supported", "His remarks", "supports"),
+    ("The humanitarian situation is improving", "refuted", "The humanitarian situation is deteriorating", "conflicts"),
+    ("Refugees are fleeing from Rwanda into Congo", "refuted", "The conflict has pushed", "conflicts"),
+    ("Refugees are fleeing from Congo into Rwanda", "supported", "The conflict has pushed", "supports"),
 ]
 
 
@@ -74,6 +72,8 @@ DECIDED_AT_THE_DEFAULT = {
     "Nobody was injured in Rubavu",
     "The Eiffel Tower is in Paris",
     "Uganda closed its border with the DRC",
+    "The fighting around Goma has eased",
+    "The humanitarian situation is improving",
 }
 
 

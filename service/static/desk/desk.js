@@ -111,6 +111,10 @@ function evidenceItem(e) {
   const meta = el("p", { class: "meta" });
   meta.append("Speaker: ", el("span", { class: "speaker" }, e.speaker || "not attributed"));
   item.append(meta);
+  if (e.reading) {
+    // the claim said in this statement's words, which is what the stance was read against
+    item.append(el("p", { class: "meta reading" }, "Read as: ", el("q", {}, e.reading)));
+  }
   const sources = el("ul", { class: "sources" });
   for (const ref of e.sources && e.sources.length ? e.sources : [e.article]) {
     sources.append(el("li", {}, sourceLine(ref, ref.id === e.article.id ? e.published_at : null)));
