@@ -192,7 +192,7 @@ def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> Non
 def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     import torch
 
-    from index.stance.train import collate, encode, load_init
+    from index.stance.train import collate, encode, load_init, runs_before
     from service.cli import main
 
     # the int8 export read back into the network scores as the shipped model does, with its layers
@@ -211,6 +211,8 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     metrics = _tiny_run(out, max_steps=1, synthetic=0, lr=1e-9, init=SHIPPED, cap={"snli_cad": 5})
     assert metrics["train_counts"]["snli_cad"] == 5
     assert metrics["config"]["init"] == str(SHIPPED) and metrics["init_run"]["training"]["steps"] > 1000
+    # it shuffles with the next seed (the held-out slice keeps --seed): not run 1's batches again
+    assert runs_before(None) == 0 and runs_before(out) == runs_before(SHIPPED) + 1 >= 2
     card = (out / "MODEL_CARD.md").read_text()
     assert "Trained in 2 runs" in card and "--out stage-1" in card and "--init stage-1 --cap snli_cad=5" in card
     again = StanceModel(out).predict([(p, h) for p, h, _ in PAIRS])

@@ -336,9 +336,12 @@ def _news_texts(pairs: Iterable[Pair]) -> list[str]:
 def train(
     config: TrainConfig, train_pairs: Sequence[Pair], log: Callable[[str], None] = print
 ) -> tuple[CrossEncoder, Any, dict[str, Any]]:
-    random.seed(config.seed)
-    np.random.seed(config.seed)
-    torch.manual_seed(config.seed)
+    # a run that goes on from another (--init) shuffles with the next seed: the same --seed keeps the held-out
+    # slice, but would replay the earlier run's batches in the same order
+    order_seed = config.seed + runs_before(config.init)
+    random.seed(order_seed)
+    np.random.seed(order_seed)
+    torch.manual_seed(order_seed)
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -352,7 +355,7 @@ def train(
     encoded = encode(tokenizer, train_pairs, config.max_length)
     labels = torch.tensor([LABELS.index(p["label"]) for p in train_pairs])
     lengths = [len(e["input_ids"]) for e in encoded]
-    rng = random.Random(config.seed)
+    rng = random.Random(order_seed)
 
     steps_per_epoch = math.ceil(len(encoded) / config.batch_size)
     planned = max(1, int(steps_per_epoch * config.epochs))
@@ -624,6 +627,12 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
         train_pairs = train_pairs[: config.limit]
         held = held[: max(30, config.limit // 4)]
     return train_pairs, held
+
+
+def runs_before(init: Path | None) -> int:
+    """How many runs the weights in `init` have been through (0 when training starts from a base)."""
+    earlier = _init_run(init)
+    return len(run_chain(earlier)) if earlier else 0
 
 
 def _init_run(init: Path | None) -> dict[str, Any] | None:
