@@ -14,7 +14,9 @@ every held-out half: ECE of the decided verdicts, macro-F1 over the set's verdic
 decided verdict, coverage, and the precision / coverage curve over `min_confidence`. The default level is the
 lowest at which decided verdicts are right at least TARGET of the time over the held-out halves of every set
 (or of the sets named with `--level-on`) taken together; the curve also shows the worse half.
-`--write` then fits on all claims and stores the fit for the stance model in index/calibration.json.
+`--write` then fits on all claims and stores the fit for the stance model in index/calibration.json, as the
+calibration profile named by `--profile` (index.verdict.CALIBRATIONS): `general` is fitted on both sets, `news`
+on AVeriTeC alone (`--records averitec=...` only).
 """
 
 import argparse
@@ -34,6 +36,7 @@ from index.cues import Cue
 from index.stance import combine
 from index.verdict import (
     CALIBRATION_FILE,
+    CALIBRATIONS,
     DECIDED,
     FEATURES,
     NOT_ENOUGH,
@@ -189,6 +192,9 @@ def main() -> int:
         help="choose the default level on these sets only (repeatable; default: every set)",
     )
     parser.add_argument("--write", action="store_true", help=f"store the fit on all claims in {CALIBRATION_FILE.name}")
+    parser.add_argument(
+        "--profile", choices=CALIBRATIONS, default=CALIBRATIONS[0], help="the calibration profile --write stores"
+    )
     parser.add_argument("--plot", type=Path, help="reliability diagram of the held-out halves at level 0 (PNG)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
@@ -219,8 +225,9 @@ def main() -> int:
             curves[f"{name}, held-out halves"] = ([c for c, _ in decided], [ok for _, ok in decided])
         plot_reliability(args.plot, curves, "Held out, every verdict decided (min_confidence 0)")
     if args.write:
+        weighing = ", each set weighing the same" if len(sets) > 1 else ""
         source = (
-            f"{' + '.join(f'{n} dev ({len(c)} claims)' for n, c in sets.items())}, each set weighing the same; "
+            f"{' + '.join(f'{n} dev ({len(c)} claims)' for n, c in sets.items())}{weighing}; "
             f"benchmarks/calibrate.py, {date.today().isoformat()}"
         )
         model = Path(__file__).resolve().parent.parent / "index" / "stance" / args.stance_model / "model.onnx"
@@ -228,11 +235,12 @@ def main() -> int:
             fit(sets, source), min_confidence=default or 0.0, model_sha256=model_digest(model)
         )
         stored = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")) if CALIBRATION_FILE.exists() else {}
-        models = stored.get("models", {}) | {args.stance_model: calibrator.to_json()}
+        models = stored.get("models", {})
+        models[args.stance_model] = models.get(args.stance_model, {}) | {args.profile: calibrator.to_json()}
         tmp = CALIBRATION_FILE.with_suffix(".tmp")
         tmp.write_text(json.dumps({"models": models}, indent=1) + "\n", encoding="utf-8")
         tmp.replace(CALIBRATION_FILE)
-        figures["written"] = {"model": args.stance_model, "file": str(CALIBRATION_FILE)}
+        figures["written"] = {"model": args.stance_model, "profile": args.profile, "file": str(CALIBRATION_FILE)}
     emit(figures, args.json)
     return 0
 

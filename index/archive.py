@@ -38,7 +38,7 @@ from index.segment import Statement, reported_content, split_article
 from index.stance import OFF_TOPIC, StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
 from index.vectors import open_vectors
-from index.verdict import Calibrator, decide_verdict, load_calibrator
+from index.verdict import CALIBRATIONS, Calibrator, decide_verdict, load_calibrator
 from index.watch import NewStatement, Watchlist
 
 # Chosen on 1,000 COVID-Fact dev claims with benchmarks/rerank.py (recall@5 0.784, was 0.738 with reciprocal
@@ -292,20 +292,23 @@ class Archive:
         vectors: str | None = None,
         check_encoder: bool = True,
         min_confidence: float | None = None,
+        calibration: str = CALIBRATIONS[0],
     ) -> None:
         """`vectors`: None for FAISS in the data directory, or a Milvus address (see index.milvus).
         `min_confidence`: the calibrated probability a verdict needs to be decided (None: the level shipped with
-        the stance model's calibration, see index.verdict).
+        the stance model's calibration, see index.verdict). `calibration`: which of the stance model's fits turns
+        evidence into verdict probabilities (index.verdict.CALIBRATIONS); ValueError for one it lacks.
 
         The data directory records the encoder that made its vectors; opening it with another raises
         EncoderMismatch, since vectors of two encoders in one index do not compare. `check_encoder=False` is for
         `reindex`, which re-embeds every statement with this archive's encoder.
         """
+        self.stance = stance or load_stance()
+        self.calibration = calibration
+        self.calibrator: Calibrator | None = load_calibrator(self.stance.name, calibration)  # before any file is made
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder or load_embedder()
-        self.stance = stance or load_stance()
-        self.calibrator: Calibrator | None = load_calibrator(self.stance.name)
         default = self.calibrator.min_confidence if self.calibrator else 0.0
         self.min_confidence = default if min_confidence is None else min_confidence
         self.store = Store(self.data_dir / "factdesk.sqlite3")

@@ -37,7 +37,7 @@ from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, NO_LIMIT, Archive, Article,
 from index.factchecks import InvalidClaimReview, NotJSON, read_claim_reviews
 from index.language import not_english
 from index.store import StoredWatch
-from index.verdict import parse_min_confidence
+from index.verdict import CALIBRATIONS, parse_min_confidence
 from index.watch import new_watch
 from service import schemas
 from service.auth import ANY_SCOPE, SCOPES, ApiKey, KeyRing, parse_rate, rate_limit, require_scope
@@ -78,6 +78,9 @@ class Settings:
     min_confidence: float | None = field(
         default_factory=lambda: parse_min_confidence(os.environ.get("FACTDESK_MIN_CONFIDENCE"))
     )
+    # which of the stance model's verdict calibrations to use (index.verdict.CALIBRATIONS): general, or news for a
+    # desk whose claims are news
+    calibration: str = field(default_factory=lambda: os.environ.get("FACTDESK_CALIBRATION") or CALIBRATIONS[0])
     # the author of ClaimReview drafts (`Accept: application/ld+json` on /v1/check)
     organization: str = field(default_factory=lambda: os.environ.get("FACTDESK_ORGANIZATION") or "factdesk")
     # `POST /v1/articles {"url": ...}` fetches the page unless off; these networks are reachable despite being
@@ -106,6 +109,7 @@ def open_archive(settings: Settings) -> Archive:
             stance=load_stance(settings.stance),
             vectors=settings.vectors,
             min_confidence=settings.min_confidence,
+            calibration=settings.calibration,
         )
         if settings.seed and archive.stats()["articles"] == 0:
             archive.ingest(seed_articles())
@@ -499,6 +503,8 @@ async def health(state: State) -> schemas.Health:
         encoder=archive.embedder.encoder,
         stance_mode=archive.stance.mode,
         stance_model=archive.stance.name,
+        calibration=archive.calibration if archive.calibrator else None,
+        min_confidence=archive.min_confidence,
     )
 
 

@@ -20,7 +20,7 @@ from index.archive import Archive, Article, InvalidArticle, TimeLimit, encoder_p
 from index.embed import ENCODERS, identity
 from index.factchecks import FactCheck
 from index.stance import STANCE_MODES
-from index.verdict import parse_min_confidence
+from index.verdict import CALIBRATIONS, parse_min_confidence
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
 from service.ingest_files import (
@@ -68,6 +68,7 @@ def _open_archive(args: argparse.Namespace, check_encoder: bool = True) -> Archi
             vectors=args.vectors,
             check_encoder=check_encoder,
             min_confidence=args.min_confidence,
+            calibration=args.calibration,
         )
     except ValueError as e:  # a bad --vectors address, vectors of another dimension or encoder
         raise CliError(str(e)) from None
@@ -302,6 +303,8 @@ def cmd_stats(args: argparse.Namespace) -> None:
         "vector_index": archive.vectors.kind,
         "stance_mode": archive.stance.mode,
         "stance_model": archive.stance.name,
+        "calibration": archive.calibration if archive.calibrator else None,
+        "min_confidence": archive.min_confidence,
     }
     print(json.dumps(archive.stats() | models))
 
@@ -338,6 +341,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
     os.environ["FACTDESK_LOG_FORMAT"] = args.log_format
     os.environ["FACTDESK_MIN_CONFIDENCE"] = "" if args.min_confidence is None else str(args.min_confidence)
+    os.environ["FACTDESK_CALIBRATION"] = args.calibration
     _net_policy(args)  # a bad --fetch-allow: one line now
     os.environ["FACTDESK_FETCH"] = args.fetch
     os.environ["FACTDESK_FETCH_ALLOW"] = ",".join(args.fetch_allow)
@@ -500,6 +504,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="decide a verdict only when its calibrated probability (how often such a verdict was right on the "
         "dev sets) reaches P, 0-1; below it the verdict is not_enough_evidence. Default $FACTDESK_MIN_CONFIDENCE, "
         "else the level shipped with the calibration",
+    )
+    parser.add_argument(
+        "--calibration",
+        choices=CALIBRATIONS,
+        default=os.environ.get("FACTDESK_CALIBRATION") or CALIBRATIONS[0],
+        help="which calibration turns evidence into verdict probabilities: general (fitted on real news claims and "
+        "science claims together) or news (on real news claims alone: more claims supported, for a desk whose "
+        "claims are news); each brings its own default level. Default $FACTDESK_CALIBRATION or general",
     )
     parser.add_argument(
         "--fetch",

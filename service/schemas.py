@@ -371,6 +371,8 @@ class Health(Struct):
     encoder: str
     stance_mode: str
     stance_model: str
+    calibration: str | None = None  # the verdict calibration in use; None without one (`--stance cues`)
+    min_confidence: float = 0.0  # the level a verdict needs to be decided, unless a request sets its own
 
 
 def article_ref(a: StoredArticle) -> ArticleRef:

@@ -6,6 +6,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from index.archive import Archive
+from index.verdict import load_calibrator
 from service.app import Settings, create_app
 
 pytestmark = pytest.mark.anyio
@@ -21,6 +22,16 @@ async def client(seeded: Archive, tmp_path: Path) -> AsyncIterator[AsyncTestClie
     app = create_app(Settings(data_dir=tmp_path, max_body_bytes=64 * 1024), archive=seeded)
     async with AsyncTestClient(app) as c:
         yield c
+
+
+async def test_the_server_uses_the_calibration_it_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FACTDESK_CALIBRATION", "news")
+    settings = Settings(data_dir=tmp_path, seed=False)
+    assert settings.calibration == "news"
+    async with AsyncTestClient(create_app(settings)) as client:
+        health = (await client.get("/health")).json()
+    news = load_calibrator(health["stance_model"], "news")
+    assert news is not None and health["calibration"] == "news" and health["min_confidence"] == news.min_confidence
 
 
 def assert_problem(response, status: int) -> dict:
@@ -176,6 +187,9 @@ async def test_health_metrics_and_offline_docs(client: AsyncTestClient) -> None:
     assert health["embedding_model"] == "all-MiniLM-L6-v2" and health["encoder"] == "onnx-int8"
     assert health["vector_index"] == "flat"
     assert health["stance_mode"] in ("nli", "cues")
+    calibrator = load_calibrator(health["stance_model"])
+    assert health["calibration"] == ("general" if calibrator else None)
+    assert health["min_confidence"] == (calibrator.min_confidence if calibrator else 0.0)
     await client.post("/v1/check", json={"claim": "Goma"})
     await client.get("/v1/articles/nothing-here")
     metrics = (await client.get("/metrics")).text

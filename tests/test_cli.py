@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from index.verdict import load_calibrator
 from service.cli import main
 from service.ingest_files import InputError, read_articles, read_claims
 
@@ -73,6 +74,23 @@ def test_reindex_moves_a_data_directory_to_another_encoder(tmp_path: Path, capsy
     assert "Goma" in capsys.readouterr().out
     assert main([*base, "stats"]) == 1  # onnx now meets torch vectors
     assert "--encoder torch" in capsys.readouterr().err
+
+
+def test_the_calibration_is_chosen_and_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "-q", "--calibration", "news", "stats"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    news = load_calibrator(stats["stance_model"], "news")
+    assert news is not None and stats["calibration"] == "news" and stats["min_confidence"] == news.min_confidence
+
+    other = tmp_path / "other"
+    assert main(["--data-dir", str(other), "-q", "--stance", "fast", "--calibration", "news", "stats"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "nli-minilm-l3 has no 'news' calibration" in err
+    assert not other.exists()
+    with pytest.raises(SystemExit) as exited:
+        main(["--data-dir", str(other), "--calibration", "science", "stats"])
+    assert exited.value.code == 2 and "invalid choice: 'science'" in capsys.readouterr().err
 
 
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from index.archive import Archive, Article
 from index.embed import Embedder
-from index.stance import load_stance
+from index.stance import StanceClassifier, load_stance
 
 CLAIMS = [
     ("M23 rebels have captured Goma", "supported", "Meanwhile, M23 rebels have captured Goma", "supports"),
@@ -77,11 +77,53 @@ DECIDED_AT_THE_DEFAULT = {
 }
 
 
+# with the news calibration (fitted on real news claims alone, which bear out a statement that entails the claim
+# more often than the general fit's science claims do), the claims of DECIDED_WITH_NEWS are decided and every
+# other one leans the right way
+DECIDED_WITH_NEWS = {
+    "M23 rebels failed to capture Goma",
+    "Nobody was injured in Rubavu",
+    "The Eiffel Tower is in Paris",
+    "Uganda closed its border with the DRC",
+    "The fighting around Goma has eased",
+    "Clashes between M23 and the Congolese army are growing",
+    "The humanitarian situation is improving",
+    "Refugees are fleeing from Congo into Rwanda",
+}
+
+
+@pytest.fixture(scope="module")
+def news_seeded(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: Embedder,
+    stance_classifier: StanceClassifier,
+    seed_article: Article,
+) -> Iterator[Archive]:
+    a = Archive(Path(tmp_path_factory.mktemp("news")), embedder=embedder, stance=stance_classifier, calibration="news")
+    a.ingest([seed_article])
+    yield a
+    a.close()
+
+
+@pytest.mark.parametrize("claim, verdict, evidence, expected", CLAIMS + NEWS_EDITS)
+def test_seed_claims_with_the_news_calibration(
+    news_seeded: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None
+) -> None:
+    assert news_seeded.calibrator is not None and news_seeded.min_confidence == news_seeded.calibrator.min_confidence
+    _expect(news_seeded, claim, verdict, evidence, expected, decided=DECIDED_WITH_NEWS)
+
+
 def _expect(
-    archive: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None, decide: bool = True
+    archive: Archive,
+    claim: str,
+    verdict: str,
+    evidence: str | None,
+    expected: str | None,
+    decide: bool = True,
+    decided: set[str] = DECIDED_AT_THE_DEFAULT,
 ) -> None:
     """The claim leans to `verdict` and, at the default level, gets it or none, never another; with `decide`, the
-    claims of DECIDED_AT_THE_DEFAULT get it."""
+    claims of `decided` get it."""
     if verdict != "not_enough_evidence":
         leaning = archive.check(claim, min_confidence=0.0)
         assert leaning.verdict == verdict, (
@@ -90,7 +132,7 @@ def _expect(
         )
     result = archive.check(claim)
     assert result.verdict in (verdict, "not_enough_evidence"), result.probabilities
-    if decide and claim in DECIDED_AT_THE_DEFAULT:
+    if decide and claim in decided:
         assert result.verdict == verdict, result.probabilities
     if evidence:
         match = next(e for e in result.evidence if e.statement.text.startswith(evidence))

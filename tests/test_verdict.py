@@ -1,6 +1,7 @@
 """Verdict rules over judged evidence (index/verdict.py): the calibrated decision and the fallback rule."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -118,14 +119,23 @@ def test_nothing_on_topic_is_not_enough_evidence_whatever_the_fit() -> None:
     assert decide_verdict(CLAIM, [Judged("neutral", similarity=0.6)], always_refuted).label == "refuted"
 
 
-def test_calibrator_round_trips_and_ships_for_both_models() -> None:
+@pytest.mark.parametrize("model, calibration", [(SHIPPED, "general"), (FAST, "general"), (SHIPPED, "news")])
+def test_calibrator_round_trips_and_ships_for_both_models(model: Path, calibration: str) -> None:
     assert Calibrator.from_json(TOY.to_json()) == TOY
-    for model in (SHIPPED, FAST):
-        shipped = load_calibrator(model.name)
-        assert shipped is not None, model.name
-        assert shipped.features == FEATURES and "dev" in shipped.fitted_on
-        assert 0.5 <= shipped.min_confidence < 1.0
-        assert shipped.model_sha256 == model_digest(model / "model.onnx"), "calibrate the model again"
+    shipped = load_calibrator(model.name, calibration)
+    assert shipped is not None, model.name
+    assert shipped.features == FEATURES and "dev" in shipped.fitted_on
+    assert ("covidfact" in shipped.fitted_on) == (calibration == "general")  # news: real news claims alone
+    assert 0.5 <= shipped.min_confidence < 1.0
+    assert shipped.model_sha256 == model_digest(model / "model.onnx"), "calibrate the model again"
+
+
+def test_a_calibration_the_model_lacks_is_refused() -> None:
+    with pytest.raises(ValueError, match="no 'news' calibration"):
+        load_calibrator(FAST.name, "news")  # on real news claims its fit decides fewer claims than the general one
+    with pytest.raises(ValueError, match="unknown calibration 'science'"):
+        load_calibrator(SHIPPED.name, "science")
+    assert load_calibrator("cues-only", "news") is None  # no model, no fit: the strengths rule decides
 
 
 @pytest.mark.parametrize("text, level", [("0", 0.0), ("0.8", 0.8), ("1", 1.0), ("", None), (None, None)])
