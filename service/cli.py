@@ -19,8 +19,8 @@ from tqdm import tqdm
 from index.archive import Archive, Article, InvalidArticle, TimeLimit, encoder_problem, recorded_encoder
 from index.embed import ENCODERS, identity
 from index.factchecks import FactCheck
-from index.stance import STANCE_MODES
-from index.verdict import CALIBRATIONS, parse_min_confidence
+from index.stance import STANCE_MODES, stance_name
+from index.verdict import CALIBRATIONS, load_calibrator, parse_min_confidence
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
 from service.ingest_files import (
@@ -89,6 +89,19 @@ def _level(text: str) -> float | None:
         return parse_min_confidence(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _calibration(text: str) -> str:
+    if text not in CALIBRATIONS:
+        raise argparse.ArgumentTypeError(f"unknown calibration {text!r} ({', '.join(CALIBRATIONS)})")
+    return text
+
+
+def _check_calibration(args: argparse.Namespace) -> None:
+    try:
+        load_calibrator(stance_name(args.stance), args.calibration)
+    except ValueError as e:
+        raise CliError(str(e)) from None
 
 
 def _check_encoder(args: argparse.Namespace) -> None:
@@ -332,6 +345,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     _check_encoder(args)  # one line now, not a traceback from every worker
+    _check_calibration(args)
     os.environ["FACTDESK_DATA_DIR"] = str(args.data_dir)
     os.environ["FACTDESK_STANCE"] = args.stance
     os.environ["FACTDESK_ENCODER"] = args.encoder
@@ -507,7 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--calibration",
-        choices=CALIBRATIONS,
+        type=_calibration,  # unlike choices, also checks a default from the environment
+        metavar="{" + ",".join(CALIBRATIONS) + "}",
         default=os.environ.get("FACTDESK_CALIBRATION") or CALIBRATIONS[0],
         help="which calibration turns evidence into verdict probabilities: general (fitted on real news claims and "
         "science claims together) or news (on real news claims alone: more claims supported, for a desk whose "

@@ -76,7 +76,9 @@ def test_reindex_moves_a_data_directory_to_another_encoder(tmp_path: Path, capsy
     assert "--encoder torch" in capsys.readouterr().err
 
 
-def test_the_calibration_is_chosen_and_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_calibration_is_chosen_and_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = tmp_path / "data"
     assert main(["--data-dir", str(data), "-q", "--calibration", "news", "stats"]) == 0
     stats = json.loads(capsys.readouterr().out)
@@ -88,9 +90,15 @@ def test_the_calibration_is_chosen_and_shown(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "nli-minilm-l3 has no 'news' calibration" in err
     assert not other.exists()
+    assert main(["--data-dir", str(other), "--stance", "fast", "--calibration", "news", "serve"]) == 1
+    assert "nli-minilm-l3 has no 'news' calibration" in capsys.readouterr().err  # before any worker starts
     with pytest.raises(SystemExit) as exited:
         main(["--data-dir", str(other), "--calibration", "science", "stats"])
-    assert exited.value.code == 2 and "invalid choice: 'science'" in capsys.readouterr().err
+    assert exited.value.code == 2 and "unknown calibration 'science'" in capsys.readouterr().err
+    monkeypatch.setenv("FACTDESK_CALIBRATION", "sceince")
+    with pytest.raises(SystemExit):
+        main(["--data-dir", str(other), "stats"])
+    assert "unknown calibration 'sceince'" in capsys.readouterr().err
 
 
 def test_bad_input_gives_one_line_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

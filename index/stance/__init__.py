@@ -160,15 +160,27 @@ class CueStance:
         return results
 
 
-def load_stance(mode: str = "auto", threads: int | None = None) -> StanceClassifier:
-    """`auto`: the shipped NLI model when it is installed, else cues alone. `nli` and `fast` require a model."""
+def _model_directory(mode: str) -> Path | None:
+    """The model directory `mode` loads, None for cues alone."""
     from index.stance.model import FAST, SHIPPED, shipped_model_available
 
     if mode not in STANCE_MODES:
         raise ValueError(f"unknown stance mode {mode!r} ({', '.join(STANCE_MODES)})")
     if mode == "cues" or (mode == "auto" and not shipped_model_available()):
-        return CueStance()
-    return NliStance(FAST if mode == "fast" else SHIPPED, threads=threads)
+        return None
+    return FAST if mode == "fast" else SHIPPED
+
+
+def stance_name(mode: str) -> str:
+    """The name of the classifier `load_stance(mode)` gives, without loading a model."""
+    directory = _model_directory(mode)
+    return directory.name if directory else CueStance.name
+
+
+def load_stance(mode: str = "auto", threads: int | None = None) -> StanceClassifier:
+    """`auto`: the shipped NLI model when it is installed, else cues alone. `nli` and `fast` require a model."""
+    directory = _model_directory(mode)
+    return NliStance(directory, threads=threads) if directory else CueStance()
 
 
 def classify_stance(
