@@ -304,8 +304,8 @@ class Archive:
         `reindex`, which re-embeds every statement with this archive's encoder.
         """
         self.stance = stance or load_stance()
-        self.calibration = calibration
         self.calibrator: Calibrator | None = load_calibrator(self.stance.name, calibration)  # before any file is made
+        self.calibration = calibration if self.calibrator else None  # the profile in use; None without a fit
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.embedder = embedder or load_embedder()

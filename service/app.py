@@ -503,7 +503,7 @@ async def health(state: State) -> schemas.Health:
         encoder=archive.embedder.encoder,
         stance_mode=archive.stance.mode,
         stance_model=archive.stance.name,
-        calibration=archive.calibration if archive.calibrator else None,
+        calibration=archive.calibration,
         min_confidence=archive.min_confidence,
     )
 

@@ -316,7 +316,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
         "vector_index": archive.vectors.kind,
         "stance_mode": archive.stance.mode,
         "stance_model": archive.stance.name,
-        "calibration": archive.calibration if archive.calibrator else None,
+        "calibration": archive.calibration,
         "min_confidence": archive.min_confidence,
     }
     print(json.dumps(archive.stats() | models))
