@@ -151,8 +151,7 @@ def load_calibrator(
     """The shipped fit of this profile for this stance model (by its name), or None when the model has no fit at
     all (`--stance cues`); ValueError for a profile it lacks. A test holds each fit to the model file it was made
     with (`model_sha256`): a retrained model is calibrated again before it ships."""
-    if calibration not in CALIBRATIONS:
-        raise ValueError(f"unknown calibration {calibration!r} ({', '.join(CALIBRATIONS)})")
+    calibration = parse_calibration(calibration)
     fits = _fits(path).get(stance_model)
     if not fits:
         return None
@@ -268,3 +267,12 @@ def parse_min_confidence(text: str | None) -> float | None:
     if not 0.0 <= level <= 1.0:
         raise ValueError(f"min_confidence must be a number from 0 to 1, not {text!r}")
     return level
+
+
+def parse_calibration(text: str | None) -> str:
+    """A calibration profile's name (FACTDESK_CALIBRATION, --calibration); None or empty: the default."""
+    if text is None or not text.strip():
+        return CALIBRATIONS[0]
+    if text not in CALIBRATIONS:
+        raise ValueError(f"unknown calibration {text!r} ({', '.join(CALIBRATIONS)})")
+    return text

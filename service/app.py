@@ -37,7 +37,7 @@ from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, NO_LIMIT, Archive, Article,
 from index.factchecks import InvalidClaimReview, NotJSON, read_claim_reviews
 from index.language import not_english
 from index.store import StoredWatch
-from index.verdict import CALIBRATIONS, parse_min_confidence
+from index.verdict import parse_calibration, parse_min_confidence
 from index.watch import new_watch
 from service import schemas
 from service.auth import ANY_SCOPE, SCOPES, ApiKey, KeyRing, parse_rate, rate_limit, require_scope
@@ -80,7 +80,7 @@ class Settings:
     )
     # which of the stance model's verdict calibrations to use (index.verdict.CALIBRATIONS): general, or news for a
     # desk whose claims are news
-    calibration: str = field(default_factory=lambda: os.environ.get("FACTDESK_CALIBRATION") or CALIBRATIONS[0])
+    calibration: str = field(default_factory=lambda: parse_calibration(os.environ.get("FACTDESK_CALIBRATION")))
     # the author of ClaimReview drafts (`Accept: application/ld+json` on /v1/check)
     organization: str = field(default_factory=lambda: os.environ.get("FACTDESK_ORGANIZATION") or "factdesk")
     # `POST /v1/articles {"url": ...}` fetches the page unless off; these networks are reachable despite being

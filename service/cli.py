@@ -20,7 +20,7 @@ from index.archive import Archive, Article, InvalidArticle, TimeLimit, encoder_p
 from index.embed import ENCODERS, identity
 from index.factchecks import FactCheck
 from index.stance import STANCE_MODES, stance_name
-from index.verdict import CALIBRATIONS, load_calibrator, parse_min_confidence
+from index.verdict import CALIBRATIONS, load_calibrator, parse_calibration, parse_min_confidence
 from service import schemas
 from service.auth import SCOPES, create_key, parse_rate, read_keys
 from service.ingest_files import (
@@ -92,9 +92,10 @@ def _level(text: str) -> float | None:
 
 
 def _calibration(text: str) -> str:
-    if text not in CALIBRATIONS:
-        raise argparse.ArgumentTypeError(f"unknown calibration {text!r} ({', '.join(CALIBRATIONS)})")
-    return text
+    try:
+        return parse_calibration(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _check_calibration(args: argparse.Namespace) -> None:
@@ -523,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--calibration",
         type=_calibration,  # unlike choices, also checks a default from the environment
         metavar="{" + ",".join(CALIBRATIONS) + "}",
-        default=os.environ.get("FACTDESK_CALIBRATION") or CALIBRATIONS[0],
+        default=os.environ.get("FACTDESK_CALIBRATION", ""),
         help="which calibration turns evidence into verdict probabilities: general (fitted on real news claims and "
         "science claims together) or news (on real news claims alone: more claims supported, for a desk whose "
         "claims are news); each brings its own default level. Default $FACTDESK_CALIBRATION or general",
