@@ -411,13 +411,14 @@ def _per_source(option: str, values: Sequence[str], example: str) -> dict[str, i
 def cmd_train_stance(args: argparse.Namespace) -> None:
     from index.stance.train import TrainConfig, requantize, run
 
-    if not Path(args.data).is_file():
-        raise CliError(f"{args.data}: no such file")
+    for data in args.data:
+        if not Path(data).is_file():
+            raise CliError(f"{data}: no such file")
     if args.requantize:
         if not (Path(args.out) / "model-fp32.onnx").is_file() or not (Path(args.out) / "metrics.json").is_file():
             raise CliError(f"{args.out}: no trained model (model-fp32.onnx and metrics.json) to quantise")
         covidfact = Path(args.covidfact) if args.covidfact else None
-        metrics = requantize(Path(args.out), args.quantize, Path(args.data), covidfact)
+        metrics = requantize(Path(args.out), args.quantize, [Path(d) for d in args.data], covidfact)
         print(
             json.dumps(
                 {"heldout_int8": metrics["heldout_int8"]["overall"], "agreement": metrics["int8_fp32_agreement"]}
@@ -435,7 +436,7 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
     if args.init and args.layers:
         raise CliError("--layers does not go with --init: the model goes on with the layers it has")
     config = TrainConfig(
-        data=Path(args.data),
+        data=[Path(d) for d in args.data],
         out=Path(args.out),
         covidfact=Path(args.covidfact) if args.covidfact else None,
         epochs=args.epochs,
@@ -443,6 +444,7 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         lr=args.lr,
         max_length=args.max_length,
         holdout=args.holdout,
+        holdout_more=args.holdout_more,
         synthetic=args.synthetic,
         seed=args.seed,
         max_minutes=args.max_minutes,
@@ -668,7 +670,12 @@ def build_parser() -> argparse.ArgumentParser:
         "held-out slice (and COVID-Fact), export int8 ONNX + model card into --out.",
     )
     p.add_argument(
-        "--data", required=True, help="NLI pairs (.jsonl or .jsonl.gz with premise, hypothesis, label, source)"
+        "--data",
+        required=True,
+        nargs="+",
+        action="extend",
+        help="NLI pairs, one or more files (.jsonl or .jsonl.gz with premise, hypothesis, label, source); a label "
+        "of not_entailment (two-way data) is trained on P(neutral) + P(contradiction)",
     )
     p.add_argument("--out", required=True, help="output directory")
     p.add_argument("--covidfact", help="COVID-Fact dev directory (claims.jsonl) for a two-way evaluation")
@@ -676,7 +683,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--max-length", type=int, default=128)
-    p.add_argument("--holdout", type=int, default=3600, help="held-out pairs (stratified by source and label)")
+    p.add_argument(
+        "--holdout",
+        type=int,
+        default=3600,
+        help="held-out pairs of the first --data file (stratified by source and label)",
+    )
+    p.add_argument(
+        "--holdout-more",
+        type=int,
+        default=4000,
+        help="held-out pairs of each further --data file (the same share of every source; pairs that share a "
+        "premise or hypothesis held out together)",
+    )
     p.add_argument("--synthetic", type=int, default=8000, help="rule-edited news pairs added to training")
     p.add_argument(
         "--news-edits",

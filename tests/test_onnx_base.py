@@ -132,7 +132,7 @@ def test_training_starts_from_the_base(tiny_export: Path, tmp_path: Path) -> Non
 
     out = tmp_path / "nli-tiny"
     config = TrainConfig(
-        data=FIXTURES / "nli_sample.jsonl",
+        data=[FIXTURES / "nli_sample.jsonl"],
         out=out,
         base=tiny_export,
         batch_size=8,

@@ -1,4 +1,5 @@
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,7 @@ def _tiny_run(out: Path, **options: Any) -> dict[str, Any]:
     from index.stance.train import TrainConfig, run
 
     config = TrainConfig(
-        data=FIXTURES / "nli_sample.jsonl",
+        data=[FIXTURES / "nli_sample.jsonl"],
         out=out,
         batch_size=8,
         holdout=40,
@@ -222,3 +223,72 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     assert main([*argv, "--cap", "snli_cad"]) == 1
     assert main([*argv, "--init", str(tmp_path / "none")]) == 1
     assert main([*argv, "--init", str(SHIPPED), "--layers", "3"]) == 1
+
+
+def test_two_way_pairs_are_trained_on_neutral_plus_contradiction() -> None:
+    import torch
+
+    from index.stance.train import TARGETS, stance_loss
+
+    logits = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 1.0]])
+    probs = torch.softmax(logits, -1)
+    entail, either = TARGETS.index("entailment"), TARGETS.index("not_entailment")
+    assert stance_loss(logits[:1], torch.tensor([entail])).item() == pytest.approx(-math.log(probs[0, 0]), 1e-5)
+    assert stance_loss(logits[1:], torch.tensor([either])).item() == pytest.approx(
+        -math.log(probs[1, 1] + probs[1, 2]), 1e-5
+    )
+    # the two-way loss does not care how the rest is split between neutral and contradiction
+    swapped = torch.tensor([[0.0, 3.0, -3.0]]), torch.tensor([[0.0, -3.0, 3.0]])
+    assert stance_loss(swapped[0], torch.tensor([either])) == pytest.approx(
+        stance_loss(swapped[1], torch.tensor([either]))
+    )
+
+
+def test_a_further_file_is_held_out_by_source_in_whole_groups() -> None:
+    from index.stance.train import load_data, load_pairs, split_holdout
+
+    files = [FIXTURES / "nli_sample.jsonl", FIXTURES / "nli_more_sample.jsonl"]
+    train_pairs, held = load_data(files, 40, 12, seed=3)
+    # the first file keeps the slice it had on its own: a model trained on it alone is measured on the same pairs
+    _, alone = split_holdout(load_pairs(files[0]), 40, 3)
+    assert [p | {"data": files[0].name} for p in alone] == [p for p in held if p["data"] == files[0].name]
+    more = [p for p in held if p["data"] == files[1].name]
+    assert {p["source"] for p in more} == {"vitaminc_real", "docnli_fever_binary"}
+    # no held-out pair shares a premise or a hypothesis with a training pair (a revision's twin stays with it)
+    trained = {t for p in train_pairs for t in (p["premise"], p["hypothesis"])}
+    assert not any(p["premise"] in trained or p["hypothesis"] in trained for p in more)
+    assert len(train_pairs) + len(held) == sum(len(load_pairs(f)) for f in files)
+
+
+def test_two_way_sources_are_scored_two_way() -> None:
+    from index.stance.train import evaluate
+
+    pairs = [
+        {"premise": "a", "hypothesis": "b", "label": "not_entailment", "source": "docnli"},
+        {"premise": "c", "hypothesis": "d", "label": "entailment", "source": "docnli"},
+        {"premise": "e", "hypothesis": "f", "label": "neutral", "source": "lingnli"},
+    ]
+    probs = np.array([[0.1, 0.2, 0.7], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7]])
+    figures = evaluate(probs, pairs, ["more", "more", "more"])
+    assert figures["by_source"]["docnli"]["accuracy"] == 0.5  # contradiction counts as not entailment
+    assert figures["overall"]["n"] == 1 and figures["overall"]["accuracy"] == 0.0  # three-way pairs only
+    assert figures["by_file"]["more"]["n"] == 3
+
+
+@pytest.mark.slow
+def test_training_takes_several_files_and_reports_each(tmp_path: Path) -> None:
+    from service.cli import main
+
+    out = tmp_path / "two"
+    data = [str(FIXTURES / "nli_sample.jsonl"), str(FIXTURES / "nli_more_sample.jsonl")]
+    argv = ["train-stance", "--data", *data, "--out", str(out), "--holdout", "40", "--holdout-more", "12"]
+    assert main([*argv, "--max-steps", "2", "--batch-size", "8", "--synthetic", "0", "--seed", "3"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["heldout_int8"]["by_file"]) == {"nli_sample.jsonl", "nli_more_sample.jsonl"}
+    assert metrics["train_counts"]["docnli_fever_binary"] > 0
+    assert "f1_not_entailment" in metrics["heldout_int8"]["by_source"]["docnli_fever_binary"]
+    assert (
+        "--data ../shared/data/nli/nli_sample.jsonl ../shared/data/nli/nli_more_sample.jsonl"
+        in (out / "MODEL_CARD.md").read_text()
+    )
+    assert main(["train-stance", "--data", data[0], str(tmp_path / "missing.jsonl"), "--out", str(out)]) == 1

@@ -4,3 +4,5 @@ ENTAILMENT = "entailment"
 NEUTRAL = "neutral"
 CONTRADICTION = "contradiction"
 LABELS = (ENTAILMENT, NEUTRAL, CONTRADICTION)
+# a two-way training label: neutral or contradiction, not which (DocNLI); never a model output
+NOT_ENTAILMENT = "not_entailment"

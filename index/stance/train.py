@@ -26,15 +26,19 @@ from torch import nn
 from tqdm import tqdm
 
 from index.quantize import quantize_per_token, quantize_weights
-from index.stance.labels import LABELS
+from index.stance.labels import LABELS, NOT_ENTAILMENT
 from index.stance.synthetic import make_news_edits, make_pairs
 
 Pair = dict[str, str]
 
 
+# gold label → its index in a batch's targets; not_entailment comes after the model's three outputs
+TARGETS = (*LABELS, NOT_ENTAILMENT)
+
+
 @dataclass
 class TrainConfig:
-    data: Path
+    data: list[Path]  # the first file's held-out slice is `holdout` pairs; each further file's `holdout_more`
     out: Path
     covidfact: Path | None = None
     epochs: float = 2.0
@@ -44,6 +48,7 @@ class TrainConfig:
     weight_decay: float = 0.01
     max_length: int = 128
     holdout: int = 3600
+    holdout_more: int = 4000
     synthetic: int = 8000
     seed: int = 13
     max_minutes: float | None = None
@@ -88,6 +93,77 @@ def split_holdout(pairs: Sequence[Pair], size: int, seed: int) -> tuple[list[Pai
         train += cell[n:]
     rng.shuffle(train)
     return train, held
+
+
+def split_holdout_grouped(
+    pairs: Sequence[Pair], size: int, seed: int, trained: Iterable[Pair] = ()
+) -> tuple[list[Pair], list[Pair]]:
+    """Each source gives the same share of its pairs, whole groups at a time: pairs that share a premise or a
+    hypothesis (a VitaminC revision's before and after, a LingNLI prompt's three hypotheses) land on one side, so
+    a held-out pair's near twin is never trained on; nor is a group held out that shares a text with the pairs
+    `trained` (another file's training side)."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for p in pairs:
+        a, b = root("p:" + p["premise"]), root("h:" + p["hypothesis"])
+        if a != b:
+            parent[a] = b
+    groups: dict[str, list[Pair]] = defaultdict(list)
+    for p in pairs:
+        groups[root("p:" + p["premise"])].append(p)
+    texts = {t for p in trained for t in ("p:" + p["premise"], "h:" + p["hypothesis"])}
+    kept_in = {root(t) for t in texts if t in parent}
+    roots_of: dict[str, list[str]] = defaultdict(list)
+    for key, group in groups.items():
+        for source in sorted({p["source"] for p in group}):
+            roots_of[source].append(key)
+    rng = random.Random(seed)
+    share = size / max(1, len(pairs))
+    held_roots: set[str] = set()
+    for source in sorted(roots_of):
+        roots = roots_of[source]
+        rng.shuffle(roots)
+        total = sum(p["source"] == source for key in roots for p in groups[key])
+        want = min(total // 2, max(20, round(total * share)))
+        taken = sum(p["source"] == source for key in held_roots for p in groups[key])
+        for key in roots:
+            if taken >= want:
+                break
+            if key not in held_roots and key not in kept_in:
+                held_roots.add(key)
+                taken += sum(p["source"] == source for p in groups[key])
+    train = [p for key, group in groups.items() if key not in held_roots for p in group]
+    held = [p for key, group in groups.items() if key in held_roots for p in group]
+    rng.shuffle(train)
+    return train, held
+
+
+def load_data(paths: Sequence[Path], holdout: int, holdout_more: int, seed: int) -> tuple[list[Pair], list[Pair]]:
+    """(training pairs, held-out pairs) of several files. The first is split as a single file always was (so a
+    model trained on it alone keeps its held-out slice); each further one by `split_holdout_grouped`."""
+    train_pairs, held = split_holdout(load_pairs(paths[0]), holdout, seed)
+    held = [p | {"data": paths[0].name} for p in held]
+    for path in paths[1:]:
+        more_train, more_held = split_holdout_grouped(load_pairs(path), holdout_more, seed, train_pairs)
+        train_pairs += more_train
+        held += [p | {"data": path.name} for p in more_held]
+    if len(paths) > 1:
+        random.Random(seed).shuffle(train_pairs)
+    return train_pairs, held
+
+
+def stance_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy on the gold label; a `not_entailment` target (index 3) is scored on P(neutral) +
+    P(contradiction), so two-way pairs teach what entailment is not without choosing between the other two."""
+    logp = torch.log_softmax(logits, -1)
+    either = torch.logsumexp(logp[:, 1:], -1, keepdim=True)
+    return -torch.cat([logp, either], 1).gather(1, targets.unsqueeze(1)).mean()
 
 
 class CrossEncoder(nn.Module):
@@ -257,12 +333,12 @@ def collate(items: Sequence[dict[str, list[int]]], device: torch.device) -> dict
     }
 
 
-@torch.no_grad()
 def classification_report(gold: Sequence[int], pred: Sequence[int]) -> dict[str, Any]:
+    """Accuracy, F1 per label present in `gold` and their mean; indices are into `TARGETS`."""
     gold_a, pred_a = np.asarray(gold), np.asarray(pred)
-    report: dict[str, Any] = {"n": len(gold_a), "accuracy": float((gold_a == pred_a).mean())}
+    report: dict[str, Any] = {"n": len(gold_a), "accuracy": float((gold_a == pred_a).mean()) if len(gold_a) else 0.0}
     f1s = []
-    for k, name in enumerate(LABELS):
+    for k, name in enumerate(TARGETS):
         tp = int(((pred_a == k) & (gold_a == k)).sum())
         fp = int(((pred_a == k) & (gold_a != k)).sum())
         fn = int(((pred_a != k) & (gold_a == k)).sum())
@@ -278,19 +354,49 @@ def classification_report(gold: Sequence[int], pred: Sequence[int]) -> dict[str,
     return report
 
 
-def evaluate(probs: np.ndarray, pairs: Sequence[Pair]) -> dict[str, Any]:
-    gold = [LABELS.index(p["label"]) for p in pairs]
-    pred = probs.argmax(1).tolist()
-    by_source: dict[str, list[int]] = defaultdict(list)
+def two_way_sources(pairs: Iterable[Pair]) -> set[str]:
+    return {p["source"] for p in pairs if p["label"] == NOT_ENTAILMENT}
+
+
+def predictions(probs: np.ndarray, pairs: Sequence[Pair]) -> tuple[list[int], list[int]]:
+    """(gold, predicted) indices into `TARGETS`: the pairs of a source with two-way labels (`two_way_sources`) are
+    read two-way (entailment or not), every other pair three-way."""
+    two_way = two_way_sources(pairs)
+    gold, pred = [], []
+    for row, p in zip(probs, pairs, strict=True):
+        label = int(row.argmax())
+        if p["source"] in two_way and label != 0:
+            label = TARGETS.index(NOT_ENTAILMENT)
+        gold.append(TARGETS.index(p["label"]))
+        pred.append(label)
+    return gold, pred
+
+
+def evaluate(probs: np.ndarray, pairs: Sequence[Pair], files: Sequence[str] = ()) -> dict[str, Any]:
+    """Figures over the three-way pairs ("overall"), per source (two-way sources read two-way) and, where
+    `files` names each pair's data file, per file (the first file's slice is the one older models were held
+    out on)."""
+    gold, pred = predictions(probs, pairs)
+    two_way = two_way_sources(pairs)
+    three = [i for i, p in enumerate(pairs) if p["source"] not in two_way]
+    groups: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(pairs):
-        by_source[p["source"]].append(i)
-    return {
-        "overall": classification_report(gold, pred),
+        groups[p["source"]].append(i)
+    figures = {
+        "overall": classification_report([gold[i] for i in three], [pred[i] for i in three]),
         "by_source": {
             s: classification_report([gold[i] for i in idx], [pred[i] for i in idx])
-            for s, idx in sorted(by_source.items())
+            for s, idx in sorted(groups.items())
         },
     }
+    if files:
+        by_file: dict[str, list[int]] = defaultdict(list)
+        for i, name in enumerate(files):
+            by_file[name].append(i)
+        figures["by_file"] = {
+            name: classification_report([gold[i] for i in idx], [pred[i] for i in idx]) for name, idx in by_file.items()
+        }
+    return figures
 
 
 def covidfact_pairs(path: Path) -> list[Pair]:
@@ -353,7 +459,7 @@ def train(
     model, tokenizer = load_init(config.init) if config.init else build_model(config.layers, config.base)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
-    labels = torch.tensor([LABELS.index(p["label"]) for p in train_pairs])
+    labels = torch.tensor([TARGETS.index(p["label"]) for p in train_pairs])
     lengths = [len(e["input_ids"]) for e in encoded]
     rng = random.Random(order_seed)
 
@@ -379,7 +485,6 @@ def train(
     ]
     optimizer = torch.optim.AdamW(groups, lr=config.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-    loss_fn = nn.CrossEntropyLoss()
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
 
     started = time.monotonic()
@@ -393,7 +498,7 @@ def train(
             inputs = collate([encoded[i] for i in batch], device)
             with autocast:
                 logits = model(**inputs)
-            loss = loss_fn(logits.float(), labels[batch].to(device))
+            loss = stance_loss(logits.float(), labels[batch].to(device))
             if teacher is not None:
                 soft = nn.functional.kl_div(
                     torch.log_softmax(logits.float(), -1), teacher[batch].to(device), reduction="batchmean"
@@ -485,6 +590,7 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
     for name, default in (
         ("max_length", 128),
         ("holdout", 3600),
+        ("holdout_more", 4000),
         ("synthetic", 8000),
         ("news_edits", 0),
         ("news_clauses", 0.0),
@@ -501,8 +607,10 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
     options += [f"--repeat {source}={count}" for source, count in (config.get("repeat") or {}).items()]
     if config.get("quantize", "tokens") != "tokens":
         options.append(f"--quantize {config['quantize']}")
+    data = config["data"] if isinstance(config["data"], list) else [config["data"]]
+    files = " ".join(f"../shared/data/nli/{Path(d).name}" for d in data)
     return (
-        "factdesk train-stance --data ../shared/data/nli/nli_pairs.jsonl.gz \\\n"
+        f"factdesk train-stance --data {files} \\\n"
         f"    --covidfact ../shared/data/dev/covidfact --out {out} \\\n    " + " ".join(options)
     )
 
@@ -594,8 +702,7 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
 
 def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
     """(training pairs, held-out pairs): deterministic for a given config, synthetic pairs in training only."""
-    pairs = load_pairs(config.data)
-    train_pairs, held = split_holdout(pairs, config.holdout, config.seed)
+    train_pairs, held = load_data(config.data, config.holdout, config.holdout_more, config.seed)
     texts = _news_texts(train_pairs)
     if config.synthetic:
         train_pairs += list(make_pairs(texts, config.seed, config.synthetic))
@@ -643,6 +750,14 @@ def _init_run(init: Path | None) -> dict[str, Any] | None:
     return {key: earlier[key] for key in ("config", "training", "init_run") if key in earlier}
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def report(
     config: TrainConfig,
     stats: dict[str, Any],
@@ -661,14 +776,15 @@ def report(
     fp32_probs = StanceModel(out, filename="model-fp32.onnx").predict(held_pairs)
     int8 = StanceModel(out)
     int8_probs = int8.predict(held_pairs)
+    files = [p["data"] for p in held] if len(config.data) > 1 else []
     metrics: dict[str, Any] = {
-        "config": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()},
+        "config": {k: _plain(v) for k, v in asdict(config).items()},
         "training": stats,
         "train_counts": dict(Counter(p["source"] for p in train_pairs)),
         "heldout_counts": dict(Counter(p["source"] for p in held)),
         **({"init_run": init_run} if init_run else {}),
-        "heldout_fp32": evaluate(fp32_probs, held),
-        "heldout_int8": evaluate(int8_probs, held),
+        "heldout_fp32": evaluate(fp32_probs, held, files),
+        "heldout_int8": evaluate(int8_probs, held, files),
         "int8_fp32_agreement": round(float((fp32_probs.argmax(1) == int8_probs.argmax(1)).mean()), 4),
         "model_mb": round((out / "model.onnx").stat().st_size / 2**20, 1),
     }
@@ -686,7 +802,7 @@ def report(
     return metrics
 
 
-def requantize(out: Path, quantize: str, data: Path, covidfact: Path | None) -> dict[str, Any]:
+def requantize(out: Path, quantize: str, data: list[Path], covidfact: Path | None) -> dict[str, Any]:
     """Quantise `out`'s fp32 export again (after a change of quantiser) and re-evaluate it; no training.
 
     The run's configuration and training figures come from its metrics.json; `prepare` rebuilds the same
