@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export FACTDESK_DATA_DIR ?= ./factdesk-data
 
-.PHONY: serve test lint bench install clean
+.PHONY: serve test lint bench install clean screenshot
 
 $(BIN)/factdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ serve: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# the README's picture of the desk page, taken by the browser test that checks a claim
+screenshot: install
+	FACTDESK_SCREENSHOT=docs/desk.png $(BIN)/python -m pytest -q tests/test_browser.py -k claim_link
 
 lint: install
 	$(BIN)/ruff check .

@@ -30,10 +30,13 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from index.batching import MicroBatcher
+from index.checkworthy import CheckworthinessModel
+from index.checkworthy import load_model as load_checkworthiness
 from index.cues import Cue, find_cues
 from index.embed import ENCODERS, Embedder, identity, load_embedder
 from index.factchecks import MATCH, FactCheck, FactCheckMatch
 from index.language import detect_language
+from index.lexical import lexical_scores
 from index.segment import Statement, reported_content, split_article
 from index.stance import OFF_TOPIC, StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
@@ -41,13 +44,11 @@ from index.vectors import open_vectors
 from index.verdict import CALIBRATIONS, Calibrator, decide_verdict, load_calibrator
 from index.watch import NewStatement, Watchlist
 
-# Chosen on 1,000 COVID-Fact dev claims with benchmarks/rerank.py (recall@5 0.784, was 0.738 with reciprocal
-# rank fusion and a cosine-only rerank); the NLI held-out slice played no part. The pool: on 600 claims
-# recall@5 is 0.800 with 5 or 8 candidates reranked, 0.795 with 10 or 15, while the stance model's time grows
-# with every candidate; benchmarks/covidfact.py --limit 600 with 5 vs 8: recall@5 0.803 vs 0.798, macro-F1
-# 0.455 vs 0.456, check p50 105 vs 139 ms.
-BM25_WEIGHT = 0.8
-RERANK_POOL = 5  # candidates given a stance before the top_k are chosen
+# The lexical weight, the pool and the number of candidates reranked were chosen on both dev sets and the
+# growing synthetic archive (benchmarks/ranking.py); the figures are in docs/benchmarks.md.
+LEXICAL_WEIGHT = 0.65
+RERANK_POOL = 5  # candidates given a stance and read by the verdict, whatever the top_k
+RETRIEVAL_POOL = 50  # candidates each side of retrieval (vectors, full text) gives a check
 RELATED_WEIGHT = 0.5
 MAX_TOP_K = 50
 # checks of one batch run at once: one check's retrieval and tokenising fill the gaps between another's model runs
@@ -217,6 +218,9 @@ def _ordinary_case(text: str) -> bool:
     return sum(ch.islower() for ch in letters) >= len(letters) / 2
 
 
+Item = tuple["Evidence", dict[str, "Evidence"]]  # an evidence item of merged copies: its first, one per text
+
+
 def _near_copy(original: Evidence, other: Evidence, vectors: dict[int, np.ndarray]) -> bool:
     """The same sentence lightly edited: close vectors, mostly the same words, and nothing that tells them apart
     (no cue either way, the same figures). Texts in capitals hide their cues: only their exact equals join them."""
@@ -250,8 +254,10 @@ class CheckResult:
     supporting_publishers: int
     conflicting_publishers: int
     evidence: list[Evidence]
-    probabilities: dict[str, float] = field(default_factory=dict)  # calibrated, of each verdict (empty: no fit)
+    # of each verdict: calibrated with a fit for the stance model, else a raw reading (index.verdict.raw_probabilities)
+    probabilities: dict[str, float] = field(default_factory=dict)
     fact_checks: list[FactCheckMatch] = field(default_factory=list)  # earlier reviews of a matching claim
+    leaning: str | None = None  # not decided: the decided verdict the evidence leans to
 
 
 def encoder_problem(data_dir: Path, recorded: str | None, encoder: str) -> str | None:
@@ -293,6 +299,7 @@ class Archive:
         check_encoder: bool = True,
         min_confidence: float | None = None,
         calibration: str = CALIBRATIONS[0],
+        checkworthiness: CheckworthinessModel | None = None,
     ) -> None:
         """`vectors`: None for FAISS in the data directory, or a Milvus address (see index.milvus).
         `min_confidence`: the calibrated probability a verdict needs to be decided (None: the level shipped with
@@ -304,6 +311,7 @@ class Archive:
         `reindex`, which re-embeds every statement with this archive's encoder.
         """
         self.stance = stance or load_stance()
+        self.checkworthiness = checkworthiness or load_checkworthiness()
         self.calibrator: Calibrator | None = load_calibrator(self.stance.name, calibration)  # before any file is made
         self.calibration = calibration if self.calibrator else None  # the profile in use; None without a fit
         self.data_dir = Path(data_dir)
@@ -454,8 +462,10 @@ class Archive:
                 statements = split_article(a.text)
                 changed.append((article_id, a, statements))
                 outcome[article_id] = IngestOutcome(article_id, "replaced" if old else "created", len(statements))
+        vectors = self.embedder.embed([s.text for _, _, statements in changed for s in statements])
+        scored = iter(self.scored([s for _, _, statements in changed for s in statements], vectors))
+        changed = [(i, a, [next(scored) for _ in statements]) for i, a, statements in changed]
         new = [NewStatement(i, a.metadata(), s) for i, a, statements in changed for s in statements]
-        vectors = self.embedder.embed([n.statement.text for n in new])
         # before the write lock: the stance model's time for watched claims holds up no other writer
         matches = self.watchlist.match([n.statement.text for n in new], vectors)
         with self._writing():
@@ -468,6 +478,30 @@ class Archive:
             if save:
                 self.save_if_due()
         return [outcome[a.resolved_id()] for a in articles]
+
+    def scored(self, statements: Sequence[Statement], vectors: Sequence[np.ndarray] | np.ndarray) -> list[Statement]:
+        """The statements with their check-worthiness from the model (their embeddings: `vectors`)."""
+        scores = self.checkworthiness.scores([s.text for s in statements], [s.speaker for s in statements], vectors)
+        return [replace(s, checkworthiness=p) for s, p in zip(statements, scores, strict=True)]
+
+    def rescore(self, progress: Callable[[int], None] | None = None, chunk: int = 2048) -> int:
+        """Every stored statement's check-worthiness again, from its stored vector (nothing re-embedded)."""
+        ids = sorted(self.store.statement_ids())
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            statements = self.store.statements(part)
+            vectors = self.vectors.reconstruct(part)
+            found = [sid for sid in part if sid in statements and sid in vectors]
+            scores = self.checkworthiness.scores(
+                [statements[sid].text for sid in found],
+                [statements[sid].speaker for sid in found],
+                np.stack([vectors[sid] for sid in found]) if found else np.zeros((0, self.embedder.dimension)),
+            )
+            with self._writing():
+                self.store.set_checkworthiness(dict(zip(found, scores, strict=True)))
+            if progress:
+                progress(len(part))
+        return len(ids)
 
     def delete(self, article_id: str, save: bool = True) -> bool:
         with self._writing():
@@ -525,39 +559,34 @@ class Archive:
         limit: TimeLimit = NO_LIMIT,
         vector: np.ndarray | None = None,
     ) -> list[Evidence]:
-        """Hybrid retrieval: FAISS cosine neighbours and FTS5 BM25 hits, fused by score.
+        """Hybrid retrieval: FAISS cosine neighbours and FTS5 BM25 hits, fused by score, best first.
 
-        fused = cosine + BM25_WEIGHT · BM25 / (the query's best BM25): a rare name or number shared with the
-        claim lifts a statement, cosine still orders the rest. `pool` candidates come from each side; with a
-        time `limit` four times as many, since the statements of later articles are dropped before ranking.
-        `vector`: the query's embedding, when the caller has it already.
+        fused = cosine + LEXICAL_WEIGHT · BM25 / (the best candidate's BM25), BM25 computed over every candidate
+        with every query word (`index.lexical`): a statement that says the query's names and numbers is lifted
+        over one that is merely similar, and a short statement that shares only a common name is not. The
+        full-text search only finds candidates. `pool` candidates come from each side; with a time `limit` four
+        times as many, since the statements of later articles are dropped before ranking. `vector`: the query's
+        embedding, when the caller has it already.
         """
         pool = (pool or max(50, 4 * k)) * (4 if limit.active else 1)
         self._refresh()
-        lexical_hits = self._lexical.submit(self.store.lexical_search, query, pool)
+        lexical_hits = self._lexical.submit(self._lexical_candidates, query, pool)
         qvec = np.stack([vector]) if vector is not None else np.stack(self.embed_queries([query]))
         scores, ids = self.vectors.search(qvec, pool)
         similarity = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
-        lexical = lexical_hits.result()
-        lexical_only = [sid for sid, _ in lexical if sid not in similarity]
+        lexical_only = [sid for sid in lexical_hits.result() if sid not in similarity]
         for sid, vector in self.vectors.reconstruct(lexical_only).items():
             similarity[sid] = float(vector @ qvec[0])
-        best = max((score for _, score in lexical), default=0.0) or 1.0
-        fused = dict.fromkeys(similarity, 0.0)
-        for sid, score in lexical:
-            if sid in fused:  # a vector exists (always, once the store and the index agree)
-                fused[sid] = BM25_WEIGHT * score / best
-        fused = {sid: similarity[sid] + bonus for sid, bonus in fused.items()}
-        ranked = sorted(fused, key=lambda sid: fused[sid], reverse=True)
-        if not limit.active:  # else the whole pool is read: its first k may be articles published later
-            ranked = ranked[:k]
-        statements = self.store.statements(ranked)
-        articles = self.store.articles(s.article_id for s in statements.values())
+        statements = self.store.statements(similarity)  # a vector exists for each (once store and index agree)
+        words = lexical_scores(self.store, query, {sid: s.text for sid, s in statements.items()})
+        best = max(words.values(), default=0.0) or 1.0
+        fused = {sid: similarity[sid] + LEXICAL_WEIGHT * words[sid] / best for sid in statements}
+        ranked = sorted(fused, key=lambda sid: (-fused[sid], sid))
+        articles = self.store.articles({statements[sid].article_id for sid in ranked[: None if limit.active else k]})
         kept = [
             sid
             for sid in ranked
-            if sid in statements
-            and statements[sid].article_id in articles
+            if statements[sid].article_id in articles
             and limit.allows(articles[statements[sid].article_id].published_at)
         ]
         return [
@@ -570,12 +599,22 @@ class Archive:
             for sid in kept[:k]
         ]
 
+    def _lexical_candidates(self, query: str, pool: int) -> list[int]:
+        """Full-text candidates: the BM25 best of the query's rarer words, then statements holding all its words."""
+        found = [sid for sid, _ in self.store.lexical_search(query, pool)]
+        seen = set(found)
+        return found + [sid for sid in self.store.holding_all(query, pool) if sid not in seen]
+
     def merge_copies(self, candidates: Sequence[Evidence]) -> list[Evidence]:
         """Wire copies as one evidence item, order kept: a candidate joins an earlier item when its text is the same
         as one of the item's (normalised), or a light edit of every different text in it (`_near_copy`)."""
-        vectors = self.vectors.reconstruct([e.statement.id for e in candidates])
-        # each item, with one statement per distinct normalised text: the one in ordinary case when there is one
-        items: list[tuple[Evidence, dict[str, Evidence]]] = []
+        return [first for first, _ in self._merge_into([], candidates)]
+
+    def _merge_into(self, items: list[Item], candidates: Sequence[Evidence], closed: int = 0) -> list[Item]:
+        """`merge_copies` going on from `items` (each: its first statement, one statement per distinct text);
+        the first `closed` items take no more copies: a later copy of one of them is dropped."""
+        known = [e.statement.id for _, texts in items for e in texts.values()]
+        vectors = self.vectors.reconstruct(known + [e.statement.id for e in candidates])
         for e in candidates:
             key = normalised(e.text)
             home = next((item for item in items if key in item[1]), None) or next(
@@ -583,18 +622,30 @@ class Archive:
             )
             if home is None:
                 items.append((e, {key: e}))
-                continue
-            home[0].copies.append(e)
-            if key not in home[1] or (_ordinary_case(e.text) and not _ordinary_case(home[1][key].text)):
-                home[1][key] = e
-        return [first for first, _ in items]
+            elif items.index(home) >= closed:
+                home[0].copies.append(e)
+                # one statement per distinct text: the one in ordinary case when there is one
+                if key not in home[1] or (_ordinary_case(e.text) and not _ordinary_case(home[1][key].text)):
+                    home[1][key] = e
+        return items
+
+    def _judge(self, claim: str, pool: Sequence[Evidence]) -> None:
+        """Each candidate's stance, and its relevance: + RELATED_WEIGHT · (1 − P(neutral))."""
+        stances = self.stance.classify(claim, [e.statement.text for e in pool], [e.similarity for e in pool])
+        for e, s in zip(pool, stances, strict=True):
+            e.stance, e.stance_scores, e.cues, e.model_scores = s.label, s.scores, s.cues, s.probs
+            e.reading = s.reading
+            e.relevance = round(e.relevance + RELATED_WEIGHT * s.related, 4)
 
     def check(
         self, claim: str, top_k: int = 5, min_confidence: float | None = None, limit: TimeLimit = NO_LIMIT
     ) -> CheckResult:
-        """Retrieve a pool, merge wire copies, give each candidate a stance, keep the `top_k` most relevant,
-        decide the verdict (decided only when its calibrated probability reaches `min_confidence`, default the
-        archive's). `limit`: only articles published by then.
+        """Decide the verdict over a fixed evidence pool, then return the `top_k` most relevant statements.
+
+        The pool: the RERANK_POOL best candidates of retrieval, wire copies merged among the first COPY_POOL times
+        as many, each given a stance; the verdict (decided only when its calibrated probability reaches
+        `min_confidence`, default the archive's) reads that pool whatever `top_k` is. A `top_k` above the pool
+        judges as many more candidates for display. `limit`: only articles published by then.
 
         Relevance = fused retrieval score + RELATED_WEIGHT · (1 − P(neutral)): a statement that entails or
         contradicts the claim outranks one that is merely on the same topic.
@@ -602,16 +653,19 @@ class Archive:
         top_k = min(top_k, MAX_TOP_K)
         wanted = max(top_k, RERANK_POOL)
         vector = self.embed_queries([claim])[0]
-        candidates = self.retrieve(claim, COPY_POOL * wanted, pool=max(50, 4 * wanted), limit=limit, vector=vector)
-        pool = self.merge_copies(candidates)[:wanted]
-        stances = self.stance.classify(claim, [e.statement.text for e in pool], [e.similarity for e in pool])
-        for e, s in zip(pool, stances, strict=True):
-            e.stance, e.stance_scores, e.cues, e.model_scores = s.label, s.scores, s.cues, s.probs
-            e.reading = s.reading
-            e.relevance = round(e.relevance + RELATED_WEIGHT * s.related, 4)
-        evidence = sorted(pool, key=lambda e: e.relevance, reverse=True)[:top_k]
+        candidates = self.retrieve(claim, COPY_POOL * wanted, pool=RETRIEVAL_POOL, limit=limit, vector=vector)
+        judged = COPY_POOL * RERANK_POOL
+        items = self._merge_into([], candidates[:judged])
+        pool = [first for first, _ in items[:RERANK_POOL]]
+        self._judge(claim, pool)
         level = self.min_confidence if min_confidence is None else min_confidence
-        verdict = decide_verdict(claim, evidence, self.calibrator, level)
+        verdict = decide_verdict(claim, sorted(pool, key=lambda e: e.relevance, reverse=True), self.calibrator, level)
+        more: list[Evidence] = []
+        if top_k > RERANK_POOL:
+            items = self._merge_into(items, candidates[judged:], closed=RERANK_POOL)
+            more = [first for first, _ in items[RERANK_POOL:top_k]]
+            self._judge(claim, more)
+        evidence = sorted(pool + more, key=lambda e: e.relevance, reverse=True)[:top_k]
         return CheckResult(
             claim,
             verdict.label,
@@ -621,6 +675,7 @@ class Archive:
             evidence,
             verdict.probabilities,
             self.matching_fact_checks(vector, limit),
+            verdict.leaning,
         )
 
     def ingest_fact_checks(self, checks: Sequence[FactCheck]) -> list[str]:
@@ -672,21 +727,22 @@ class Archive:
         self,
         text: str,
         top_k: int = 5,
-        min_checkworthiness: float = 0.5,
+        min_checkworthiness: float | None = None,
         min_confidence: float | None = None,
         limit: TimeLimit = NO_LIMIT,
         progress: Callable[[int], None] | None = None,
     ) -> list[DocumentStatement]:
         """Every statement of a draft, in order, with a check of each one at least `min_checkworthiness` worth
-        checking (`progress` is told how many there are, then called with 1 after each). Raises ValueError when
-        more than MAX_DOCUMENT_CHECKS would be checked."""
+        checking (`progress` is told how many there are, then called with 1 after each; None: the
+        check-worthiness model's default level). At most MAX_DOCUMENT_CHECKS are checked, the most check-worthy
+        first; the others keep no result."""
         statements = split_article(text)
-        worth = [s for s in statements if s.checkworthiness >= min_checkworthiness]
+        statements = self.scored(statements, self.embedder.embed([s.text for s in statements]))
+        level = self.checkworthiness.default_level if min_checkworthiness is None else min_checkworthiness
+        worth = [s for s in statements if s.checkworthiness >= level]
         if len(worth) > MAX_DOCUMENT_CHECKS:
-            raise ValueError(
-                f"{len(worth)} statements would be checked, at most {MAX_DOCUMENT_CHECKS} in one draft: raise "
-                "min_checkworthiness, split the draft, or check them as a batch"
-            )
+            first = sorted(worth, key=lambda s: (-s.checkworthiness, s.position))[:MAX_DOCUMENT_CHECKS]
+            worth = sorted(first, key=lambda s: s.position)
         claims = [reported_content(s.text) or s.text for s in worth]
         if progress:
             progress(len(claims))

@@ -9,10 +9,15 @@ and `bestRating`; `author` is an Organization or Person with a `name`; `itemRevi
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
+
+import numpy as np
+
+OPEN_LIST, CLOSE_LIST, OPEN_OBJECT, CLOSE_OBJECT = b"[]{}"
+NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')
 
 # cosine of two claims' vectors from which an earlier review of one is shown for the other
 # (benchmarks/fact_check_match.py, figures in docs/benchmarks.md)
@@ -20,6 +25,10 @@ MATCH = 0.85
 # ratings of factdesk's verdicts on a 1-5 scale; not_enough_evidence has only its textual rating
 RATING_VALUES = {"refuted": 1, "conflicting": 3, "supported": 5}
 BEST, WORST = 5, 1
+MAX_CLAIM_CHARS = 2_000  # a reviewed claim, as a checked one (service.schemas)
+MAX_NAME_CHARS = 300  # a rating's text, an author's name
+MAX_URL_CHARS = 2_000
+MAX_DEPTH = 64  # nesting of a JSON document: ClaimReviews need a handful of levels, a parser's stack no more
 
 
 class InvalidClaimReview(ValueError):
@@ -27,7 +36,29 @@ class InvalidClaimReview(ValueError):
 
 
 class NotJSON(InvalidClaimReview):
-    """The text looked like JSON-LD but does not parse."""
+    """The text looked like JSON-LD but does not parse (or nests deeper than MAX_DEPTH)."""
+
+
+def json_depth(text: str | bytes) -> int:
+    """How deep a JSON text's arrays and objects nest, counted without parsing it (strings skipped)."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    # escaped backslashes and quotes out, then only quotes and brackets kept: the even pieces between quotes
+    # are what lies outside strings
+    marks = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, NOT_MARKS)
+    outside = np.frombuffer(b"".join(marks.split(b'"')[::2]), dtype=np.uint8)
+    steps = ((outside == OPEN_LIST) | (outside == OPEN_OBJECT)).astype(np.int32)
+    steps -= (outside == CLOSE_LIST) | (outside == CLOSE_OBJECT)
+    return int(np.cumsum(steps).max(initial=0))
+
+
+def load_json(text: str) -> Any:
+    """`json.loads`, refusing (NotJSON) a document nested deeper than MAX_DEPTH before parsing it."""
+    if json_depth(text) > MAX_DEPTH:
+        raise NotJSON(f"JSON nested more than {MAX_DEPTH} levels deep")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise NotJSON(f"not JSON: {e}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +113,21 @@ def _number(value: Any, field: str) -> float | None:
         raise InvalidClaimReview(f"reviewRating.{field} must be a number, not {value!r}") from None
 
 
+def _iso_date(value: Any) -> bool:
+    """An ISO 8601 date (2025-01-28) or date-time (2025-01-28T10:00:00Z, with or without an offset)."""
+    if not isinstance(value, str) or len(value) > 64:
+        return False
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            date.fromisoformat(text)
+        else:
+            datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
 def _http_url(value: Any) -> bool:
     if not isinstance(value, str):
         return False
@@ -94,26 +140,42 @@ def problems(node: dict[str, Any]) -> list[str]:
     found = []
     if "ClaimReview" not in _type_of(node):
         found.append("@type must be ClaimReview")
-    if not isinstance(node.get("claimReviewed"), str) or not node["claimReviewed"].strip():
+    claim = node.get("claimReviewed")
+    if not isinstance(claim, str) or not claim.strip():
         found.append("claimReviewed (the claim, as text) is required")
+    elif len(claim.strip()) > MAX_CLAIM_CHARS:
+        found.append(f"claimReviewed is longer than {MAX_CLAIM_CHARS} characters")
     if not _http_url(node.get("url")):
         found.append("url (the http(s) address of the fact-check) is required")
+    elif len(node["url"]) > MAX_URL_CHARS:
+        found.append(f"url is longer than {MAX_URL_CHARS} characters")
+    published = node.get("datePublished")
+    if published is not None and not _iso_date(published):
+        found.append("datePublished must be an ISO 8601 date or date-time (2025-01-28, 2025-01-28T10:00:00Z)")
     rating = node.get("reviewRating")
     if not isinstance(rating, dict):
         found.append("reviewRating is required")
     else:
         if not isinstance(rating.get("alternateName"), str) or not rating["alternateName"].strip():
             found.append("reviewRating.alternateName (the rating as text) is required")
+        elif len(rating["alternateName"].strip()) > MAX_NAME_CHARS:
+            found.append(f"reviewRating.alternateName is longer than {MAX_NAME_CHARS} characters")
         try:
             value, best, worst = (_number(rating.get(f), f) for f in ("ratingValue", "bestRating", "worstRating"))
         except InvalidClaimReview as e:
             found.append(str(e))
         else:
-            if value is not None and not (worst if worst is not None else 1) <= value <= (best or 5):
+            # schema.org's defaults: a scale of 1 to 5
+            low, high = worst if worst is not None else 1.0, best if best is not None else 5.0
+            if not low < high:
+                found.append("reviewRating.worstRating must be below bestRating")
+            elif value is not None and not low <= value <= high:
                 found.append("reviewRating.ratingValue must lie between worstRating and bestRating")
     author = node.get("author")
     if author is not None and (not isinstance(author, dict | list) or not _name(author)):
         found.append("author must be an Organization or Person with a name")
+    elif author is not None and len(_name(author) or "") > MAX_NAME_CHARS:
+        found.append(f"author's name is longer than {MAX_NAME_CHARS} characters")
     item = node.get("itemReviewed")
     if item is not None and (not isinstance(item, dict) or ("Claim" not in _type_of(item) and "@type" in item)):
         found.append("itemReviewed must be a Claim")
@@ -182,8 +244,8 @@ def claim_reviews_in_page(html: str) -> list[FactCheck]:
     documents = []
     for block in parser.blocks:
         try:
-            documents.append(json.loads(block))
-        except json.JSONDecodeError:
+            documents.append(load_json(block))
+        except NotJSON:
             continue  # pages carry other, sometimes broken, JSON-LD; only ClaimReviews matter here
     return claim_reviews(documents)
 
@@ -192,11 +254,7 @@ def read_claim_reviews(text: str) -> list[FactCheck]:
     """ClaimReviews from JSON-LD text or from an HTML page that embeds them."""
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as e:
-            raise NotJSON(f"not JSON: {e}") from None
-        return claim_reviews(data)
+        return claim_reviews(load_json(stripped))
     return claim_reviews_in_page(text)
 
 
@@ -205,7 +263,7 @@ def claim_review(
     verdict: str,
     confidence: float,
     appearances: list[dict[str, str]],
-    review_url: str,
+    review_url: str | None,
     organization: str,
     today: date | None = None,
 ) -> dict[str, Any]:
@@ -222,7 +280,7 @@ def claim_review(
         "@context": "https://schema.org",
         "@type": "ClaimReview",
         "claimReviewed": claim,
-        "url": review_url,
+        **({"url": review_url} if review_url else {}),
         "datePublished": (today or date.today()).isoformat(),
         "author": {"@type": "Organization", "name": organization},
         "reviewRating": rating,

@@ -7,7 +7,8 @@ Statement ids never get reused (AUTOINCREMENT), so a stale vector can never poin
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,13 @@ CREATE TRIGGER IF NOT EXISTS statements_ad AFTER DELETE ON statements BEGIN
 END;
 """
 FREQUENT = 1_000  # statements a query word may occur in and still take part in BM25 (see lexical_search)
+# per connection: the index's terms with their statement counts, and a scratch index that splits texts into terms
+# exactly as the full-text index does (porter stems, case folded), so a query's terms and a statement's agree
+TERM_TABLES = """
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.statement_terms USING fts5vocab(main, statements_fts, row);
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch USING fts5(text, tokenize='porter unicode61');
+CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch_terms USING fts5vocab(temp, scratch, instance);
+"""
 METADATA = ("title", "url", "publisher", "author", "published_at", "language")
 FACT_CHECK_FIELDS = tuple(FactCheck.__dataclass_fields__)
 STOPWORDS = frozenset(
@@ -211,6 +219,7 @@ class Store:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(SCHEMA)
+            self._db.executescript(TERM_TABLES)
 
     def close(self) -> None:
         with self._lock:
@@ -310,6 +319,13 @@ class Store:
                 found.update({row["id"]: StoredStatement(**row) for row in rows})
         return found
 
+    def set_checkworthiness(self, scores: Mapping[int, float]) -> None:
+        """New check-worthiness scores of stored statements, in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE statements SET checkworthiness = ? WHERE id = ?", [(p, sid) for sid, p in scores.items()]
+            )
+
     def statements_of(self, article_id: str) -> list[StoredStatement]:
         with self._lock:
             rows = self._db.execute(
@@ -340,6 +356,51 @@ class Store:
                 (match, k),
             ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def terms(self, texts: Mapping[int, str]) -> dict[int, Counter[str]]:
+        """Each text's index terms with how often it holds each (as the full-text index splits and stems them)."""
+        found: dict[int, Counter[str]] = {key: Counter() for key in texts}
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany("INSERT INTO temp.scratch(rowid, text) VALUES (?, ?)", texts.items())
+                for doc, term in self._db.execute("SELECT doc, term FROM temp.scratch_terms"):
+                    found[int(doc)][str(term)] += 1
+            finally:
+                self._db.execute("ROLLBACK")
+        return found
+
+    def term_counts(self, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
+        """(statements in the index, how many of them hold each term); terms as `terms` gives them."""
+        wanted = sorted(set(terms))
+        with self._lock:
+            total = self._db.execute("SELECT coalesce(max(id), 0) FROM statements").fetchone()[0]
+            counts = dict.fromkeys(wanted, 0)
+            for term in wanted:
+                row = self._db.execute("SELECT doc FROM temp.statement_terms WHERE term = ?", (term,)).fetchone()
+                if row:
+                    counts[term] = int(row[0])
+        return int(total), counts
+
+    def holding_all(self, query: str, k: int) -> list[int]:
+        """The newest `k` statements that hold every query word the archive has (stopwords aside, however common
+        the words are): a query made only of common words finds its statements here, where `lexical_search`
+        leaves such words out. No ranking, so no cost that grows with the words' frequency beyond the match."""
+        words = [w for w in dict.fromkeys(re.findall(r"\w+", query.lower())) if w not in STOPWORDS]
+        if not words:
+            return []
+        stems = self.terms(dict(enumerate(words)))
+        _, counts = self.term_counts({t for found in stems.values() for t in found})
+        present = [w for i, w in enumerate(words) if stems[i] and all(counts[t] for t in stems[i])]
+        if len(present) < 2:  # one word: lexical_search has it, ranked, if it is rare enough to matter
+            return []
+        match = " AND ".join(f'"{w}"' for w in present)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                (match, k),
+            ).fetchall()
+        return [int(r[0]) for r in rows]
 
     def _matches_at_most(self, word: str, n: int) -> bool:
         """Whether `word` occurs in 1 to n statements; costs at most n rows, however common the word is."""

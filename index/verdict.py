@@ -83,7 +83,9 @@ class Verdict:
     confidence: float
     supporting_publishers: int
     conflicting_publishers: int
-    probabilities: dict[str, float] = field(default_factory=dict)  # of each verdict; empty without a calibrator
+    probabilities: dict[str, float] = field(default_factory=dict)  # of each verdict (see `raw_probabilities`)
+    # when not decided: the decided verdict the evidence leans to, the most probable of them (else None)
+    leaning: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,18 +244,32 @@ def decide_verdict(
         label, confidence = _by_strength(evidence, s, c, decide, strong)
         if label != NOT_ENOUGH and confidence < min_confidence:
             label, confidence = NOT_ENOUGH, 1 - confidence
-        return Verdict(label, round(confidence, 4), s_pub, c_pub)
+        return _verdict(label, confidence, s_pub, c_pub, raw_probabilities(s, c))
     if not on_topic(evidence):
         _, confidence = _by_strength(evidence, s, c, decide, strong)
-        return Verdict(NOT_ENOUGH, round(confidence, 4), s_pub, c_pub)
+        return _verdict(NOT_ENOUGH, confidence, s_pub, c_pub, raw_probabilities(s, c))
     probabilities = calibrator.probabilities(aggregate(claim, evidence))
     best = max(DECIDED, key=lambda label: probabilities.get(label, 0.0))
     p = probabilities.get(best, 0.0)
     label, confidence = (
         (best, p) if p >= max(min_confidence, probabilities.get(NOT_ENOUGH, 0.0)) else (NOT_ENOUGH, 1 - p)
     )
+    return _verdict(label, confidence, s_pub, c_pub, probabilities)
+
+
+def raw_probabilities(s: float, c: float) -> dict[str, float]:
+    """Without a calibrated fit (no fit for the stance model, or nothing on topic): the support and conflict
+    strengths, each capped at 1, read as two independent chances. Not calibrated: a reading of the evidence."""
+    s, c = min(1.0, s), min(1.0, c)
+    return {SUPPORTED: s * (1 - c), REFUTED: c * (1 - s), CONFLICTING: s * c, NOT_ENOUGH: (1 - s) * (1 - c)}
+
+
+def _verdict(label: str, confidence: float, s_pub: int, c_pub: int, probabilities: Mapping[str, float]) -> Verdict:
     rounded = {v: round(probabilities.get(v, 0.0), 4) for v in VERDICTS}
-    return Verdict(label, round(confidence, 4), s_pub, c_pub, rounded)
+    leaning = None
+    if label == NOT_ENOUGH and any(rounded[v] for v in DECIDED):
+        leaning = max(DECIDED, key=lambda v: rounded[v])
+    return Verdict(label, round(confidence, 4), s_pub, c_pub, rounded, leaning)
 
 
 def parse_min_confidence(text: str | None) -> float | None:

@@ -3,9 +3,9 @@
 import asyncio
 import fcntl
 import os
-from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -23,13 +23,16 @@ from litestar.params import FromPath, JSONBody, Parameter
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Stream
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import (
     HTTP_201_CREATED,
     HTTP_204_NO_CONTENT,
     HTTP_400_BAD_REQUEST,
     HTTP_403_FORBIDDEN,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
@@ -40,7 +43,8 @@ from index.store import StoredWatch
 from index.verdict import parse_calibration, parse_min_confidence
 from index.watch import new_watch
 from service import schemas
-from service.auth import ANY_SCOPE, SCOPES, ApiKey, KeyRing, parse_rate, rate_limit, require_scope
+from service.auth import ANY_SCOPE, SCOPES, ApiKey, KeyRing, client_id, parse_rate, rate_limit, require_scope
+from service.bodies import StrictRequest, is_json_type
 from service.ingest_files import read_articles, read_url
 from service.logs import configure, logger, request_log
 from service.netguard import FetchError, FetchOff, NetPolicy, http_url, resolve
@@ -55,6 +59,11 @@ DESK_POLICY = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 JSON, LD_JSON = "application/json", "application/ld+json"
+# page fetches (`POST /v1/articles {"url": ...}`) run in their own threads, at most this many at once per server
+# process and per client; a fetch that finds no free slot is answered 503 at once, and checks never wait for one
+FETCHES_AT_ONCE = 8
+FETCHES_PER_CLIENT = 2
+FETCH_RETRY_SECONDS = 5
 INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
 
 
@@ -83,6 +92,11 @@ class Settings:
     calibration: str = field(default_factory=lambda: parse_calibration(os.environ.get("FACTDESK_CALIBRATION")))
     # the author of ClaimReview drafts (`Accept: application/ld+json` on /v1/check)
     organization: str = field(default_factory=lambda: os.environ.get("FACTDESK_ORGANIZATION") or "factdesk")
+    # the address readers reach this server's desk page at (https://desk.example.org): a ClaimReview draft's `url`
+    # is the claim's page there. None: drafts have no `url` (never one made from the request's Host header)
+    public_url: str | None = field(
+        default_factory=lambda: schemas.parse_public_url(os.environ.get("FACTDESK_PUBLIC_URL") or None)
+    )
     # `POST /v1/articles {"url": ...}` fetches the page unless off; these networks are reachable despite being
     # loopback, private, ... (see service/netguard.py), e.g. "10.0.0.0/8,127.0.0.1/32"
     fetch: bool = field(default_factory=lambda: os.environ.get("FACTDESK_FETCH", "on").strip().lower() != "off")
@@ -128,6 +142,35 @@ def problem(status: int, detail: str) -> ProblemDetailsException:
     return ProblemDetailsException(status_code=status, title=HTTPStatus(status).phrase, detail=detail)
 
 
+class FetchSlots:
+    """Page fetches in flight: at most `total` at once, `per_client` of them for one client."""
+
+    def __init__(self, total: int = FETCHES_AT_ONCE, per_client: int = FETCHES_PER_CLIENT) -> None:
+        self.limiter = anyio.CapacityLimiter(total)  # the threads they run in
+        self.total = total
+        self.per_client = per_client
+        self.running: Counter[str] = Counter()
+
+    @contextmanager
+    def take(self, client: str) -> Iterator[anyio.CapacityLimiter]:
+        """A slot for `client`, or a 503 problem with Retry-After when none is free (nothing waits for one)."""
+        if self.running[client] >= self.per_client or self.running.total() >= self.total:
+            busy = "this client's" if self.running[client] >= self.per_client else "the server's"
+            raise ProblemDetailsException(
+                status_code=HTTP_503_SERVICE_UNAVAILABLE,
+                title=HTTPStatus(HTTP_503_SERVICE_UNAVAILABLE).phrase,
+                detail=f"{busy} page fetches are all in use; try again later",
+                headers={"Retry-After": str(FETCH_RETRY_SECONDS)},
+            )
+        self.running[client] += 1
+        try:
+            yield self.limiter
+        finally:
+            self.running[client] -= 1
+            if not self.running[client]:
+                del self.running[client]
+
+
 def _archive(state: State) -> Archive:
     return state.archive  # type: ignore[no-any-return]
 
@@ -141,18 +184,27 @@ def _archive(state: State) -> Archive:
     "redirects) and takes its text, title, author, date and site name; other fields given win over the page's. "
     "Addresses that are not public (loopback, private, link-local, ...) are refused unless the server allows "
     "their network (`--fetch-allow`); a server started with `--fetch off` answers 403.",
-    responses=errors(400, 401, 403, 413, 422, 429),
+    responses=errors(400, 401, 403, 413, 415, 422, 429, 503),
     **scope("ingest"),
 )
-async def create_articles(data: JSONBody[schemas.ArticleUpload], state: State) -> schemas.IngestResponse:
+async def create_articles(
+    data: JSONBody[schemas.ArticleUpload], state: State, request: Request
+) -> schemas.IngestResponse:
     policy: NetPolicy = state.net
 
     def fetch(url: str, given: dict[str, Any]) -> Article:
         return read_url(url, policy, given)
 
     try:
-        # in a worker thread: fetching a page waits on the network (and trafilatura parses it)
-        articles = await anyio.to_thread.run_sync(data.to_articles, fetch)
+        if data.fetches():
+            if not policy.enabled:
+                raise FetchOff("fetching pages is off on this server (--fetch off)")
+            slots: FetchSlots = state.fetch_slots
+            with slots.take(client_id(request)) as limiter:
+                # in a thread of the fetch pool: a page waits on the network (and trafilatura parses it)
+                articles = await anyio.to_thread.run_sync(data.to_articles, fetch, limiter=limiter)
+        else:
+            articles = data.to_articles()
         for a in articles:
             a.validate()
     except FetchOff as e:
@@ -198,7 +250,7 @@ def _check(
     claim_id: str | None = None,
     limit: TimeLimit = NO_LIMIT,
 ) -> schemas.CheckResponse:
-    if not claim.strip():
+    if schemas.is_blank(claim):
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "claim is blank")
     return schemas.check_response(archive.check(claim, top_k, min_confidence, limit), claim_id)
 
@@ -223,19 +275,19 @@ def _time_limit(window: schemas.TimeWindow) -> TimeLimit:
     tags=["check"],
     summary="Evidence for and against one claim, with a verdict",
     description="With `Accept: application/ld+json` the answer is a schema.org ClaimReview draft of the check.",
-    responses=errors(400, 401, 403, 413, 422, 429),
+    responses=errors(400, 401, 403, 413, 415, 422, 429),
     operation_class=CheckOperation,
     **scope("check"),
 )
 async def check(data: JSONBody[schemas.CheckRequest], state: State, request: Request) -> schemas.CheckResponse:
     limit = _time_limit(data)
-    if data.claim.strip():
+    if not schemas.is_blank(data.claim):
         _english(data.claim, data.language)
     result = await anyio.to_thread.run_sync(
         _check, _archive(state), data.claim, data.top_k, data.min_confidence, None, limit
     )
     if request.accept.best_match([JSON, LD_JSON], default=JSON) == LD_JSON:
-        review = schemas.claim_review_out(result, str(request.base_url).rstrip("/"), state.organization)
+        review = schemas.claim_review_out(result, state.public_url, state.organization)
         return Response(msgspec.json.encode(review), media_type=LD_JSON)  # type: ignore[return-value]
     return result
 
@@ -248,11 +300,16 @@ async def check(data: JSONBody[schemas.CheckRequest], state: State, request: Req
     description="The body is JSON-LD (`application/json` or `application/ld+json`) or an HTML page whose "
     '`<script type="application/ld+json">` blocks hold ClaimReviews. Every check then lists earlier reviews of a '
     "matching claim in `fact_checks`.",
-    responses=errors(400, 401, 403, 413, 422, 429),
+    responses=errors(400, 401, 403, 413, 415, 422, 429),
     operation_class=FactChecksOperation,
     **scope("ingest"),
 )
 async def create_fact_checks(request: Request, state: State) -> schemas.FactCheckIngestResponse:
+    kind = request.content_type[0]
+    if not (is_json_type(kind) or kind == "text/html"):
+        raise problem(
+            HTTP_415_UNSUPPORTED_MEDIA_TYPE, f"the body must be JSON-LD or an HTML page, not {kind or 'untyped'}"
+        )
     try:
         checks = read_claim_reviews((await request.body()).decode("utf-8"))
     except UnicodeDecodeError:
@@ -272,7 +329,7 @@ async def create_fact_checks(request: Request, state: State) -> schemas.FactChec
     status_code=200,
     tags=["check"],
     summary="Check a whole draft: every statement, and a check of each check-worthy one, in order",
-    responses=errors(400, 401, 403, 413, 422, 429),
+    responses=errors(400, 401, 403, 413, 415, 422, 429),
     **scope("check"),
 )
 async def check_document(data: JSONBody[schemas.DocumentRequest], state: State) -> schemas.DocumentResponse:
@@ -281,13 +338,9 @@ async def check_document(data: JSONBody[schemas.DocumentRequest], state: State) 
     archive = _archive(state)
 
     def run() -> schemas.DocumentResponse:
-        try:
-            statements = archive.check_document(
-                data.text, data.top_k, data.min_checkworthiness, data.min_confidence, limit
-            )
-        except ValueError as e:
-            raise problem(HTTP_422_UNPROCESSABLE_ENTITY, str(e)) from None
-        return schemas.document_response(statements)
+        level = archive.checkworthiness.default_level if data.min_checkworthiness is None else data.min_checkworthiness
+        statements = archive.check_document(data.text, data.top_k, level, data.min_confidence, limit)
+        return schemas.document_response(statements, level)
 
     return await anyio.to_thread.run_sync(run)
 
@@ -298,11 +351,11 @@ async def check_document(data: JSONBody[schemas.DocumentRequest], state: State) 
     tags=["check"],
     media_type="application/x-ndjson",
     summary="Check many claims; results stream as NDJSON in input order",
-    responses=errors(400, 401, 403, 413, 422, 429),
+    responses=errors(400, 401, 403, 413, 415, 422, 429),
     **scope("check"),
 )
 async def check_batch(data: JSONBody[schemas.BatchRequest], state: State) -> Stream:
-    blank = [i for i, c in enumerate(data.claims) if not c.claim.strip()]
+    blank = [i for i, c in enumerate(data.claims) if schemas.is_blank(c.claim)]
     if blank:
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, f"claim {blank[0]} is blank")
     limit = _time_limit(data)
@@ -356,7 +409,7 @@ async def search(
         Literal["include", "exclude"], Parameter(description="Whether articles without a date are searched")
     ] = "include",
 ) -> schemas.SearchResponse:
-    if not q.strip():
+    if schemas.is_blank(q):
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "query is blank")
     try:
         limit = TimeLimit.parse(as_of, undated)
@@ -415,11 +468,11 @@ def _watch_problem(url: str, policy: NetPolicy) -> None:
     summary="Watch a claim: new statements that support or conflict with it are POSTed to a webhook",
     description="The answer holds the watch's `secret`, shown only here: each delivery carries "
     "`X-Factdesk-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>`.",
-    responses=errors(400, 401, 403, 413, 422, 429),
+    responses=errors(400, 401, 403, 413, 415, 422, 429),
     **scope("ingest"),
 )
 async def create_watch(data: JSONBody[schemas.WatchRequest], state: State) -> schemas.WatchCreated:
-    if not data.claim.strip():
+    if schemas.is_blank(data.claim):
         raise problem(HTTP_422_UNPROCESSABLE_ENTITY, "claim is blank")
     await anyio.to_thread.run_sync(_watch_problem, data.webhook_url, state.net)
     watch = new_watch(data.claim, data.webhook_url, data.min_confidence)
@@ -524,6 +577,26 @@ async def metrics(state: State) -> Response[bytes]:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+def _allowed_methods(request: Request) -> Response[None] | None:
+    """OPTIONS answered with every method of the path: litestar's own answer names only the methods of the
+    handlers registered before it (`/v1/watches` would lack GET)."""
+    if request.method != "OPTIONS":
+        return None
+    allowed: dict[int, set[str]] | None = request.app.state.get("allowed_methods")
+    if allowed is None:
+        allowed = {
+            id(handler): set(route.methods)
+            for route in request.app.routes
+            if isinstance(route, HTTPRoute)
+            for handler in route.route_handlers
+        }
+        request.app.state.allowed_methods = allowed
+    methods = allowed.get(id(request.route_handler))
+    if not methods:
+        return None
+    return Response(None, status_code=HTTP_204_NO_CONTENT, headers={"Allow": ", ".join(sorted(methods))})
+
+
 def _as_problem(exc: HTTPException) -> ProblemDetailsException:
     """Every HTTP error (validation, 404, 405, 413, ...) as RFC 9457 problem details."""
     extra = {"errors": exc.extra} if exc.extra else None
@@ -608,7 +681,15 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             ProblemDetailsPlugin(ProblemDetailsConfig(exception_to_problem_detail_map={HTTPException: _as_problem})),
         ],
         exception_handlers={Exception: _internal_error},
-        state=State({"keys": keys, "organization": settings.organization, "net": net}),
+        state=State(
+            {
+                "keys": keys,
+                "organization": settings.organization,
+                "public_url": settings.public_url,
+                "net": net,
+                "fetch_slots": FetchSlots(),
+            }
+        ),
         guards=[require_scope],
         middleware=[
             request_log,
@@ -616,6 +697,8 @@ def create_app(settings: Settings | None = None, archive: Archive | None = None)
             *([rate_limit(rate).middleware] if rate else []),
         ],
         request_max_body_size=settings.max_body_bytes,
+        request_class=StrictRequest,
+        before_request=_allowed_methods,
         openapi_config=OpenAPIConfig(
             title="factdesk",
             version="0.1.0",

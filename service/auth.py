@@ -24,6 +24,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware.rate_limit import DURATION_VALUES, CacheObject, RateLimitConfig, RateLimitMiddleware
 
+from service.logs import logger
+
 SCOPES = ("check", "ingest", "admin")
 ANY_SCOPE = "any"
 KEY_PREFIX = "fdk_"
@@ -44,24 +46,38 @@ class ApiKey:
 
 
 class KeyRing:
-    """The keys file, re-read when it changes on disk so that new keys work without a restart."""
+    """The keys file, re-read when it changes on disk so that new keys work without a restart.
+
+    A file that does not parse is refused when the ring is made (ValueError: the server does not start); when a
+    file that parsed changes into one that does not, the last good keys stay in force and the error is logged
+    once per change, so a half-edited file never turns requests into 500s nor opens the API.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._keys: list[ApiKey] = []
         self._stamp: tuple[int, int] | None = None
-        self._load()
+        self._refused: tuple[int, int] | None = None
+        self._load(strict=True)
 
-    def _load(self) -> None:
+    def _load(self, strict: bool = False) -> None:
         try:
             stat = self.path.stat()
         except FileNotFoundError:
             self._keys, self._stamp = [], None
             return
         stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp != self._stamp:
+        if stamp in (self._stamp, self._refused):
+            return
+        try:
             self._keys = read_keys(self.path)
-            self._stamp = stamp
+        except (ValueError, OSError) as e:
+            if strict:
+                raise ValueError(str(e)) from None
+            self._refused = stamp
+            logger.error("keys file not reloaded, the last good keys stay in force: %s", e)
+            return
+        self._stamp, self._refused = stamp, None
 
     def find(self, presented: str) -> ApiKey | None:
         self._load()
@@ -76,9 +92,15 @@ class KeyRing:
 def read_keys(path: Path) -> list[ApiKey]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [ApiKey(**{**k, "scopes": tuple(k["scopes"])}) for k in data["keys"]]
-    except (ValueError, KeyError, TypeError) as e:
+        keys = [ApiKey(**{**k, "scopes": tuple(k["scopes"])}) for k in data["keys"]]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"{path}: not a factdesk keys file ({e})") from None
+    for key in keys:
+        if not all(isinstance(v, str) for v in (key.id, key.name, key.digest, key.created)) or not set(
+            key.scopes
+        ) <= set(SCOPES):
+            raise ValueError(f"{path}: not a factdesk keys file (key {key.id!r} is malformed)")
+    return keys
 
 
 def create_key(path: Path, scopes: list[str], name: str = "") -> tuple[str, ApiKey]:
@@ -156,17 +178,20 @@ class _RateLimit(RateLimitMiddleware):
         return headers
 
 
+def client_id(request: Any) -> str:
+    """Who a request comes from, for per-client limits: its key when it sends a valid one, else its address."""
+    ring: KeyRing | None = request.app.state.get("keys")
+    presented = presented_key(request)
+    if ring is not None and presented is not None:
+        key = ring.find(presented)
+        if key is not None:
+            return f"key:{key.id}"
+    return f"addr:{request.client.host if request.client else 'unknown'}"
+
+
 def rate_limit(rate: tuple[str, int]) -> RateLimitConfig:
     """Requests per key when the client sends a valid one, else per client address; health is exempt."""
-
-    def identify(request: Any) -> str:
-        ring: KeyRing | None = request.app.state.get("keys")
-        presented = presented_key(request)
-        if ring is not None and presented is not None:
-            key = ring.find(presented)
-            if key is not None:
-                return f"key:{key.id}"
-        return f"addr:{request.client.host if request.client else 'unknown'}"
+    identify = client_id
 
     return RateLimitConfig(
         rate_limit=rate,  # type: ignore[arg-type]

@@ -1,4 +1,5 @@
-"""`factdesk [--data-dir DIR] COMMAND`: ingest, check, serve, search, stats, delete, reindex, keys, train-stance."""
+"""`factdesk [--data-dir DIR] COMMAND`: ingest, check, serve, search, stats, delete, reindex, rescore, keys,
+train-stance."""
 
 import argparse
 import csv
@@ -16,13 +17,21 @@ from typing import IO
 import msgspec
 from tqdm import tqdm
 
-from index.archive import Archive, Article, InvalidArticle, TimeLimit, encoder_problem, recorded_encoder
+from index.archive import (
+    MAX_DOCUMENT_CHECKS,
+    Archive,
+    Article,
+    InvalidArticle,
+    TimeLimit,
+    encoder_problem,
+    recorded_encoder,
+)
 from index.embed import ENCODERS, identity
 from index.factchecks import FactCheck
 from index.stance import STANCE_MODES, stance_name
 from index.verdict import CALIBRATIONS, load_calibrator, parse_calibration, parse_min_confidence
 from service import schemas
-from service.auth import SCOPES, create_key, parse_rate, read_keys
+from service.auth import SCOPES, KeyRing, create_key, parse_rate, read_keys
 from service.ingest_files import (
     InputError,
     Skipped,
@@ -264,7 +273,7 @@ def cmd_search(args: argparse.Namespace) -> None:
             print(msgspec.json.encode(hit).decode())
         else:
             source = e.article.title or e.article.id
-            print(f"{e.similarity:.3f}  {hit.text}  [{source} {hit.start}:{hit.end}]")
+            print(f"{hit.score:.3f}  {hit.text}  [{source} {hit.start}:{hit.end}]")
 
 
 def _time_limit(args: argparse.Namespace) -> TimeLimit:
@@ -280,7 +289,7 @@ def cmd_check_doc(args: argparse.Namespace) -> None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CliError(f"{name}: not UTF-8 text") from None
-    if not text.strip():
+    if schemas.is_blank(text):
         raise CliError(f"{name}: empty draft")
     if len(text) > schemas.MAX_ARTICLE_CHARS:
         raise CliError(f"{name}: {len(text)} characters, at most {schemas.MAX_ARTICLE_CHARS} in one draft")
@@ -294,13 +303,15 @@ def cmd_check_doc(args: argparse.Namespace) -> None:
             else:
                 bar.update(n)
 
-        try:
-            statements = archive.check_document(
-                text, args.top_k, args.min_checkworthiness, limit=limit, progress=progress
-            )
-        except ValueError as e:
-            raise CliError(str(e)) from None
-    response = schemas.document_response(statements)
+        level = archive.checkworthiness.default_level if args.min_checkworthiness is None else args.min_checkworthiness
+        statements = archive.check_document(text, args.top_k, level, limit=limit, progress=progress)
+    response = schemas.document_response(statements, level)
+    if response.left_unchecked:
+        print(
+            f"{response.left_unchecked} check-worthy statements left unchecked: at most {MAX_DOCUMENT_CHECKS} are "
+            "checked in one draft, the most check-worthy first (split the draft or check them as a batch)",
+            file=sys.stderr,
+        )
     with _atomic_output(args.out) as out:
         if args.format == "json":
             out.write(msgspec.json.encode(response).decode() + "\n")
@@ -326,7 +337,7 @@ def cmd_stats(args: argparse.Namespace) -> None:
 def cmd_delete(args: argparse.Namespace) -> None:
     if not _open_archive(args).delete(args.id):
         raise CliError(f"no article with id {args.id!r}")
-    print(f"deleted {args.id}", file=sys.stderr)
+    print(f"deleted {args.id}")
 
 
 def cmd_reindex(args: argparse.Namespace) -> None:
@@ -338,6 +349,19 @@ def cmd_reindex(args: argparse.Namespace) -> None:
     print(
         f"re-embedded {n} statements with {archive.encoder} in {time.perf_counter() - started:.1f} s "
         f"(the vectors were made by {before})",
+        file=sys.stderr,
+    )
+    cmd_rescore(args, archive)
+
+
+def cmd_rescore(args: argparse.Namespace, archive: Archive | None = None) -> None:
+    archive = archive or _open_archive(args)
+    started = time.perf_counter()
+    with tqdm(total=archive.stats()["statements"], desc="rescore", unit="statement", disable=args.quiet) as bar:
+        n = archive.rescore(bar.update)
+    print(
+        f"rescored the check-worthiness of {n} statements in {time.perf_counter() - started:.1f} s "
+        "(from their stored vectors)",
         file=sys.stderr,
     )
 
@@ -352,11 +376,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
     os.environ["FACTDESK_ENCODER"] = args.encoder
     os.environ["FACTDESK_VECTORS"] = args.vectors or ""
     if args.keys_file:
+        try:
+            KeyRing(Path(args.keys_file))  # a file that does not parse: one line now, not a worker's traceback
+        except ValueError as e:
+            raise CliError(str(e)) from None
         os.environ["FACTDESK_KEYS_FILE"] = str(Path(args.keys_file).resolve())
     os.environ["FACTDESK_RATE_LIMIT"] = args.rate_limit
     os.environ["FACTDESK_LOG_FORMAT"] = args.log_format
     os.environ["FACTDESK_MIN_CONFIDENCE"] = "" if args.min_confidence is None else str(args.min_confidence)
     os.environ["FACTDESK_CALIBRATION"] = args.calibration
+    try:
+        os.environ["FACTDESK_PUBLIC_URL"] = schemas.parse_public_url(args.public_url) or ""
+    except ValueError as e:
+        raise CliError(str(e)) from None
     _net_policy(args)  # a bad --fetch-allow: one line now
     os.environ["FACTDESK_FETCH"] = args.fetch
     os.environ["FACTDESK_FETCH_ALLOW"] = ",".join(args.fetch_allow)
@@ -596,9 +628,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--min-checkworthiness",
         type=_share,
-        default=0.5,
+        default=None,
         metavar="S",
-        help="check statements scoring at least S, 0-1 (default 0.5)",
+        help="check statements whose check-worthiness (the probability an annotator would call them check-worthy) "
+        "is at least S, 0-1 (default: the model's level)",
     )
     p.add_argument("--format", choices=("json", "text"), default="json", help="output format (default json)")
     _time_options(p)
@@ -623,6 +656,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("text", "json"),
         default=os.environ.get("FACTDESK_LOG_FORMAT", "text"),
         help="request logs as text or JSON lines (request id, status, duration, API key id); default text",
+    )
+    p.add_argument(
+        "--public-url",
+        default=os.environ.get("FACTDESK_PUBLIC_URL"),
+        help="the address readers reach the desk page at, e.g. https://desk.example.org: the url of ClaimReview "
+        "drafts (without it they have none); default $FACTDESK_PUBLIC_URL",
     )
     p.set_defaults(run=cmd_serve)
 
@@ -649,6 +688,15 @@ def build_parser() -> argparse.ArgumentParser:
         "if interrupted, run it again.",
     )
     p.set_defaults(run=cmd_reindex)
+
+    p = sub.add_parser(
+        "rescore",
+        help="score every stored statement's check-worthiness again, without re-embedding",
+        description="Score every stored statement's check-worthiness with the shipped model, from its text and "
+        "the vector the index holds for it (nothing is re-embedded): for an archive ingested before the model "
+        "or a change of it. Safe beside a running server; if interrupted, run it again.",
+    )
+    p.set_defaults(run=cmd_rescore)
 
     p = sub.add_parser(
         "keys",

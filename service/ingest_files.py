@@ -21,7 +21,7 @@ import msgspec
 from index.archive import Article, InvalidArticle
 from index.factchecks import FactCheck, InvalidClaimReview, read_claim_reviews
 from service.netguard import NetPolicy, fetch_page
-from service.schemas import ArticleIn, ArticleUpload, ClaimIn
+from service.schemas import ArticleIn, ArticleUpload, ClaimIn, is_blank
 
 ARTICLE_SUFFIXES = (".jsonl", ".json", ".txt", ".md", ".html", ".htm")
 MAX_LINE_BYTES = 8 * 2**20  # an article of MAX_ARTICLE_CHARS fits with room to spare
@@ -232,7 +232,7 @@ def _claim(name: str, number: int, value: Any) -> ClaimIn:
         claim = msgspec.convert(value, ClaimIn)
     except msgspec.ValidationError as e:
         raise InputError(f"{name}:{number}: {e}") from None
-    if not claim.claim.strip():
+    if is_blank(claim.claim):
         raise InputError(f"{name}:{number}: claim is blank")
     return claim
 

@@ -24,7 +24,7 @@ MAX_PAGE_BYTES = 5 * 2**20
 MAX_REPLY_BYTES = 2**20
 MAX_REDIRECTS = 5
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-PAGE_SECONDS = 30.0  # the whole download: read timeouts alone let a slow server drip forever
+PAGE_SECONDS = 30.0  # a whole fetch, redirects included: read timeouts alone let a slow server drip forever
 PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 USER_AGENT = "factdesk (+https://github.com/factdesk)"
 
@@ -190,8 +190,11 @@ def fetch_page(url: str, policy: NetPolicy) -> Page:
     if not policy.enabled:
         raise FetchOff("fetching pages is off on this server (--fetch off)")
     current = http_url(url)
+    deadline = time.monotonic() + PAGE_SECONDS  # for the whole fetch, redirects included
     with _client() as client:
         for _ in range(MAX_REDIRECTS + 1):
+            if time.monotonic() > deadline:
+                raise Unreachable(f"{url} took more than {PAGE_SECONDS:.0f} s to fetch")
             with _send(client, "GET", current, policy) as response:
                 if response.is_redirect:
                     current = http_url(current.join(response.headers["location"]))
@@ -202,7 +205,7 @@ def fetch_page(url: str, policy: NetPolicy) -> Page:
                 kind = content_type.split(";")[0].strip().lower()
                 if kind not in PAGE_TYPES:
                     raise NotAPage(f"{current} is {kind or 'of no stated type'}, not an HTML or text page")
-                body = _read(response, MAX_PAGE_BYTES, str(current))
+                body = _read(response, MAX_PAGE_BYTES, str(current), deadline)
                 return Page(str(current), kind, _known(response.charset_encoding), body)
     raise TooManyRedirects(f"{url} redirects more than {MAX_REDIRECTS} times")
 
@@ -215,11 +218,11 @@ def _known(charset: str | None) -> str | None:
         return None
 
 
-def _read(response: httpx.Response, limit: int, what: str) -> bytes:
+def _read(response: httpx.Response, limit: int, what: str, deadline: float | None = None) -> bytes:
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge(f"{what} is {int(declared)} bytes, more than the {limit // 2**20} MiB allowed")
-    deadline = time.monotonic() + PAGE_SECONDS
+    deadline = deadline or time.monotonic() + PAGE_SECONDS
     chunks, size = [], 0
     try:
         for chunk in response.iter_bytes():

@@ -57,7 +57,9 @@ WHY = {
     404: "No such article or watch",
     413: "Request body over the size limit",
     422: "Well-formed but unusable (e.g. an article with neither text nor articles, a page that was not fetched)",
+    415: "The body is not of a type this operation reads (JSON operations take application/json)",
     429: "Rate limit reached; retry after the Retry-After seconds",
+    503: "Every page-fetch slot (the server's or this client's) is in use; retry after the Retry-After seconds",
 }
 
 
@@ -74,8 +76,9 @@ _TEXT = Schema(type=OpenAPIType.STRING, min_length=1)
 _NAMED = Schema(type=OpenAPIType.OBJECT, required=["name"], properties={"name": _TEXT})
 CLAIM_REVIEW = Schema(
     type=OpenAPIType.OBJECT,
-    required=["@type", "claimReviewed", "url", "reviewRating"],
-    description="schema.org ClaimReview, as Google requires it for fact-check markup",
+    required=["@type", "claimReviewed", "reviewRating"],
+    description="schema.org ClaimReview, as Google requires it for fact-check markup once it has its `url`: the "
+    "claim's desk page at the server's public address (FACTDESK_PUBLIC_URL), absent when none is set",
     properties={
         "@type": Schema(type=OpenAPIType.STRING, enum=["ClaimReview"]),
         "claimReviewed": _TEXT,

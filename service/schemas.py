@@ -1,9 +1,10 @@
 """Request and response bodies, shared by the HTTP API and the command line."""
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import msgspec
 from litestar.openapi.spec import OpenAPIType, Schema
@@ -20,9 +21,21 @@ MAX_BATCH_CLAIMS = 1_000  # more claims: the command line, or several requests
 MAX_ARTICLES_PER_REQUEST = 1_000
 
 METADATA_FIELDS = ("id", "title", "url", "publisher", "author", "published_at", "language")
-# At least one character that is not white space. Spelled out because \S differs between regex dialects
+# At least one character that is neither white space nor invisible (zero-width spaces and joiners, direction
+# marks, the soft hyphen, fillers, variation selectors). Spelled out because \S differs between regex dialects
 # (Python counts \x1c-\x1f as space, ECMAScript does not; ECMAScript counts U+FEFF, Python does not).
-NOT_BLANK = r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+NOT_BLANK = (
+    r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\xad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180e"
+    r"\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+_VISIBLE = re.compile(NOT_BLANK)
+
+
+def is_blank(text: str) -> bool:
+    """Nothing a reader would see: white space and invisible characters only (NOT_BLANK)."""
+    return _VISIBLE.search(text) is None
+
+
 # ISO 8601 calendar dates (year 0001-9999, real month lengths, 29 February only in leap years), optionally
 # with a time and an offset: exactly what the server can parse, so the schema promises no more than it takes.
 _DAY = (
@@ -62,7 +75,13 @@ Undated = Annotated[
     Meta(description="With `as_of` or alone: whether articles without a publication date count as evidence."),
 ]
 MinCheckworthiness = Annotated[
-    float, Meta(ge=0.0, le=1.0, description="Statements scoring at least this are checked; the rest are listed.")
+    float,
+    Meta(
+        ge=0.0,
+        le=1.0,
+        description="Statements whose check-worthiness (the probability an annotator would call them check-worthy "
+        "factual claims) is at least this are checked; the rest are listed. Default: the model's level.",
+    ),
 ]
 
 
@@ -137,6 +156,10 @@ class ArticleUpload(Struct, forbid_unknown_fields=True):
     author: ShortText | None = None
     published_at: PublishedAt | None = None
     language: Annotated[str, Meta(max_length=16)] | None = None
+
+    def fetches(self) -> bool:
+        """Whether the article is to be fetched from its `url` (one article, no text)."""
+        return self.articles is None and self.text is None and self.url is not None
 
     def to_articles(self, fetch: Callable[[str, dict[str, Any]], Article] | None = None) -> list[Article]:
         """Raises ValueError when it is neither one article nor a list of them.
@@ -250,7 +273,7 @@ class CheckRequest(Struct, TimeWindow, forbid_unknown_fields=True):
 class DocumentRequest(Struct, TimeWindow, forbid_unknown_fields=True):
     text: ArticleText
     top_k: TopK = 5
-    min_checkworthiness: MinCheckworthiness = 0.5
+    min_checkworthiness: MinCheckworthiness | None = None
     min_confidence: MinConfidence | None = None
     as_of: AsOf | None = None
     undated: Undated = "include"
@@ -304,8 +327,12 @@ class CheckResponse(Struct, omit_defaults=True):
     conflicting_publishers: int
     evidence: list[EvidenceOut]
     fact_checks: list[FactCheckOut]
-    # absent when no calibration fits the stance model (`--stance cues`) or nothing in the archive is on topic
-    probabilities: VerdictProbabilities | None = None
+    # of each verdict, always: calibrated (how often each is right) when a calibration fits the stance model and
+    # something in the archive is on topic; else a raw reading of the evidence's support and conflict strengths
+    probabilities: VerdictProbabilities
+    # a not_enough_evidence verdict: the decided verdict the evidence leans to (its probability is in
+    # `probabilities`), as in "not enough evidence, leans supported 0.55"; absent for a decided verdict
+    leaning: str | None = None
     id: str | None = None
 
 
@@ -321,7 +348,10 @@ class DocumentStatementOut(Struct):
 
 class DocumentResponse(Struct):
     statements: list[DocumentStatementOut]
+    min_checkworthiness: float  # the level used: the request's, else the model's default
     checked: int
+    # statements worth checking that were not: a draft has at most 300 checked, the most check-worthy first
+    left_unchecked: int
 
 
 class StoredFactCheck(Struct):
@@ -337,11 +367,14 @@ class FactCheckIngestResponse(Struct):
 class SearchHit(Struct):
     statement_id: int
     text: str
+    # what the hits are ordered by: the similarity plus a bonus for how well it matches the query's rarer words
+    score: float
     similarity: float
     speaker: str | None
     start: int
     end: int
     position: int
+    checkworthiness: float
     article: ArticleRef
 
 
@@ -436,17 +469,29 @@ def check_response(result: CheckResult, claim_id: str | None = None) -> CheckRes
         conflicting_publishers=result.conflicting_publishers,
         evidence=[evidence_out(e) for e in result.evidence],
         fact_checks=[fact_check_out(m) for m in result.fact_checks],
-        probabilities=VerdictProbabilities(**result.probabilities) if result.probabilities else None,
+        probabilities=VerdictProbabilities(**result.probabilities),
+        leaning=result.leaning,
         id=claim_id,
     )
 
 
 def search_hit(e: Evidence) -> SearchHit:
     s = e.statement
-    return SearchHit(s.id, s.text, e.similarity, s.speaker, s.start, s.end, s.position, article_ref(e.article))
+    return SearchHit(
+        s.id,
+        s.text,
+        e.relevance,
+        e.similarity,
+        s.speaker,
+        s.start,
+        s.end,
+        s.position,
+        s.checkworthiness,
+        article_ref(e.article),
+    )
 
 
-def document_response(statements: list[DocumentStatement]) -> DocumentResponse:
+def document_response(statements: list[DocumentStatement], min_checkworthiness: float) -> DocumentResponse:
     out = [
         DocumentStatementOut(
             d.statement.position,
@@ -459,7 +504,9 @@ def document_response(statements: list[DocumentStatement]) -> DocumentResponse:
         )
         for d in statements
     ]
-    return DocumentResponse(out, sum(d.result is not None for d in statements))
+    checked = sum(d.result is not None for d in statements)
+    worth = sum(d.statement.checkworthiness >= min_checkworthiness for d in statements)
+    return DocumentResponse(out, min_checkworthiness, checked, worth - checked)
 
 
 def fact_check_out(m: FactCheckMatch) -> FactCheckOut:
@@ -479,9 +526,19 @@ def fact_check_out(m: FactCheckMatch) -> FactCheckOut:
     )
 
 
-def claim_review_out(response: CheckResponse, base_url: str, organization: str) -> dict[str, Any]:
-    """A check as a ClaimReview draft: reviewed on this server's page for the claim, the evidence articles that
-    have a url as the claim's appearances."""
+def parse_public_url(value: str | None) -> str | None:
+    """The server's public address (FACTDESK_PUBLIC_URL): http(s), a host, no query or fragment; ValueError else."""
+    if value is None or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"public URL {value!r}: expected an http(s) address such as https://desk.example.org")
+    return value.strip().rstrip("/")
+
+
+def claim_review_out(response: CheckResponse, public_url: str | None, organization: str) -> dict[str, Any]:
+    """A check as a ClaimReview draft: reviewed on the desk page for the claim at the server's public address
+    (no `url` without one), the evidence articles that have a url as the claim's appearances."""
     appearances: list[dict[str, Any]] = []
     for e in response.evidence:
         for a in e.sources:
@@ -495,7 +552,7 @@ def claim_review_out(response: CheckResponse, base_url: str, organization: str) 
         response.verdict,
         response.confidence,
         appearances,
-        f"{base_url}/?{urlencode({'claim': response.claim})}",
+        f"{public_url}/?{urlencode({'claim': response.claim})}" if public_url else None,
         organization,
     )
 

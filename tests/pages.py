@@ -2,6 +2,7 @@
 
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,6 +64,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send("application/pdf", b"%PDF-1.4 not really\n")
         if self.path == "/photo":
             return self._send("image/png", b"\x89PNG\r\n\x1a\n")
+        if self.path == "/slow":  # a page that trickles a byte every half second, for six seconds
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            for _ in range(12):
+                try:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+                time.sleep(0.5)
+            return
         if self.path == "/big":  # no Content-Length: only counting the bytes read finds it too large
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -103,6 +116,8 @@ def serve_pages() -> Iterator[Site]:
     """The site on 127.0.0.1 (only: a connection to 127.0.0.2 or ::1 would find nobody) on a free port."""
     handler = type("Handler", (_Handler,), {})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True  # a /slow download still dripping does not hold up the shutdown
+    server.block_on_close = False
     handler.site = Site(server.server_address[1])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

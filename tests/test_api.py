@@ -140,6 +140,14 @@ async def test_batch_streams_ndjson_in_order(client: AsyncTestClient) -> None:
         {"claim": "x", "min_confidence": 1.5},
         {"claim": "x", "min_confidence": -0.1},
         {"claim": "x", "min_confidence": "high"},
+        {"claim": "x", "min_confidence": "0.5"},  # numbers are numbers
+        {"claim": "x", "top_k": "5"},
+        {"claim": "x", "top_k": "1e1"},
+        {"claim": "x", "top_k": 2.5},
+        {"claim": "x", "top_k": True},
+        {"claim": "\u200b\u200c\u2060\ufeff"},  # invisible characters only: blank
+        {"claim": "\u00ad\u180e\u3164"},
+        {"claim": "x", "as_of": 20250127},
     ],
 )
 async def test_check_validation_is_problem_details(client: AsyncTestClient, body: dict) -> None:
@@ -155,6 +163,7 @@ async def test_min_confidence_decides_or_abstains(client: AsyncTestClient) -> No
     unsure = (await client.post("/v1/check", json={"claim": claim, "min_confidence": level})).json()
     assert unsure["verdict"] == "not_enough_evidence"
     assert unsure["probabilities"] == decided["probabilities"]
+    assert unsure["leaning"] == "refuted" and "leaning" not in decided
     assert unsure["confidence"] == pytest.approx(1 - decided["confidence"], abs=1e-4)
     batch = await client.post("/v1/check/batch", json={"claims": [{"claim": claim}], "min_confidence": level})
     assert json.loads(batch.text.splitlines()[0])["verdict"] == "not_enough_evidence"
@@ -231,3 +240,46 @@ async def test_readme_example_is_the_real_response(client: AsyncTestClient) -> N
     shown = json.loads(readme.split("```json\n", 1)[1].split("```", 1)[0])
     r = await client.post("/v1/check", json=request)
     assert r.status_code == 200 and _close(r.json(), shown), r.text
+
+
+JSON_ROUTES = {
+    "/v1/articles": {"text": "Goma's airport reopened on Monday, officials said."},
+    "/v1/check": {"claim": "M23 rebels have captured Goma"},
+    "/v1/check/document": {"text": "M23 rebels have captured Goma."},
+    "/v1/check/batch": {"claims": [{"claim": "M23 rebels have captured Goma"}]},
+    "/v1/watches": {"claim": "M23 rebels have captured Goma", "webhook": "https://hooks.example.org/x"},
+}
+
+
+@pytest.mark.parametrize("route", sorted(JSON_ROUTES))
+async def test_malformed_json_bodies_are_4xx_and_change_nothing(client: AsyncTestClient, route: str) -> None:
+    before = (await client.get("/health")).json()
+    body = json.dumps(JSON_ROUTES[route])
+    assert_problem(await client.post(route, content=body, headers={"content-type": "text/plain"}), 415)
+    assert_problem(await client.post(route, content=body, headers={"content-type": "application/xml"}), 415)
+    for deep in (
+        "[" * 1000 + "]" * 1000,
+        '{"a": ' * 1000 + "1" + "}" * 1000,
+        '{"claim": ' + "[" * 100 + "]" * 100 + "}",
+    ):
+        r = await client.post(route, content=deep, headers={"content-type": "application/json"})
+        assert "nests more than 64 levels" in assert_problem(r, 400)["detail"]
+    # brackets inside strings are text, not nesting
+    text = {"claim": "[" * 500 + " M23 captured Goma"}
+    assert (await client.post("/v1/check", json=text)).status_code == 200
+    after = (await client.get("/health")).json()
+    assert {k: before[k] for k in ("articles", "statements", "vectors")} == {
+        k: after[k] for k in ("articles", "statements", "vectors")
+    }
+    assert (await client.get("/v1/watches")).json()["watches"] == []
+
+
+async def test_options_lists_every_method_of_a_path(client: AsyncTestClient) -> None:
+    for path, methods in {
+        "/v1/articles/some-id": {"GET", "DELETE", "OPTIONS"},
+        "/v1/watches": {"GET", "POST", "OPTIONS"},
+        "/v1/watches/some-id": {"GET", "DELETE", "OPTIONS"},
+        "/v1/check": {"POST", "OPTIONS"},
+    }.items():
+        r = await client.options(path)
+        assert r.status_code == 204 and set(r.headers["allow"].split(", ")) == methods, (path, r.headers)

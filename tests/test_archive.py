@@ -234,3 +234,53 @@ def test_check_many_keeps_order_and_reads_only_a_few_claims_ahead(seeded: Archiv
     assert [(r.verdict, r.confidence, [e.statement.id for e in r.evidence]) for r in together] == [
         (r.verdict, r.confidence, [e.statement.id for e in r.evidence]) for r in alone
     ]
+
+
+def test_a_common_name_does_not_push_out_the_statements_that_say_it(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name in many short statements (under the full-text search's frequency cut) and the query's other words
+    in more (over it): the statements that say what the query says still come first, and hits come back in the
+    order of the score they show."""
+    import index.store
+
+    monkeypatch.setattr(index.store, "FREQUENT", 50)  # the band of a real archive, at a test's size
+    archive = Archive(tmp_path / "data", embedder=embedder, stance=CueStance())
+    towns = ["Bukavu", "Sake", "Minova", "Uvira", "Beni", "Butembo"]
+    things = ["roads", "schools", "markets", "clinics", "banks"]
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    articles = [
+        Article(text=f"In Goma, {things[i % 5]} closed on {days[i % 7]}, police said.", id=f"short-{i}")
+        for i in range(40)
+    ]
+    articles += [
+        Article(
+            text=f"Officials said {i + 3} trucks of supplies arrived in {towns[i % 6]} during report {i}.", id=f"t-{i}"
+        )
+        for i in range(60)
+    ]
+    saying = [f"Aid workers said {n} trucks of supplies arrived in Goma during report {n}." for n in (12, 30, 41)]
+    articles += [Article(text=t, id=f"goma-{i}") for i, t in enumerate(saying)]
+    archive.ingest(articles)
+    hits = archive.retrieve("trucks of supplies arrived in Goma", 5)
+    assert {h.text for h in hits[:3]} == set(saying), [h.text for h in hits]
+    assert [h.relevance for h in hits] == sorted((h.relevance for h in hits), reverse=True)
+    archive.close()
+
+
+def test_the_verdict_does_not_depend_on_top_k(seeded: Archive) -> None:
+    for claim in ("Rwanda ordered schools and businesses in Rubavu to close", "The bombs landed in Goma"):
+        results = {k: seeded.check(claim, top_k=k) for k in (1, 3, 5, 20)}
+        first = results[5]
+        for k, r in results.items():
+            assert (r.verdict, r.confidence, r.probabilities, r.leaning) == (
+                first.verdict,
+                first.confidence,
+                first.probabilities,
+                first.leaning,
+            ), k
+            assert r.supporting_publishers == first.supporting_publishers
+            assert len(r.evidence) == min(k, len(results[20].evidence))
+            assert set(r.probabilities) == {"supported", "refuted", "conflicting", "not_enough_evidence"}
+        # fewer items are the most relevant of the same pool
+        assert [e.statement.id for e in results[1].evidence] == [first.evidence[0].statement.id]

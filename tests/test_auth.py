@@ -152,3 +152,30 @@ async def test_watches_need_the_ingest_scope(client: AsyncTestClient, keys: dict
     problem(await client.get("/v1/watches", headers=bearer(keys["admin"])), 403)
     problem(await client.get("/v1/watches", headers=bearer(keys["check"])), 403)
     assert (await client.get("/v1/watches", headers=bearer(keys["ingest"]))).json() == {"watches": []}
+
+
+async def test_a_keys_file_broken_while_serving_keeps_the_last_good_keys(
+    client: AsyncTestClient, keys: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    path = Path(keys["path"])
+    good = path.read_text()
+    assert (await client.get("/v1/whoami", headers=bearer(keys["check"]))).status_code == 200
+    for broken in ('{"keys": [', '{"keys": 3}', '{"keys": [{"id": "x"}]}', "[]"):
+        path.write_text(broken)
+        r = await client.get("/v1/whoami", headers=bearer(keys["check"]))
+        assert r.status_code == 200 and r.json()["scopes"] == ["check"], r.text
+        problem(await client.get("/v1/whoami", headers=bearer("fdk_guess")), 401)
+    assert "the last good keys stay in force" in caplog.text
+    path.write_text(good.replace(digest(keys["check"]), digest("fdk_other")))  # fixed again, with a change
+    problem(await client.get("/v1/whoami", headers=bearer(keys["check"])), 401)
+
+
+def test_a_keys_file_that_does_not_parse_is_refused_at_start_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "keys.json"
+    path.write_text('{"keys": [')
+    with pytest.raises(ValueError, match="not a factdesk keys file"):
+        create_app(Settings(data_dir=tmp_path, keys_file=path))
+    assert main(["--data-dir", str(tmp_path), "serve", "--keys-file", str(path)]) == 1
+    assert "not a factdesk keys file" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -56,7 +57,9 @@ def test_ingest_check_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[s
     rows = list(csv.DictReader(io.StringIO(out_csv.read_text())))
     assert [r["verdict"] for r in rows] == ["supported", "supported"]
 
+    capsys.readouterr()
     assert main([*base, "delete", "m1"]) == 0
+    assert capsys.readouterr().out == "deleted m1\n"
     assert main([*base, "delete", "m1"]) == 1
     assert "no article with id 'm1'" in capsys.readouterr().err
 
@@ -192,3 +195,49 @@ def test_console_script_help() -> None:
         [sys.executable, "-m", "service.cli", "check", "--help"], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert "--top-k" in out and "--format" in out
+
+
+def test_a_draft_over_the_check_cap_is_checked_up_to_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.archive
+    import service.cli
+
+    monkeypatch.setattr(index.archive, "MAX_DOCUMENT_CHECKS", 3)
+    monkeypatch.setattr(service.cli, "MAX_DOCUMENT_CHECKS", 3)
+    base = ["--data-dir", str(tmp_path / "data"), "--quiet", "--stance", "cues"]
+    assert main([*base, "ingest", str(ROOT / "seeds" / "goma-2025-01.json")]) == 0
+    draft = tmp_path / "draft.txt"
+    draft.write_text(
+        "M23 rebels captured Goma on 27 January. About 15 civilians were injured in Rubavu. Rwanda closed 40 "
+        "schools in Rubavu. Kenya called a summit for 29 January. Kagame spoke with Rubio on 26 January.\n"
+    )
+    capsys.readouterr()
+    assert main([*base, "check-doc", str(draft)]) == 0
+    printed = capsys.readouterr()
+    response = json.loads(printed.out)
+    worth = [s for s in response["statements"] if s["checkworthiness"] >= 0.5]
+    assert len(worth) == 5 and response["checked"] == 3 and response["left_unchecked"] == 2
+    checked = [s for s in worth if s["result"]]
+    assert min(s["checkworthiness"] for s in checked) >= max(s["checkworthiness"] for s in worth if not s["result"])
+    assert "2 check-worthy statements left unchecked" in printed.err
+
+
+@pytest.mark.slow
+def test_the_readmes_command_line_examples_run_as_written(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Command line", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "seeds").symlink_to(ROOT / "seeds")
+    env = {**os.environ, "FACTDESK_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    ran = []
+    for line in block.splitlines():
+        command = line.split("  #", 1)[0].strip()
+        if not command or " serve" in command:  # a server runs until stopped: its examples are tested elsewhere
+            continue
+        command = command.replace(".venv/bin/factdesk", f"{sys.executable} -m service.cli")
+        done = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (line, done.stderr[-2000:])
+        ran.append((line, done.stdout))
+    assert len(ran) >= 10
+    assert ran[-1][1] == "deleted 294fb351d4f3dc25\n"  # the seed article
+    assert (tmp_path / "results.jsonl").read_text().count("\n") == 2

@@ -60,11 +60,16 @@ async def test_document_bad_input_is_a_problem(client: AsyncTestClient) -> None:
     assert_problem(await client.post("/v1/check/document", json={"text": DRAFT, "min_checkworthiness": 2}), 400)
     assert_problem(await client.post("/v1/check/document", json={"text": DRAFT, "as_of": "yesterday"}), 400)
     assert_problem(await client.post("/v1/check/document", json={"text": DRAFT, "undated": "maybe"}), 400)
-    too_many = " ".join(f"On Monday {i} soldiers of the FARDC were killed in Goma, officials said." for i in range(301))
-    body = assert_problem(
-        await client.post("/v1/check/document", json={"text": too_many, "min_checkworthiness": 0}), 422
-    )
-    assert "at most 300" in body["detail"]
+    assert_problem(await client.post("/v1/check/document", json={"text": "\u200b \u2060"}), 400)
+
+
+async def test_a_draft_over_300_check_worthy_statements_is_checked_up_to_300(client: AsyncTestClient) -> None:
+    too_many = " ".join(f"On Monday {i} soldiers of the FARDC were killed in Goma, officials said." for i in range(320))
+    r = await client.post("/v1/check/document", json={"text": too_many, "min_checkworthiness": 0})
+    assert r.status_code == 200, r.text[:500]
+    body = r.json()
+    assert len(body["statements"]) == 320 and body["checked"] == 300 and body["left_unchecked"] == 20
+    assert body["min_checkworthiness"] == 0
 
 
 @pytest.fixture

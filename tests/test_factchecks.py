@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 from index.archive import Archive, Article
 from index.factchecks import InvalidClaimReview, problems, read_claim_reviews
 from service.app import Settings, create_app
+from service.schemas import parse_public_url
 from tests.test_api import assert_problem
 
 pytestmark = pytest.mark.anyio
@@ -33,7 +34,7 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def client(seeded: Archive, tmp_path: Path) -> AsyncIterator[AsyncTestClient]:
-    settings = Settings(data_dir=tmp_path, organization="The Desk")
+    settings = Settings(data_dir=tmp_path, organization="The Desk", public_url="https://desk.example.org")
     async with AsyncTestClient(create_app(settings, archive=seeded)) as c:
         yield c
 
@@ -100,12 +101,26 @@ async def test_stored_fact_checks_come_with_every_matching_check(client: AsyncTe
     assert (await client.get("/health")).json()["fact_checks"] == 2
 
 
+def rated(value: float, best: float, worst: float) -> dict[str, object]:
+    return {"@type": "Rating", "ratingValue": value, "bestRating": best, "worstRating": worst, "alternateName": "?"}
+
+
 async def test_bad_fact_checks_are_problems_and_change_nothing(client: AsyncTestClient) -> None:
     for body, kind, status in [
         (json.dumps({"@type": "ClaimReview", "claimReviewed": "x"}), "application/ld+json", 422),
         ("<html><body>nothing here</body></html>", "text/html", 422),
         (b"\xff\xfe", "application/json", 400),
         ('{"@type": "ClaimReview",', "application/json", 400),
+        ("[" * 600 + "]" * 600, "application/json", 400),  # deeper than any parser's stack should go
+        (json.dumps({"@graph": json.loads("[" * 300 + "{}" + "]" * 300)}), "application/ld+json", 400),
+        (json.dumps(REVIEW), "text/plain", 415),
+        (json.dumps(REVIEW | {"claimReviewed": "x" * 100_000}), "application/json", 422),
+        (json.dumps(REVIEW | {"datePublished": "last Tuesday"}), "application/json", 422),
+        (json.dumps(REVIEW | {"datePublished": "2025-02-30"}), "application/json", 422),
+        (json.dumps(REVIEW | {"reviewRating": rated(0, 0, 0)}), "application/json", 422),
+        (json.dumps(REVIEW | {"reviewRating": rated(6, 5, 1)}), "application/json", 422),
+        (json.dumps(REVIEW | {"reviewRating": rated(1, 1, 5)}), "application/json", 422),
+        (json.dumps(REVIEW | {"author": {"name": "y" * 1_000}}), "application/json", 422),
     ]:
         r = await client.post("/v1/fact-checks", content=body, headers={"content-type": kind})
         assert assert_problem(r, status)["detail"]
@@ -121,13 +136,25 @@ async def test_check_as_claim_review_meets_googles_requirements(client: AsyncTes
     assert problems(review) == []
     assert review["author"] == {"@type": "Organization", "name": "The Desk"}
     assert review["reviewRating"]["alternateName"] == "supported" and review["reviewRating"]["ratingValue"] == 5
-    assert review["url"].endswith("/?claim=M23+rebels+have+captured+Goma")
+    assert review["url"] == "https://desk.example.org/?claim=M23+rebels+have+captured+Goma"
     assert review["itemReviewed"]["@type"] == "Claim"
     # what factdesk writes, it reads back
     (read,) = read_claim_reviews(r.text)
     assert read.claim_reviewed == "M23 rebels have captured Goma" and read.rating == "supported"
     plain = await client.post("/v1/check", json={"claim": "M23 rebels have captured Goma"})
     assert plain.headers["content-type"].startswith("application/json") and "verdict" in plain.json()
+
+
+async def test_a_draft_url_comes_from_the_public_address_never_the_host_header(seeded: Archive, tmp_path: Path) -> None:
+    claim = {"claim": "M23 rebels have captured Goma"}
+    headers = {"accept": "application/ld+json", "host": "attacker.example"}
+    async with AsyncTestClient(create_app(Settings(data_dir=tmp_path), archive=seeded)) as plain:
+        review = (await plain.post("/v1/check", json=claim, headers=headers)).json()
+    assert "url" not in review and "attacker" not in json.dumps(review)
+    assert problems(review) == ["url (the http(s) address of the fact-check) is required"]
+    with pytest.raises(ValueError, match="http"):
+        Settings(data_dir=tmp_path, public_url=parse_public_url("desk.example.org"))
+    assert parse_public_url("https://desk.example.org/") == "https://desk.example.org"
 
 
 async def test_not_enough_evidence_is_a_textual_rating(client: AsyncTestClient) -> None:

@@ -4,6 +4,8 @@ The server may reach 127.0.0.1 only (`--fetch-allow 127.0.0.1/32`); refusals use
 that network (127.0.0.2, ::1), so no test sends traffic anywhere but loopback.
 """
 
+import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +43,51 @@ def assert_problem(response: httpx.Response, status: int, detail: str) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert detail in response.json()["detail"], response.json()
+
+
+@pytest.mark.anyio
+async def test_slow_pages_never_hold_up_checks(server: str, site: Site) -> None:
+    """45 fetches of a page that trickles: one client gets its two slots, the rest a 503 with Retry-After at once,
+    and checks keep their speed while the two drip on (the pool's total is shared: test_fetch_slots_...)."""
+    slow = {"url": site.url("/slow")}
+    async with httpx.AsyncClient(base_url=server, limits=httpx.Limits(max_connections=80), timeout=90) as http:
+        assert (await http.post("/v1/check", json={"claim": "M23 rebels have captured Goma"})).status_code == 200
+        fetches = [asyncio.create_task(http.post("/v1/articles", json=slow)) for _ in range(45)]
+        await asyncio.sleep(1.5)
+        refused = [f.result() for f in fetches if f.done()]
+        times = []
+        for _ in range(20):
+            started = time.monotonic()
+            r = await http.post("/v1/check", json={"claim": "M23 rebels have captured Goma"})
+            times.append(time.monotonic() - started)
+            assert r.status_code == 200, r.text
+        running = [f for f in fetches if not f.done()]
+        assert len(running) == 2 and len(refused) == 43
+        for r in await asyncio.gather(*running):  # the page ends after six seconds and holds no article
+            assert r.status_code == 422 and "no article text" in r.json()["detail"], r.text
+    for r in refused:
+        assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
+        assert "page fetches are all in use" in r.json()["detail"]
+    assert sorted(times)[-1] < 1.0, times
+
+
+def test_fetch_slots_are_shared_and_per_client() -> None:
+    from litestar.plugins.problem_details import ProblemDetailsException
+
+    from service.app import FetchSlots
+
+    slots = FetchSlots(total=3, per_client=2)
+    with slots.take("a"), slots.take("a"):
+        with pytest.raises(ProblemDetailsException, match="503") as refused:
+            slots.take("a").__enter__()
+        assert "this client's" in refused.value.detail
+        with slots.take("b"):
+            with pytest.raises(ProblemDetailsException) as full:
+                slots.take("c").__enter__()
+            assert "the server's" in full.value.detail and full.value.headers == {"Retry-After": "5"}
+    assert not slots.running  # every slot given back
+    with slots.take("c"):
+        pass
 
 
 def test_ingest_a_page_by_url(server: str, site: Site) -> None:

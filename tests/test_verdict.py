@@ -42,7 +42,9 @@ class Judged:
 def test_one_supporting_statement_decides_with_its_score() -> None:
     v = decide_verdict(CLAIM, [Judged("supports", supports=0.8), Judged("neutral", supports=0.1)])
     assert (v.label, v.confidence, v.supporting_publishers, v.conflicting_publishers) == ("supported", 0.8, 1, 0)
-    assert v.probabilities == {}  # no calibrator: raw scores
+    # no calibrator: a raw reading, the strengths as two independent chances
+    assert v.probabilities == {"supported": 0.8, "refuted": 0.0, "conflicting": 0.0, "not_enough_evidence": 0.2}
+    assert v.leaning is None
 
 
 def test_a_conflict_outweighs_weaker_support() -> None:
@@ -102,6 +104,7 @@ def test_calibrated_probabilities_decide_and_abstain_below_the_level() -> None:
     assert unsure.label == "not_enough_evidence"
     assert unsure.confidence == pytest.approx(1 - sure.confidence, abs=1e-4)
     assert unsure.probabilities == sure.probabilities  # the caller still sees what it leaned to
+    assert unsure.leaning == "supported" and sure.leaning is None
 
 
 def test_a_cue_is_a_feature_not_a_verdict() -> None:

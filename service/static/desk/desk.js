@@ -79,6 +79,16 @@ function percent(x) {
   return Math.round(x * 100) + "%";
 }
 
+// A decided verdict with how often such a verdict is right; an undecided one with what the evidence leans to
+// ("leans supported, 0.55"), never a confidence in "not enough evidence" that reads like one in the claim.
+function verdictDetail(result) {
+  if (result.verdict !== "not_enough_evidence") return "confidence " + percent(result.confidence);
+  if (!result.leaning) return "nothing leans either way";
+  const p = result.probabilities ? result.probabilities[result.leaning] : null;
+  const label = (VERDICTS[result.leaning] || result.leaning).toLowerCase();
+  return "leans " + label + (p === null || p === undefined ? "" : ", " + p.toFixed(2));
+}
+
 function plural(n, word) {
   return `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
 }
@@ -134,7 +144,7 @@ function renderCheck(result) {
   verdict.append(
     el("strong", { class: "verdict-label" }, VERDICTS[result.verdict] || result.verdict),
     " ",
-    el("span", { class: "confidence" }, "confidence " + percent(result.confidence)),
+    el("span", { class: "confidence" }, verdictDetail(result)),
   );
   const claimSpans = result.evidence.flatMap((e) => cueSpans(e.cues, "claim"));
   const claim = el("p", { class: "claim" }, "Claim: ", el("q", {}, marked(result.claim, claimSpans)));
@@ -173,29 +183,40 @@ function legend() {
 }
 
 function sentenceNode(s, index, detail) {
-  const verdict = s.result ? s.result.verdict : "not_checkworthy";
-  const label = s.result
-    ? `${VERDICTS[verdict]}, confidence ${percent(s.result.confidence)}`
-    : `not check-worthy (${s.checkworthiness.toFixed(2)})`;
-  if (!s.result) {
-    return el("span", { class: "sentence verdict-" + verdict, "data-verdict": verdict, title: label }, s.text);
-  }
   const node = el("span", {
-    class: "sentence verdict-" + verdict,
-    "data-verdict": verdict,
+    class: "sentence",
     "data-index": String(index),
     role: "button",
     tabindex: "0",
-    title: label,
     "aria-expanded": "false",
     "aria-controls": "draft-detail",
-    "aria-label": `${label}: ${s.text}`,
   }, s.text);
-  const open = () => {
+  const show = () => {
+    const verdict = s.result ? s.result.verdict : "not_checkworthy";
+    const label = s.result
+      ? `${VERDICTS[verdict]}, ${verdictDetail(s.result)}`
+      : `not check-worthy (${s.checkworthiness.toFixed(2)}): check anyway`;
+    node.className = "sentence verdict-" + verdict;
+    node.setAttribute("data-verdict", verdict);
+    node.title = label;
+    node.setAttribute("aria-label", `${label}: ${s.text}`);
+  };
+  const open = async () => {
     for (const other of document.querySelectorAll(".sentence[aria-expanded='true']")) {
       other.setAttribute("aria-expanded", "false");
     }
     node.setAttribute("aria-expanded", "true");
+    if (!s.result) {
+      // "check anyway": a sentence below the level is checked when the reader asks for it
+      detail.replaceChildren(el("p", { class: "muted", role: "status" }, "Checking…"));
+      try {
+        s.result = await api("POST", "/v1/check", { claim: s.text, language: "en" });
+      } catch (error) {
+        detail.replaceChildren(el("p", { class: "error", role: "alert" }, `${error.status || ""} ${error.message}`.trim()));
+        return;
+      }
+      show();
+    }
     detail.replaceChildren(renderCheck(s.result));
   };
   node.addEventListener("click", open);
@@ -205,6 +226,7 @@ function sentenceNode(s, index, detail) {
       open();
     }
   });
+  show();
   return node;
 }
 
@@ -230,7 +252,11 @@ function renderDocument(text, response) {
     at = Math.max(at, s.end);
   });
   draft.append(chars.slice(at).join(""));
-  box.append(draft, el("p", { class: "muted" }, "Choose a checked sentence to see its evidence."), detail);
+  box.append(
+    draft,
+    el("p", { class: "muted" }, "Choose a sentence to see its evidence; one marked not check-worthy is checked when chosen."),
+    detail,
+  );
   return box;
 }
 
@@ -243,7 +269,7 @@ function renderSearch(response) {
       el("li", { class: "hit" },
         el("blockquote", { class: "statement" }, hit.text),
         el("p", { class: "meta" }, "Speaker: ", el("span", { class: "speaker" }, hit.speaker || "not attributed"),
-          el("span", { class: "muted" }, " · similarity " + hit.similarity.toFixed(2))),
+          el("span", { class: "muted" }, ` · score ${hit.score.toFixed(2)} (similarity ${hit.similarity.toFixed(2)})`)),
         el("p", { class: "meta" }, sourceLine(hit.article, null))),
     );
   }
