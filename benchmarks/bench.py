@@ -48,6 +48,7 @@ def targets(
     calibration: dict[str, Any],
     news_calibration: dict[str, Any],
     scale: dict[str, Any],
+    checkworthiness: dict[str, Any],
 ) -> list[dict[str, Any]]:
     news = calibration["held_out"]["averitec"]
     at_default = news.get("default_level") or NONE_DECIDED
@@ -84,6 +85,18 @@ def targets(
         ("covidfact recall@5", covidfact["recall_at_5"], ">=", 0.85),
         ("covidfact ingest statements/s", covidfact["ingest_statements_per_s"], ">=", 500),
         ("covidfact ingest / bare encoder", covidfact["ingest_vs_encoder"], ">=", 0.9),
+        (
+            "claimbuster check-worthiness AP (4-fold)",
+            checkworthiness["claimbuster"]["model"]["average_precision"],
+            ">=",
+            0.87,
+        ),
+        (
+            "claimbuster check-worthiness F1 at the default level",
+            checkworthiness["claimbuster"]["model"]["f1"],
+            ">=",
+            0.78,
+        ),
     ]
     for stage in scale["stages"]:
         n = f"{stage['statements']:,} statements"
@@ -140,13 +153,22 @@ def main(argv: list[str] | None = None) -> int:
         )
         news_calibration = run("calibrate.py", "--records", f"averitec={records / 'av.jsonl'}")
     scale = run("scale.py", "--sizes", args.sizes)
+    shared = args.covidfact.parents[1]  # ../shared/data
+    checkworthiness = run(
+        "checkworthiness.py",
+        "--data",
+        str(shared / "checkworthiness" / "claimbuster.jsonl"),
+        "--claims",
+        str(shared / "nli" / "nli_pairs.jsonl.gz"),
+    )
     summary = {
-        "targets": targets(covidfact, averitec, calibration, news_calibration, scale),
+        "targets": targets(covidfact, averitec, calibration, news_calibration, scale, checkworthiness),
         "covidfact": covidfact,
         "averitec": averitec,
         "calibration": calibration,
         "news_calibration": news_calibration,
         "scale": scale,
+        "checkworthiness": checkworthiness,
     }
     emit(summary, args.json)
     return 0
