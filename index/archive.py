@@ -52,8 +52,8 @@ RETRIEVAL_POOL = 50  # candidates each side of retrieval (vectors, full text) gi
 RELATED_WEIGHT = 0.5
 MAX_TOP_K = 50
 # checks of one batch run at once: one check's retrieval and tokenising fill the gaps between another's model runs
-# (5 pairs over 2 cores leave one idle). COVID-Fact, 2 × 120 claims in process: 7.0-7.2 claims/s one at a time,
-# 7.9 with 2, 8.4 with 3, 8.3-8.6 with 4; verdicts identical (a pair's scores do not depend on its batch)
+# (5 pairs over 2 cores leave one idle); verdicts are the same (a pair's scores do not depend on its batch).
+# Chosen on COVID-Fact claims in process: figures in docs/benchmarks.md
 CHECKS_AT_ONCE = 3
 SAVE_AFTER_CHANGES = 5_000  # vectors added or removed since the vector file was written
 SAVE_SHARE = 0.1  # of the time, at most, spent writing the vector file
@@ -336,9 +336,8 @@ class Archive:
         self._lexical = ThreadPoolExecutor(1, "lexical")
         # claims of concurrent requests that queue while one encoder call runs are embedded together in the next
         # (no wait window: a lone check pays nothing); with the default encoder a vector does not depend on the
-        # texts batched with it (per-token int8, see index.embed), so this changes no result. 16 clients on the
-        # 10k synthetic archive: 12.5-12.9 checks/s, against 12.2-13.0 with each claim embedded on its own (the
-        # stance model's pairs set the cost)
+        # texts batched with it (per-token int8, see index.embed), so this changes no result; under load it costs
+        # nothing either (the stance model's pairs set a check's cost; docs/benchmarks.md)
         self.embed_queries: MicroBatcher[str, np.ndarray] = MicroBatcher(self.embedder.embed, max_items=32, wait=0.0)
         # earlier fact-checks' claims and vectors, loaded again when any process writes fact-checks
         self._fact_checks: tuple[int, list[FactCheck], np.ndarray] | None = None

@@ -108,9 +108,9 @@ class OnnxEmbedder:
         self, path: Path | None = None, batch_size: int = 16, max_tokens: int = 128, threads: int | None = None
     ) -> None:
         # Activations are quantised per token, so batching texts of similar length changes no vector, bit for
-        # bit. Batches of up to 16 texts and 128 tokens (see length_batches) encode 1.2-1.4x the sentences of
-        # one text a run on short sentences (~21 tokens), 1.0-1.15x on long ones (COVID-Fact, ~45). A long
-        # call runs its batches side by side (see ParallelSession); a lone query runs on one thread.
+        # bit. Batches of up to 16 texts and 128 tokens (see length_batches) encode more sentences a second than
+        # one text a run, most on short sentences (docs/benchmarks.md). A long call runs its batches side by
+        # side (see ParallelSession); a lone query runs on one thread.
         from tokenizers import Tokenizer
 
         self.path = path or exported_encoder()

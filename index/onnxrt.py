@@ -18,8 +18,8 @@ def session(path: Path, threads: int | None = None) -> ort.InferenceSession:
     # int8 weights stored with DequantizeLinear are folded into fp32 constants once, at load
     options.add_session_config_entry("session.disable_quant_qdq", "1")
     # idle intra-op threads sleep instead of spinning: a check runs the encoder, FAISS, SQLite and the stance
-    # model in turn on 2 cores, and threads spinning after one run slowed the next step (check p50 at 10k
-    # statements 173 → 112 ms in process, measured with benchmarks/scale.py's archive)
+    # model in turn on 2 cores, and threads spinning after one run slowed the next step (benchmarks/scale.py's
+    # check latency, docs/benchmarks.md)
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads:
         options.intra_op_num_threads = threads

@@ -17,8 +17,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 # Weights and activations are both stored as uint8 with zero point 128 (±127 steps around it). With int8
 # weights onnxruntime's AVX2 kernel (no VNNI) multiplies with an instruction that saturates when two adjacent
-# products exceed 2^15, and the stance model agreed with fp32 on 0.980 of held-out pairs (0.984 with 7-bit
-# weights); the uint8 × uint8 kernel never saturates: 0.989, at about the same speed.
+# products exceed 2^15, which cost the stance model agreement with fp32; the uint8 × uint8 kernel never saturates,
+# at about the same speed (docs/benchmarks.md).
 LEVELS = 127
 
 
