@@ -638,11 +638,16 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
     card = Path(__file__).with_name("MODEL_CARD.template.md").read_text(encoding="utf-8")
 
     def row(name: str, r: dict[str, Any]) -> str:
-        f1 = " | ".join(f"{r.get(f'f1_{label}', float('nan')):.3f}" for label in LABELS)
+        # a two-way source has F1 of entailment and of not_entailment (shown under neutral)
+        scores = [r.get(f"f1_{label}") for label in LABELS]
+        if "f1_not_entailment" in r:
+            scores = [r.get("f1_entailment"), r["f1_not_entailment"], None]
+        f1 = " | ".join("–" if v is None else f"{v:.3f}" for v in scores)
         return f"| {name} | {r['n']} | {r['accuracy']:.3f} | {f1} |"
 
     heldout = metrics["heldout_int8"]
-    rows = [row("**all**", heldout["overall"])]
+    rows = [row("**all three-way pairs**" if heldout.get("by_file") else "**all**", heldout["overall"])]
+    rows += [row(f"**{name}** (its whole slice)", r) for name, r in heldout.get("by_file", {}).items()]
     rows += [row(source, r) for source, r in heldout["by_source"].items()]
     config = metrics["config"]
     layers = config.get("layers")
