@@ -321,18 +321,42 @@ class FactCheckOut(Struct):
 
 class CheckResponse(Struct, omit_defaults=True):
     claim: str
-    verdict: str
-    confidence: float
+    verdict: Annotated[
+        str,
+        Meta(
+            description="supported, refuted or conflicting when its probability reaches min_confidence; else "
+            "not_enough_evidence, which `leaning` qualifies"
+        ),
+    ]
+    confidence: Annotated[
+        float,
+        Meta(
+            description="A decided verdict: how often such a verdict is right. not_enough_evidence: how often "
+            "deciding would have been wrong (1 - the probability of `leaning`), not a confidence in the claim"
+        ),
+    ]
     supporting_publishers: int
     conflicting_publishers: int
     evidence: list[EvidenceOut]
     fact_checks: list[FactCheckOut]
     # of each verdict, always: calibrated (how often each is right) when a calibration fits the stance model and
     # something in the archive is on topic; else a raw reading of the evidence's support and conflict strengths
-    probabilities: VerdictProbabilities
+    probabilities: Annotated[
+        VerdictProbabilities,
+        Meta(
+            description="Of each verdict, always present and the same whatever top_k: calibrated on the dev sets "
+            "when the stance model has a fit and something in the archive is on topic, else a raw reading"
+        ),
+    ]
     # a not_enough_evidence verdict: the decided verdict the evidence leans to (its probability is in
     # `probabilities`), as in "not enough evidence, leans supported 0.55"; absent for a decided verdict
-    leaning: str | None = None
+    leaning: Annotated[
+        str | None,
+        Meta(
+            description='Only with not_enough_evidence: the decided verdict the evidence leans to, read as "not '
+            'enough evidence, leans supported, 0.55" with its probability from `probabilities`'
+        ),
+    ] = None
     id: str | None = None
 
 
