@@ -169,3 +169,27 @@ NEED_THE_MODEL = {"Rwanda ordered schools and businesses in Rubavu to close", "N
 @pytest.mark.parametrize("claim, verdict", [(c[0], c[1]) for c in CLAIMS if c[0] not in NEED_THE_MODEL])
 def test_seed_claims_with_cues_alone(cue_archive: Archive, claim: str, verdict: str) -> None:
     assert cue_archive.check(claim).verdict == verdict
+
+
+# the seed cases a fact-checker tried against the seed article alone: each decided at the default level, and the
+# same whatever top_k. Those the shipped model leaves undecided (it leans the right way or not) are strict xfails:
+# the target of the stance model in training (training/README.md), which must turn them into passes.
+UNDECIDED_YET = pytest.mark.xfail(strict=True, reason="not decided by the shipped stance model yet")
+SEED_CASES = [
+    pytest.param("FARDC soldiers discarded their uniforms", "supported", marks=UNDECIDED_YET),
+    ("The Rwandan government called for renewed engagement in the peace processes", "supported"),
+    pytest.param("M23 demanded that FARDC soldiers surrender", "supported", marks=UNDECIDED_YET),
+    ("Kenya's president called for an emergency regional summit", "supported"),
+    ("Thousands have been forced to flee the clashes", "supported"),
+    pytest.param("Rwanda ordered schools and businesses in Rubavu to close", "supported", marks=UNDECIDED_YET),
+    pytest.param("The bombs landed in Goma", "refuted", marks=UNDECIDED_YET),
+    ("Kagame rejected a ceasefire in eastern DRC", "refuted"),
+    pytest.param("M23 rebels lost control of Goma", "refuted", marks=UNDECIDED_YET),
+]
+
+
+@pytest.mark.parametrize("claim, verdict", SEED_CASES)
+def test_seed_cases_are_decided_whatever_top_k(seeded: Archive, claim: str, verdict: str) -> None:
+    results = [seeded.check(claim, top_k=k) for k in (1, 3, 5)]
+    assert len({(r.verdict, r.confidence, tuple(r.probabilities.items())) for r in results}) == 1
+    assert [r.verdict for r in results] == [verdict] * 3, (results[2].probabilities, results[2].leaning)
