@@ -36,7 +36,7 @@ from index.cues import Cue, find_cues
 from index.embed import ENCODERS, Embedder, identity, load_embedder
 from index.factchecks import MATCH, FactCheck, FactCheckMatch
 from index.language import detect_language
-from index.lexical import lexical_scores
+from index.lexical import QueryTerms, lexical_scores, query_terms
 from index.segment import Statement, reported_content, split_article
 from index.stance import OFF_TOPIC, StanceClassifier, load_stance
 from index.store import METADATA, Store, StoredArticle, StoredStatement
@@ -573,11 +573,12 @@ class Archive:
         qvec = np.stack([vector]) if vector is not None else np.stack(self.embed_queries([query]))
         scores, ids = self.vectors.search(qvec, pool)
         similarity = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
-        lexical_only = [sid for sid in lexical_hits.result() if sid not in similarity]
+        found, terms = lexical_hits.result()
+        lexical_only = [sid for sid in found if sid not in similarity]
         for sid, vector in self.vectors.reconstruct(lexical_only).items():
             similarity[sid] = float(vector @ qvec[0])
         statements = self.store.statements(similarity)  # a vector exists for each (once store and index agree)
-        words = lexical_scores(self.store, query, {sid: s.text for sid, s in statements.items()})
+        words = lexical_scores(self.store, terms, {sid: s.text for sid, s in statements.items()})
         best = max(words.values(), default=0.0) or 1.0
         fused = {sid: similarity[sid] + LEXICAL_WEIGHT * words[sid] / best for sid in statements}
         ranked = sorted(fused, key=lambda sid: (-fused[sid], sid))
@@ -598,11 +599,13 @@ class Archive:
             for sid in kept[:k]
         ]
 
-    def _lexical_candidates(self, query: str, pool: int) -> list[int]:
-        """Full-text candidates: the BM25 best of the query's rarer words, then statements holding all its words."""
+    def _lexical_candidates(self, query: str, pool: int) -> tuple[list[int], QueryTerms]:
+        """Full-text candidates (the BM25 best of the query's rarer words, then statements holding all its words)
+        and the query's terms, read once for both the candidates and their scores."""
+        terms = query_terms(self.store, query)
         found = [sid for sid, _ in self.store.lexical_search(query, pool)]
         seen = set(found)
-        return found + [sid for sid in self.store.holding_all(query, pool) if sid not in seen]
+        return found + [sid for sid in self.store.holding_all(terms.present, pool) if sid not in seen], terms
 
     def merge_copies(self, candidates: Sequence[Evidence]) -> list[Evidence]:
         """Wire copies as one evidence item, order kept: a candidate joins an earlier item when its text is the same

@@ -11,26 +11,36 @@ noise). Terms are the full-text index's own (stemmed, case folded). Chosen in do
 """
 
 import math
-import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from index.store import STOPWORDS, Store
+from index.store import Store, query_words
 
 K1 = 1.2
 B = 0.5
 IDF_POWER = 2
 
 
-def query_terms(store: Store, query: str) -> set[str]:
-    words = [w for w in dict.fromkeys(re.findall(r"\w+", query.lower())) if w not in STOPWORDS]
-    return set(store.terms({0: " ".join(words)})[0]) if words else set()
+@dataclass(frozen=True)
+class QueryTerms:
+    """What a retrieval needs of its query's words, read from the index once."""
+
+    present: list[str]  # the words whose every term the archive holds (for `Store.holding_all`)
+    weights: dict[str, float]  # term → idf² of the terms the archive holds
 
 
-def lexical_scores(store: Store, query: str, texts: Mapping[int, str]) -> dict[int, float]:
-    """Each text's BM25 score for the query (0 for every text when no query term is in the archive)."""
-    terms = query_terms(store, query)
-    total, counts = store.term_counts(terms)
+def query_terms(store: Store, query: str) -> QueryTerms:
+    words = query_words(query)
+    stems = store.terms(dict(enumerate(words))) if words else {}
+    total, counts = store.term_counts({t for found in stems.values() for t in found})
     weights = {t: math.log(1 + (total - n + 0.5) / (n + 0.5)) ** IDF_POWER for t, n in counts.items() if n > 0}
+    present = [w for i, w in enumerate(words) if stems[i] and all(counts[t] for t in stems[i])]
+    return QueryTerms(present, weights)
+
+
+def lexical_scores(store: Store, query: QueryTerms, texts: Mapping[int, str]) -> dict[int, float]:
+    """Each text's BM25 score for the query (0 for every text when no query term is in the archive)."""
+    weights = query.weights
     if not weights or not texts:
         return dict.fromkeys(texts, 0.0)
     held = store.terms(texts)

@@ -205,6 +205,11 @@ class StoredArticle:
     ingested_at: str
 
 
+def query_words(query: str) -> list[str]:
+    """A query's distinct words, lower-cased, stopwords left out."""
+    return [w for w in dict.fromkeys(re.findall(r"\w+", query.lower())) if w not in STOPWORDS]
+
+
 class Store:
     """One connection shared by threads under a lock; SQLite serialises writers anyway."""
 
@@ -344,9 +349,8 @@ class Store:
         but ranking every statement that holds one grows with the archive (0.6 s a query at 1M statements).
         A query made only of such words returns nothing; the vectors decide alone.
         """
-        words = [w for w in dict.fromkeys(re.findall(r"\w+", query.lower())) if w not in STOPWORDS]
         with self._lock:
-            words = [w for w in words if self._matches_at_most(w, FREQUENT)]
+            words = [w for w in query_words(query) if self._matches_at_most(w, FREQUENT)]
             if not words:
                 return []
             match = " OR ".join(f'"{w}"' for w in words)
@@ -382,19 +386,13 @@ class Store:
                     counts[term] = int(row[0])
         return int(total), counts
 
-    def holding_all(self, query: str, k: int) -> list[int]:
-        """The newest `k` statements that hold every query word the archive has (stopwords aside, however common
-        the words are): a query made only of common words finds its statements here, where `lexical_search`
-        leaves such words out. No ranking, so no cost that grows with the words' frequency beyond the match."""
-        words = [w for w in dict.fromkeys(re.findall(r"\w+", query.lower())) if w not in STOPWORDS]
-        if not words:
+    def holding_all(self, words: Sequence[str], k: int) -> list[int]:
+        """The newest `k` statements that hold every one of `words` (query words the archive has, however common):
+        a query made only of common words finds its statements here, where `lexical_search` leaves such words
+        out. No ranking, so no cost that grows with the words' frequency beyond the match."""
+        if len(words) < 2:  # one word: lexical_search has it, ranked, if it is rare enough to matter
             return []
-        stems = self.terms(dict(enumerate(words)))
-        _, counts = self.term_counts({t for found in stems.values() for t in found})
-        present = [w for i, w in enumerate(words) if stems[i] and all(counts[t] for t in stems[i])]
-        if len(present) < 2:  # one word: lexical_search has it, ranked, if it is rare enough to matter
-            return []
-        match = " AND ".join(f'"{w}"' for w in present)
+        match = " AND ".join(f'"{w}"' for w in words)
         with self._lock:
             rows = self._db.execute(
                 "SELECT rowid FROM statements_fts WHERE statements_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
