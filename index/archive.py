@@ -320,6 +320,7 @@ class Archive:
         default = self.calibrator.min_confidence if self.calibrator else 0.0
         self.min_confidence = default if min_confidence is None else min_confidence
         self.store = Store(self.data_dir / "factdesk.sqlite3")
+        self.watches = self.store  # the watch and delivery tables (create_watch, watches, deliveries, ...)
         self.encoder = identity(self.embedder)
         if check_encoder:
             self._check_encoder()
@@ -755,6 +756,10 @@ class Archive:
             if progress:
                 progress(1)
         return [DocumentStatement(s, results.get(s.position)) for s in statements]
+
+    def info(self, key: str) -> str | None:
+        """A recorded fact about the data directory, e.g. `encoder`: the encoder that made its vectors."""
+        return self.store.info(key)
 
     def stats(self) -> dict[str, int]:
         self._refresh()
