@@ -22,7 +22,7 @@ import numpy as np
 from common import emit
 
 from index.embed import OnnxEmbedder
-from index.vectors import MIN_PER_LIST, TRAIN_PER_LIST, ivf_lists, ivf_probes
+from index.storage.vectors.faiss_index import MIN_PER_LIST, TRAIN_PER_LIST, ivf_lists, ivf_probes
 
 
 def sentences(nli: Path, covidfact: Path) -> list[str]:

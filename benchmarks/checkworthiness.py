@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from fit_checkworthiness import checked_claims, design, figures, held_out  # noqa: E402
 
-from index.checkworthy import load_model  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
-from index.segment import checkworthiness, find_speaker, split_article  # noqa: E402
+from index.ingest.checkworthy import load_model  # noqa: E402
+from index.ingest.segment import checkworthiness, find_speaker, split_article  # noqa: E402
 
 NEWS = ROOT / "tests" / "fixtures" / "checkworthiness_news.json"
 

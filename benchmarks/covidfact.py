@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from index.archive import Archive, Article
 from index.embed import ENCODERS, load_embedder
-from index.segment import split_article
+from index.ingest.segment import split_article
 from index.stance import STANCE_MODES, load_stance
 
 GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}

@@ -30,17 +30,18 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from index.batching import MicroBatcher
-from index.checkworthy import CheckworthinessModel
-from index.checkworthy import load_model as load_checkworthiness
 from index.cues import Cue, find_cues
 from index.embed import ENCODERS, Embedder, identity, load_embedder
+from index.errors import Conflict, InvalidInput
 from index.factchecks import MATCH, FactCheck, FactCheckMatch
-from index.language import detect_language
-from index.lexical import QueryTerms, lexical_scores, query_terms
-from index.segment import Statement, reported_content, split_article
+from index.ingest.checkworthy import CheckworthinessModel
+from index.ingest.checkworthy import load_model as load_checkworthiness
+from index.ingest.language import detect_language
+from index.ingest.segment import Statement, reported_content, split_article
+from index.retrieve.lexical import QueryTerms, lexical_scores, query_terms
 from index.stance import OFF_TOPIC, StanceClassifier, load_stance
+from index.storage.vectors import open_vectors
 from index.store import METADATA, Store, StoredArticle, StoredStatement
-from index.vectors import open_vectors
 from index.verdict import CALIBRATIONS, Calibrator, decide_verdict, load_calibrator
 from index.watch import NewStatement, Watchlist
 
@@ -70,11 +71,11 @@ MAX_DOCUMENT_CHECKS = 300  # check-worthy statements of one draft: more is a bat
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 
 
-class InvalidArticle(ValueError):
+class InvalidArticle(InvalidInput):
     """The article cannot be ingested as given (the message says why)."""
 
 
-class EncoderMismatch(ValueError):
+class EncoderMismatch(Conflict):
     """The data directory's vectors were made by another encoder than this process's (the message says what to do)."""
 
 
@@ -129,13 +130,13 @@ class TimeLimit:
 
     @classmethod
     def parse(cls, as_of: str | None, undated: str = "include") -> "TimeLimit":
-        """Raises ValueError with a message for a date that is not ISO 8601 or `undated` not include|exclude."""
+        """Raises InvalidInput with a message for a date that is not ISO 8601 or `undated` not include|exclude."""
         if undated not in ("include", "exclude"):
-            raise ValueError(f"undated must be include or exclude, not {undated!r}")
+            raise InvalidInput(f"undated must be include or exclude, not {undated!r}")
         try:
             moment = _moment(as_of, end_of_day=True) if as_of else None
         except ValueError:
-            raise ValueError(f"as_of {as_of!r} is not an ISO 8601 date or date-time") from None
+            raise InvalidInput(f"as_of {as_of!r} is not an ISO 8601 date or date-time") from None
         return cls(moment, undated == "include")
 
     @property

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from index.factchecks import FactCheck
-from index.segment import Statement
+from index.ingest.segment import Statement
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from index.embed import Embedder
-from index.segment import Statement
+from index.ingest.segment import Statement
 from index.stance import CONFLICTS, ON_TOPIC, SUPPORTS, Stance, StanceClassifier
 from index.store import Store, StoredWatch
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from index.archive import Archive, Article
-from index.checkworthy import FEATURES, NGRAM_BUCKETS, load_model, ngram_buckets
 from index.embed import Embedder
+from index.ingest.checkworthy import FEATURES, NGRAM_BUCKETS, load_model, ngram_buckets
 from index.stance import CueStance
 
 FIXTURES = Path(__file__).with_name("fixtures")

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from serving import ROOT, launch, stop
 
-from index.segment import split_article
+from index.ingest.segment import split_article
+from index.storage.vectors import FaissVectors
 from index.store import Store
-from index.vectors import FaissVectors
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from index.embed import DIMENSION, OnnxEmbedder, exported_encoder, load_embedder
-from index.segment import split_article
+from index.ingest.segment import split_article
 
 SENTENCES = [
     "M23 rebels have captured Goma.",

@@ -182,7 +182,7 @@ async def test_claims_not_in_english_are_refused(client: AsyncTestClient) -> Non
 
 
 def test_languages_are_detected(archive: Archive) -> None:
-    from index.language import detect_language, not_english
+    from index.ingest.language import detect_language, not_english
 
     fixtures = json.loads((Path(__file__).with_name("fixtures") / "languages.json").read_text(encoding="utf-8"))
     for code, texts in fixtures.items():

@@ -1,7 +1,7 @@
 import pytest
 
 from index.archive import Article
-from index.segment import checkworthiness, find_speaker, reported_content, split_article
+from index.ingest.segment import checkworthiness, find_speaker, reported_content, split_article
 
 
 def test_offsets_are_exact_on_the_seed(seed_article: Article) -> None:

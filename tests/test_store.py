@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from index.segment import Statement
+from index.ingest.segment import Statement
 from index.store import FREQUENT, Store
 
 

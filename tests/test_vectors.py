@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from index.archive import Archive
-from index.milvus import parse_uri
 from index.stance import CueStance
-from index.vectors import FaissVectors, VectorBackend, open_vectors
+from index.storage.vectors import FaissVectors, VectorBackend, open_vectors
+from index.storage.vectors.milvus import parse_uri
 
 DIM = 384
 

@@ -32,9 +32,9 @@ from sklearn.model_selection import StratifiedKFold
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from index.checkworthy import FEATURES, MODEL_FILE, NGRAM_BUCKETS, CheckworthinessModel, features, ngram_buckets  # noqa: E402
 from index.embed import load_embedder  # noqa: E402
-from index.segment import find_speaker  # noqa: E402
+from index.ingest.checkworthy import FEATURES, MODEL_FILE, NGRAM_BUCKETS, CheckworthinessModel, features, ngram_buckets  # noqa: E402
+from index.ingest.segment import find_speaker  # noqa: E402
 
 
 def design(texts: list[str], vectors: np.ndarray) -> csr_matrix:

@@ -13,7 +13,8 @@ import numpy as np
 
 from index.batching import MicroBatcher
 from index.cues import Cue, find_cues, restatements
-from index.segment import reported_content
+from index.errors import InvalidInput
+from index.ingest.segment import reported_content
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
 # auto: the shipped model when installed, else cues; nli: that model; fast: the 3-layer model; cues: no model
@@ -165,7 +166,7 @@ def _model_directory(mode: str) -> Path | None:
     from index.stance.model import FAST, SHIPPED, shipped_model_available
 
     if mode not in STANCE_MODES:
-        raise ValueError(f"unknown stance mode {mode!r} ({', '.join(STANCE_MODES)})")
+        raise InvalidInput(f"unknown stance mode {mode!r} ({', '.join(STANCE_MODES)})")
     if mode == "cues" or (mode == "auto" and not shipped_model_available()):
         return None
     return FAST if mode == "fast" else SHIPPED

@@ -1,5 +1,5 @@
-"""Vector backends behind one protocol. `FaissVectors` is the embedded default (exact inner-product search over
-ids, one file in the data directory); `index.milvus.MilvusVectors` keeps the vectors in Milvus instead."""
+"""The embedded vector backend: FAISS, exact inner-product search over ids (an inverted file for large archives),
+one file in the data directory."""
 
 import math
 import os
@@ -7,34 +7,11 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
 
 import faiss
 import numpy as np
 
-
-class VectorBackend(Protocol):
-    @property
-    def kind(self) -> str: ...  # what searches: "flat", "ivf-fp16 (lists …, probes …)", "milvus (…)"
-
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...  # upsert
-    def remove(self, ids: Iterable[int]) -> None: ...
-    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
-    def reconstruct(self, ids: Iterable[int]) -> dict[int, np.ndarray]: ...
-    def ids(self) -> set[int]: ...
-    def save(self) -> None: ...
-    def reload(self) -> None: ...  # another process saved: see its writes
-    def __len__(self) -> int: ...
-
-
-def open_vectors(spec: str | None, data_dir: Path, dimension: int) -> VectorBackend:
-    """`None` or "faiss": vectors.faiss in the data directory; a milvus:// or http(s):// address: Milvus."""
-    if spec in (None, "", "faiss"):
-        return FaissVectors(data_dir / "vectors.faiss", dimension)
-    from index.milvus import MilvusVectors
-
-    return MilvusVectors(spec, dimension)
-
+from index.errors import Conflict
 
 FLAT_LIMIT = 50_000  # exact search up to this many vectors, IVF above it (benchmarks/ann.py measured the choice)
 MMAP_BYTES = 32 * 2**20  # IVF files at least this big are memory-mapped when loaded
@@ -96,7 +73,7 @@ class FaissVectors:
         mapped = mmap and self.path.stat().st_size >= self.mmap_bytes and _is_ivf(self.path)
         index = faiss.read_index(str(self.path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mapped else 0)
         if index.d != self.dimension:
-            raise ValueError(f"{self.path} holds {index.d}-d vectors, expected {self.dimension}")
+            raise Conflict(f"{self.path} holds {index.d}-d vectors, expected {self.dimension}")
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = ivf_probes(index.nlist)
         self.mapped = mapped

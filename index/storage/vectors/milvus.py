@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
+from index.errors import Conflict, InvalidInput
+
 DEFAULT_COLLECTION = "factdesk_statements"
 CHUNK = 1000  # rows per insert / delete / get call
 
@@ -28,11 +30,11 @@ def parse_uri(spec: str) -> tuple[str, str, str | None]:
     if parts.scheme == "milvus":
         path = parts.netloc + parts.path
         if not path.endswith(".db"):
-            raise ValueError(f"a Milvus Lite path must end in .db: {spec!r}")
+            raise InvalidInput(f"a Milvus Lite path must end in .db: {spec!r}")
         return path, collection, token
     if parts.scheme in ("http", "https") and parts.netloc:
         return f"{parts.scheme}://{parts.netloc}", collection, token
-    raise ValueError(f"not a Milvus address: {spec!r} (milvus:///path/milvus.db or http://host:19530)")
+    raise InvalidInput(f"not a Milvus address: {spec!r} (milvus:///path/milvus.db or http://host:19530)")
 
 
 class MilvusVectors:
@@ -50,7 +52,7 @@ class MilvusVectors:
             described = self.client.describe_collection(self.collection)
             dims = [f["params"].get("dim") for f in described["fields"] if "params" in f and "dim" in f["params"]]
             if dims and int(dims[0]) != dimension:
-                raise ValueError(f"{spec} holds {dims[0]}-d vectors, expected {dimension}")
+                raise Conflict(f"{spec} holds {dims[0]}-d vectors, expected {dimension}")
             self.client.load_collection(self.collection)  # a collection another process made starts released
         else:
             self.client.create_collection(

@@ -1,0 +1,1 @@
+"""Ingest: articles split into statements (segment), their language, and how check-worthy each is."""
