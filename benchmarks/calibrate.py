@@ -33,8 +33,8 @@ import numpy as np
 from common import ece, emit, load_jsonl, macro_f1, plot_reliability
 from sklearn.linear_model import LogisticRegression
 
-from index.cues import Cue
 from index.stance import combine
+from index.text.cues import Cue
 from index.verdict import (
     CALIBRATION_FILE,
     CALIBRATIONS,

@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from index.batching import MicroBatcher
-from index.cues import Cue, find_cues
 from index.embed import ENCODERS, Embedder, identity, load_embedder
 from index.errors import Conflict, InvalidInput
 from index.factchecks import MATCH, FactCheck, FactCheckMatch
@@ -42,6 +41,7 @@ from index.retrieve.lexical import QueryTerms, lexical_scores, query_terms
 from index.stance import OFF_TOPIC, StanceClassifier, load_stance
 from index.storage.vectors import open_vectors
 from index.store import METADATA, Store, StoredArticle, StoredStatement
+from index.text.cues import Cue, find_cues
 from index.verdict import CALIBRATIONS, Calibrator, decide_verdict, load_calibrator
 from index.watch import NewStatement, Watchlist
 

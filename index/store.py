@@ -4,7 +4,6 @@ SQLite is the source of truth: the vector index is derived from it and reconcile
 Statement ids never get reused (AUTOINCREMENT), so a stale vector can never point at another statement.
 """
 
-import re
 import sqlite3
 import threading
 from collections import Counter
@@ -16,6 +15,7 @@ from typing import Any
 
 from index.factchecks import FactCheck
 from index.ingest.segment import Statement
+from index.text.lexicon import query_words
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -96,60 +96,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS temp.scratch_terms USING fts5vocab(temp, scra
 """
 METADATA = ("title", "url", "publisher", "author", "published_at", "language")
 FACT_CHECK_FIELDS = tuple(FactCheck.__dataclass_fields__)
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "with",
-        "from",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "has",
-        "have",
-        "had",
-        "not",
-        "no",
-        "do",
-        "does",
-        "did",
-        "than",
-        "then",
-        "there",
-        "their",
-        "they",
-        "he",
-        "she",
-        "we",
-        "you",
-        "i",
-        "his",
-        "her",
-        "our",
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,11 +149,6 @@ class StoredArticle:
     published_at: str | None
     language: str | None
     ingested_at: str
-
-
-def query_words(query: str) -> list[str]:
-    """A query's distinct words, lower-cased, stopwords left out."""
-    return [w for w in dict.fromkeys(re.findall(r"\w+", query.lower())) if w not in STOPWORDS]
 
 
 class Store:

@@ -35,7 +35,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from index.cues import Cue, missing_share
+from index.text.cues import Cue
+from index.text.overlap import missing_share
 from index.stance import CLEAR_MIN, CONFLICTS, HARD_CUES, LOOSE, NEUTRAL, SOFT_CUES, SUPPORTS
 
 SUPPORTED, REFUTED, CONFLICTING, NOT_ENOUGH = "supported", "refuted", "conflicting", "not_enough_evidence"

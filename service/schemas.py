@@ -11,9 +11,9 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from msgspec import Meta, Struct
 
 from index.archive import MAX_TOP_K, Article, CheckResult, DocumentStatement, Evidence, TimeLimit
-from index.cues import Cue, Span
 from index.factchecks import FactCheck, FactCheckMatch, claim_review
 from index.store import StoredArticle, StoredDelivery, StoredStatement, StoredWatch
+from index.text.cues import Cue, Span
 
 MAX_ARTICLE_CHARS = 1_000_000
 MAX_CLAIM_CHARS = 2_000

@@ -74,7 +74,7 @@ def test_repeated_pairs_get_their_own_rows(model: StanceModel) -> None:
 
 
 def test_a_cue_is_a_reason_never_a_conflict_on_its_own() -> None:
-    from index.cues import find_cues
+    from index.text.cues import find_cues
 
     statement = "At least two bombs landed in Mbugangari, injuring about 15 civilians."
     claim = "About 50 civilians were injured in Mbugangari"

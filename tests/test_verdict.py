@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from index.cues import Cue
 from index.stance.model import FAST, SHIPPED
+from index.text.cues import Cue
 from index.verdict import (
     CORROBORATION,
     DECIDE,

@@ -14,7 +14,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from index.store import Store, query_words
+from index.store import Store
+from index.text.lexicon import query_words
 
 K1 = 1.2
 B = 0.5

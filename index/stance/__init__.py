@@ -12,9 +12,10 @@ from typing import Protocol
 import numpy as np
 
 from index.batching import MicroBatcher
-from index.cues import Cue, find_cues, restatements
 from index.errors import InvalidInput
 from index.ingest.segment import reported_content
+from index.text.cues import Cue, find_cues
+from index.text.restate import restatements
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
 # auto: the shipped model when installed, else cues; nli: that model; fast: the 3-layer model; cues: no model
@@ -93,7 +94,7 @@ def _combine(e: float, n: float, c: float, similarity: float, cues: list[Cue]) -
 
 def with_restatement(probs: Sequence[float], restated: Sequence[float], opposite: bool) -> tuple[float, ...]:
     """The model's reading of a statement, given also its reading of the claim restated in the statement's words
-    (`cues.restatements`): a statement that entails the restated claim entails the claim, or, when the restatement
+    (`restate.restatements`): a statement that entails the restated claim entails the claim, or, when the restatement
     has the opposite verb, contradicts it. The other two probabilities keep their ratio."""
     e, n, c = (float(p) for p in probs)
     r = float(restated[0])

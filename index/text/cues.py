@@ -1,0 +1,298 @@
+"""Typed conflict cues between a claim and a statement: numbers, dates, negation and named entities.
+
+Each cue carries the spans (offsets into the claim and into the statement) that explain it, so a reader
+sees *why* a statement conflicts: "about 50 civilians" against "about 15 civilians".
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+from index.text.lexicon import (
+    APPROX,
+    AT_LEAST,
+    AT_MOST,
+    MONTHS,
+    NOT_UNITS,
+    OPPOSITE_WORD,
+    OPPOSITES,
+    SCALES,
+    SENTENCE_START_WORDS,
+    SMALL_NUMBERS,
+    UNIT_ALIASES,
+    VAGUE_NUMBERS,
+    WEAK_NEIGHBOURS,
+    WEEKDAYS,
+)
+from index.text.overlap import content_words, stem
+
+EVENT_WINDOW = 8  # words either side of a date that say what it dates
+
+
+MODIFIER = "|".join(sorted((re.escape(m) for m in APPROX | AT_LEAST | AT_MOST), key=len, reverse=True))
+
+
+NUMBER_WORD = "|".join(sorted(list(SMALL_NUMBERS) + list(VAGUE_NUMBERS), key=len, reverse=True))
+
+
+QUANTITY = re.compile(
+    rf"(?:\b(?P<mod>{MODIFIER})\s+)?(?P<num>\d+(?:[.,]\d+)*(?:\s*%)?|\b(?:{NUMBER_WORD})\b)"
+    rf"(?:\s+(?P<scale>thousand|million|billion|trillion)\b)?"
+    rf"(?:\s+(?:of\s+)?(?P<unit>[A-Za-z-]+)(?:\s+(?P<unit2>[A-Za-z-]+))?)?",
+    re.I,
+)
+
+
+DATE = re.compile(
+    rf"\b(?P<month>{'|'.join(m.capitalize() for m in MONTHS)})\b"
+    rf"|\b(?P<weekday>{'|'.join(d.capitalize() for d in WEEKDAYS)})\b"
+    r"|\b(?P<year>(?:1[89]|20)\d\d)\b"
+)
+
+
+NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|n't|failed to|fails to|fail to|"
+    r"unable to|refused to|refuses to|denied|denies|deny|rejected|rejects|false|untrue)\b|n't\b",
+    re.I,
+)
+
+
+ENTITY = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'-]*)*")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    kind: str  # number | date | negation | opposite | entity
+    claim: Span | None
+    statement: Span | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    span: Span
+    low: float
+    high: float
+    units: frozenset[str]
+
+
+def _unit(word: str | None) -> str | None:
+    if not word or word.lower() in NOT_UNITS:
+        return None
+    w = word.lower()
+    w = UNIT_ALIASES.get(w, w)
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+
+
+def quantities(text: str) -> list[Quantity]:
+    found = []
+    for m in QUANTITY.finditer(text):
+        raw = m.group("num").lower().replace(" ", "")
+        if re.fullmatch(r"(?:1[89]|20)\d\d", raw) and not m.group("mod"):
+            continue  # a year: dates handle it
+        glued = m.start("num") > 0 and text[m.start("num") - 1] in "-–/:"
+        if (glued or re.fullmatch(r"\d+[.,]\d+[.,]\d+.*", raw)) and "," not in raw:
+            continue  # a code, score or date like 2025-01-27
+        if raw in VAGUE_NUMBERS:
+            low, high = VAGUE_NUMBERS[raw]
+        else:
+            value = SMALL_NUMBERS.get(raw)
+            if value is None:
+                digits = raw.rstrip("%").replace(",", "")
+                try:
+                    value = float(digits)
+                except ValueError:
+                    continue
+            scale = SCALES.get((m.group("scale") or "").lower(), 1.0)
+            low = high = float(value) * scale
+        mod = (m.group("mod") or "").lower()
+        if mod in APPROX:
+            low, high = (
+                low * (0.85 if mod not in {"nearly", "almost"} else 0.8),
+                high * (1.15 if mod not in {"nearly", "almost"} else 1.0),
+            )
+        elif mod in AT_LEAST:
+            high = math.inf
+        elif mod in AT_MOST:
+            low = 0.0
+        first, second = _unit(m.group("unit")), _unit(m.group("unit2"))
+        units = frozenset({"%"} if raw.endswith("%") else {u for u in (first, second if first else None) if u})
+        end = m.end("unit") if first else m.end("scale") if m.group("scale") else m.end("num")
+        found.append(Quantity(Span(m.start(), end, text[m.start() : end]), low, high, units))
+    return found
+
+
+def number_cues(claim: str, statement: str) -> list[Cue]:
+    cues = []
+    theirs = quantities(statement)
+    for q in quantities(claim):
+        same_unit = [t for t in theirs if t.units & q.units]
+        if same_unit and not any(t.low <= q.high and q.low <= t.high for t in same_unit):
+            t = same_unit[0]
+            cues.append(Cue("number", q.span, t.span, f"claim says {q.span.text!r}, statement says {t.span.text!r}"))
+    return cues
+
+
+def _dates(text: str) -> dict[str, list[Span]]:
+    found: dict[str, list[Span]] = {"month": [], "weekday": [], "year": []}
+    for m in DATE.finditer(text):
+        kind = m.lastgroup or ""
+        if kind == "month" and m.group() == "May" and not re.search(r"May\s+\d|\d\s+May|in May|of May", text):
+            continue  # the verb "may" at a sentence start
+        found[kind].append(Span(m.start(), m.end(), m.group()))
+    return found
+
+
+def _around(text: str, span: Span, words: int = EVENT_WINDOW) -> set[str]:
+    """Content-word stems within `words` words either side of a span: what the date is the date of."""
+    before = re.findall(r"\w+", text[: span.start])[-words:]
+    after = re.findall(r"\w+", text[span.end :])[:words]
+    return set(content_words(" ".join(before + after)))
+
+
+def date_cues(claim: str, statement: str) -> list[Cue]:
+    """A date of the claim that the statement gives otherwise for the same event: the words around the two dates
+    share a content word ("summit on Friday" / "on Monday ... called for a summit"), so a statement that dates
+    something else in another year is no conflict."""
+    cues = []
+    ours, theirs = _dates(claim), _dates(statement)
+    for kind, spans in ours.items():
+        other = theirs[kind]
+        values = {s.text.lower() for s in other}
+        for s in spans:
+            if not other or s.text.lower() in values:
+                continue
+            context = _around(claim, s) - {stem(o.text.lower()) for o in other}
+            same_event = next((o for o in other if context & _around(statement, o)), None)
+            if same_event:
+                cues.append(Cue("date", s, same_event, f"claim says {s.text}, statement says {same_event.text}"))
+    return cues
+
+
+def negation_cues(claim: str, statement: str) -> list[Cue]:
+    ours, theirs = list(NEGATION.finditer(claim)), list(NEGATION.finditer(statement))
+    if bool(ours) == bool(theirs):
+        return []
+    if ours:
+        m = ours[0]
+        return [
+            Cue(
+                "negation",
+                Span(m.start(), m.end(), m.group()),
+                None,
+                f"claim negates ({m.group()!r}), statement does not",
+            )
+        ]
+    m = theirs[0]
+    return [
+        Cue("negation", None, Span(m.start(), m.end(), m.group()), f"statement negates ({m.group()!r}), claim does not")
+    ]
+
+
+def opposite_cues(claim: str, statement: str) -> list[Cue]:
+    """One side of an OPPOSITES pair in the claim, only the other side in the statement."""
+    ours = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
+    theirs = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(statement.lower())]
+    our_words, their_words = {w for w, _, _ in ours}, {w for w, _, _ in theirs}
+    cues = []
+    for one, other in OPPOSITES:
+        for side, opposite in ((one, other), (other, one)):
+            if our_words & side and their_words & opposite and not their_words & side and not our_words & opposite:
+                _, a, b = next(t for t in ours if t[0] in side)
+                _, c, d = next(t for t in theirs if t[0] in opposite)
+                cues.append(
+                    Cue(
+                        "opposite",
+                        Span(a, b, claim[a:b]),
+                        Span(c, d, statement[c:d]),
+                        f"claim says {claim[a:b]!r}, statement says {statement[c:d]!r}",
+                    )
+                )
+    return cues
+
+
+def _entities(text: str) -> list[tuple[Span, str | None, str | None]]:
+    """Named entities with the word before and after them (their role in the sentence)."""
+    found = []
+    for m in ENTITY.finditer(text):
+        name = m.group()
+        words = name.split()
+        if words[0] in SENTENCE_START_WORDS or words[0].lower() in MONTHS or words[0].lower() in WEEKDAYS:
+            words = words[1:]
+            if not words:
+                continue
+        start = m.end() - len(" ".join(words)) if len(words) < len(name.split()) else m.start()
+        if start == 0 and len(words) == 1 and words[0].lower() in WEAK_NEIGHBOURS:
+            continue
+        before = re.findall(r"[\w’'-]+|,", text[:start])
+        after = re.findall(r"[\w’'-]+|,", text[m.end() :])
+        prev = next((w.lower() for w in reversed(before) if w.lower() not in {"the", "a", "an"}), None)
+        nxt = after[0].lower() if after else None
+        found.append((Span(start, m.end(), text[start : m.end()]), prev, nxt))
+    return found
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", name.lower()) if w not in ("of", "de", "s")]
+
+
+def _compact(text: str) -> str:
+    """Letters and digits only: "SARS-CoV-2", "Sars-cov2" and "SARS- CoV-2" are one name."""
+    return re.sub(r"\W+", "", text.lower())
+
+
+def _same_title(ours: str, theirs: str, statement_words: set[str]) -> bool:
+    """Two names of several words that share one but neither contains the other, and the claim's own words are
+    nowhere in the statement: "Secretary Blinken" / "Secretary Rubio", "South Kivu" / "North Kivu" (not
+    "President Kagame" / "President Paul Kagame")."""
+    a, b = set(ours.lower().split()), set(theirs.lower().split())
+    if len(a) < 2 or len(b) < 2 or _compact(ours) in _compact(theirs) or _compact(theirs) in _compact(ours):
+        return False
+    own = a - b
+    return bool(a & b) and bool(own) and bool(b - a) and not set(_name_words(" ".join(own))) <= statement_words
+
+
+def entity_cues(claim: str, statement: str) -> list[Cue]:
+    cues = []
+    ours, theirs = _entities(claim), _entities(statement)
+    claim_compact = _compact(claim)
+    statement_words, statement_compact = set(_name_words(statement)), _compact(statement)
+    # a name is missing unless the statement has it, spelt alike or with all its words ("General Rwivanga" is in
+    # "Brigadier-General Ronald Rwivanga")
+    missing = [
+        (s, p, n)
+        for s, p, n in ours
+        if _compact(s.text) not in statement_compact and not set(_name_words(s.text)) <= statement_words
+    ]
+    extra = [(s, p, n) for s, p, n in theirs if _compact(s.text) not in claim_compact]
+    for span, prev, nxt in missing:
+        for other, o_prev, o_nxt in extra:
+            same_before = prev and prev == o_prev and prev not in WEAK_NEIGHBOURS
+            same_after = nxt and nxt == o_nxt and nxt not in WEAK_NEIGHBOURS
+            if same_before or same_after or _same_title(span.text, other.text, statement_words):
+                cues.append(
+                    Cue(
+                        "entity", span, other, f"claim names {span.text}, statement names {other.text} in the same role"
+                    )
+                )
+                break
+    return cues
+
+
+def find_cues(claim: str, statement: str) -> list[Cue]:
+    return [
+        *number_cues(claim, statement),
+        *date_cues(claim, statement),
+        *negation_cues(claim, statement),
+        *opposite_cues(claim, statement),
+        *entity_cues(claim, statement),
+    ]
