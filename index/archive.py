@@ -39,8 +39,10 @@ from index.ingest.language import detect_language
 from index.ingest.segment import Statement, reported_content, split_article
 from index.retrieve.lexical import QueryTerms, lexical_scores, query_terms
 from index.stance import OFF_TOPIC, StanceClassifier, load_stance
+from index.storage.articles import METADATA, StoredArticle, StoredStatement
+from index.storage.sqlite import Store
 from index.storage.vectors import open_vectors
-from index.store import METADATA, Store, StoredArticle, StoredStatement
+from index.storage.watches import WatchStore
 from index.text.cues import Cue, find_cues
 from index.verdict import CALIBRATIONS, Calibrator, decide_verdict, load_calibrator
 from index.watch import NewStatement, Watchlist
@@ -321,7 +323,7 @@ class Archive:
         default = self.calibrator.min_confidence if self.calibrator else 0.0
         self.min_confidence = default if min_confidence is None else min_confidence
         self.store = Store(self.data_dir / "factdesk.sqlite3")
-        self.watches = self.store  # the watch and delivery tables (create_watch, watches, deliveries, ...)
+        self.watches = WatchStore(self.store)  # the watch and delivery tables, on the store's connection
         self.encoder = identity(self.embedder)
         if check_encoder:
             self._check_encoder()

@@ -23,7 +23,7 @@ import numpy as np
 from index.embed import Embedder
 from index.ingest.segment import Statement
 from index.stance import CONFLICTS, ON_TOPIC, SUPPORTS, Stance, StanceClassifier
-from index.store import Store, StoredWatch
+from index.storage.watches import StoredWatch, WatchTables
 
 ARTICLE_FIELDS = ("url", "publisher", "published_at", "title")
 
@@ -70,7 +70,7 @@ def delivery_payload(match: Match, statement_id: int, new: NewStatement) -> byte
 class Watchlist:
     """The watches of one data directory, their claims embedded once and again whenever any process changes them."""
 
-    def __init__(self, store: Store, embedder: Embedder, stance: StanceClassifier, min_confidence: float) -> None:
+    def __init__(self, store: WatchTables, embedder: Embedder, stance: StanceClassifier, min_confidence: float) -> None:
         self.store = store
         self.embedder = embedder
         self.stance = stance
@@ -115,7 +115,7 @@ class Watchlist:
         db: sqlite3.Connection, matches: Sequence[Match], added: Sequence[int], new: Sequence[NewStatement]
     ) -> None:
         """Queue a delivery per match inside the ingest's transaction (`added`: the new statements' ids)."""
-        Store.queue_deliveries(
+        WatchTables.queue_deliveries(
             db,
             [
                 (

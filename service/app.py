@@ -39,7 +39,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from index.archive import CHECKS_AT_ONCE, MAX_TOP_K, NO_LIMIT, Archive, Article, TimeLimit
 from index.factchecks import InvalidClaimReview, NotJSON, read_claim_reviews
 from index.ingest.language import not_english
-from index.store import StoredWatch
+from index.storage.watches import StoredWatch
 from index.verdict import parse_calibration, parse_min_confidence
 from index.watch import new_watch
 from service import schemas

@@ -12,7 +12,8 @@ from msgspec import Meta, Struct
 
 from index.archive import MAX_TOP_K, Article, CheckResult, DocumentStatement, Evidence, TimeLimit
 from index.factchecks import FactCheck, FactCheckMatch, claim_review
-from index.store import StoredArticle, StoredDelivery, StoredStatement, StoredWatch
+from index.storage.articles import StoredArticle, StoredStatement
+from index.storage.watches import StoredDelivery, StoredWatch
 from index.text.cues import Cue, Span
 
 MAX_ARTICLE_CHARS = 1_000_000

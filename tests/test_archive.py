@@ -242,9 +242,9 @@ def test_a_common_name_does_not_push_out_the_statements_that_say_it(
     """A name in many short statements (under the full-text search's frequency cut) and the query's other words
     in more (over it): the statements that say what the query says still come first, and hits come back in the
     order of the score they show."""
-    import index.store
+    import index.storage.fulltext
 
-    monkeypatch.setattr(index.store, "FREQUENT", 50)  # the band of a real archive, at a test's size
+    monkeypatch.setattr(index.storage.fulltext, "FREQUENT", 50)  # the band of a real archive, at a test's size
     archive = Archive(tmp_path / "data", embedder=embedder, stance=CueStance())
     towns = ["Bukavu", "Sake", "Minova", "Uvira", "Beni", "Butembo"]
     things = ["roads", "schools", "markets", "clinics", "banks"]

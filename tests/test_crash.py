@@ -17,8 +17,8 @@ import pytest
 from serving import ROOT, launch, stop
 
 from index.ingest.segment import split_article
+from index.storage.sqlite import Store
 from index.storage.vectors import FaissVectors
-from index.store import Store
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 from index.ingest.segment import Statement
-from index.store import FREQUENT, Store
+from index.storage.fulltext import FREQUENT
+from index.storage.sqlite import Store
 
 
 def test_lexical_search_leaves_out_words_found_in_too_many_statements(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from index.archive import Archive, Article
 from index.embed import Embedder
-from index.store import Store
+from index.storage.sqlite import Store
 from index.watch import new_watch
 
 CLAIM = "M23 rebels have captured Goma"

@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from index.store import Store
+from index.storage.fulltext import FullText
 from index.text.lexicon import query_words
 
 K1 = 1.2
@@ -26,11 +26,11 @@ IDF_POWER = 2
 class QueryTerms:
     """What a retrieval needs of its query's words, read from the index once."""
 
-    present: list[str]  # the words whose every term the archive holds (for `Store.holding_all`)
+    present: list[str]  # the words whose every term the archive holds (for `FullText.holding_all`)
     weights: dict[str, float]  # term → idf² of the terms the archive holds
 
 
-def query_terms(store: Store, query: str) -> QueryTerms:
+def query_terms(store: FullText, query: str) -> QueryTerms:
     words = query_words(query)
     stems = store.terms(dict(enumerate(words))) if words else {}
     total, counts = store.term_counts({t for found in stems.values() for t in found})
@@ -39,7 +39,7 @@ def query_terms(store: Store, query: str) -> QueryTerms:
     return QueryTerms(present, weights)
 
 
-def lexical_scores(store: Store, query: QueryTerms, texts: Mapping[int, str]) -> dict[int, float]:
+def lexical_scores(store: FullText, query: QueryTerms, texts: Mapping[int, str]) -> dict[int, float]:
     """Each text's BM25 score for the query (0 for every text when no query term is in the archive)."""
     weights = query.weights
     if not weights or not texts:
