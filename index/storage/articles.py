@@ -167,6 +167,10 @@ class ArticleTables(Tables):
             ).fetchall()
         return [StoredStatement(**row) for row in rows]
 
+    def with_statements(self, article_id: str) -> tuple[StoredArticle, list[StoredStatement]] | None:
+        article = self.article(article_id)
+        return (article, self.statements_of(article_id)) if article else None
+
     def statement_ids(self) -> set[int]:
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT id FROM statements")}
