@@ -17,8 +17,10 @@ from typing import Protocol
 
 import numpy as np
 
+from index.errors import InvalidInput
 from index.onnxrt import ParallelSession
 from index.quantize import quantize_per_token
+from index.settings import get_settings
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
@@ -43,8 +45,8 @@ def model_path() -> str:
 
 def cache_dir() -> Path:
     """$FACTDESK_CACHE_DIR, else ~/.cache/factdesk, else (no writable home) a per-user temp directory."""
-    if os.environ.get("FACTDESK_CACHE_DIR"):
-        return Path(os.environ["FACTDESK_CACHE_DIR"])
+    if get_settings().cache_dir:
+        return get_settings().cache_dir  # type: ignore[return-value]
     home = Path.home() / ".cache" / "factdesk"
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -59,7 +61,7 @@ def load_embedder(encoder: str = "onnx") -> Embedder:
 
 def _embedder_class(encoder: str) -> "type[OnnxEmbedder | TorchEmbedder]":
     if encoder not in ENCODERS:
-        raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, not {encoder!r}")
+        raise InvalidInput(f"encoder must be one of {', '.join(ENCODERS)}, not {encoder!r}")
     return OnnxEmbedder if encoder == "onnx" else TorchEmbedder
 
 

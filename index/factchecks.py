@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from index.errors import InvalidInput, Unreadable
+
 OPEN_LIST, CLOSE_LIST, OPEN_OBJECT, CLOSE_OBJECT = b"[]{}"
 NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')
 
@@ -31,11 +33,11 @@ MAX_URL_CHARS = 2_000
 MAX_DEPTH = 64  # nesting of a JSON document: ClaimReviews need a handful of levels, a parser's stack no more
 
 
-class InvalidClaimReview(ValueError):
+class InvalidClaimReview(InvalidInput):
     """Not a ClaimReview Google would accept (the message says what is missing)."""
 
 
-class NotJSON(InvalidClaimReview):
+class NotJSON(Unreadable, InvalidClaimReview):
     """The text looked like JSON-LD but does not parse (or nests deeper than MAX_DEPTH)."""
 
 

@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before the import, or it tries to reach a telemetry host
+import index.settings  # noqa: F401  (first: it switches off onnxruntime's telemetry before the import)
+
+# isort: split
 import onnxruntime as ort
 
 

@@ -35,9 +35,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from index.errors import InvalidInput
+from index.stance import CLEAR_MIN, CONFLICTS, HARD_CUES, LOOSE, NEUTRAL, SOFT_CUES, SUPPORTS
 from index.text.cues import Cue
 from index.text.overlap import missing_share
-from index.stance import CLEAR_MIN, CONFLICTS, HARD_CUES, LOOSE, NEUTRAL, SOFT_CUES, SUPPORTS
 
 SUPPORTED, REFUTED, CONFLICTING, NOT_ENOUGH = "supported", "refuted", "conflicting", "not_enough_evidence"
 VERDICTS = (SUPPORTED, REFUTED, CONFLICTING, NOT_ENOUGH)
@@ -159,7 +160,7 @@ def load_calibrator(
     if not fits:
         return None
     if calibration not in fits:
-        raise ValueError(f"stance model {stance_model} has no {calibration!r} calibration")
+        raise InvalidInput(f"stance model {stance_model} has no {calibration!r} calibration")
     return Calibrator.from_json(fits[calibration])
 
 
@@ -282,7 +283,7 @@ def parse_min_confidence(text: str | None) -> float | None:
     except ValueError:
         level = math.nan
     if not 0.0 <= level <= 1.0:
-        raise ValueError(f"min_confidence must be a number from 0 to 1, not {text!r}")
+        raise InvalidInput(f"min_confidence must be a number from 0 to 1, not {text!r}")
     return level
 
 
@@ -291,5 +292,5 @@ def parse_calibration(text: str | None) -> str:
     if text is None or not text.strip():
         return CALIBRATIONS[0]
     if text not in CALIBRATIONS:
-        raise ValueError(f"unknown calibration {text!r} ({', '.join(CALIBRATIONS)})")
+        raise InvalidInput(f"unknown calibration {text!r} ({', '.join(CALIBRATIONS)})")
     return text

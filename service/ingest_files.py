@@ -19,15 +19,18 @@ import httpx
 import msgspec
 
 from index.archive import Article, InvalidArticle
+from index.errors import InvalidInput
 from index.factchecks import FactCheck, InvalidClaimReview, read_claim_reviews
-from service.netguard import NetPolicy, fetch_page
-from service.schemas import ArticleIn, ArticleUpload, ClaimIn, is_blank
+from service.outbound.netguard import NetPolicy, fetch_page
+from service.schemas.articles import ArticleIn, ArticleUpload
+from service.schemas.check import ClaimIn
+from service.schemas.common import is_blank
 
 ARTICLE_SUFFIXES = (".jsonl", ".json", ".txt", ".md", ".html", ".htm")
 MAX_LINE_BYTES = 8 * 2**20  # an article of MAX_ARTICLE_CHARS fits with room to spare
 
 
-class InputError(ValueError):
+class InputError(InvalidInput):
     """Bad input file; the message is one line naming the file (and line)."""
 
 
@@ -134,7 +137,7 @@ def read_articles(path: Path, bad: Callable[[InputError], None] = fail) -> list[
         if isinstance(value, dict) and "articles" in value:
             try:
                 return msgspec.convert(value, ArticleUpload).to_articles()
-            except (msgspec.ValidationError, ValueError) as e:
+            except (msgspec.ValidationError, InvalidInput) as e:
                 raise InputError(f"{path}: {e}") from None
         items = value if isinstance(value, list) else [value]
         if not items:

@@ -6,8 +6,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from index.archive import Archive
+from index.settings import Settings
 from index.verdict import load_calibrator
-from service.app import Settings, create_app
+from service.api import create_app
 
 pytestmark = pytest.mark.anyio
 
@@ -283,3 +284,15 @@ async def test_options_lists_every_method_of_a_path(client: AsyncTestClient) -> 
     }.items():
         r = await client.options(path)
         assert r.status_code == 204 and set(r.headers["allow"].split(", ")) == methods, (path, r.headers)
+
+
+async def test_an_internal_failure_in_a_document_check_is_a_500_without_internals(
+    client: AsyncTestClient, seeded: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a bug deep in the check (fewer results than claims: zip(strict=True) raises ValueError) is the server's
+    # fault, never the client's 422
+    monkeypatch.setattr(seeded, "check_many", lambda claims, *args, **kwargs: iter([]))
+    r = await client.post("/v1/check/document", json={"text": "M23 rebels captured Goma on Monday, the army said."})
+    body = assert_problem(r, 500)
+    assert body["detail"] == "internal error"
+    assert not {"zip", "ValueError", "Traceback", "argument"} & set(r.text.replace('"', " ").split())

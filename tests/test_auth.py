@@ -6,9 +6,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from index.archive import Archive
-from service.app import Settings, create_app
-from service.auth import create_key, digest, parse_rate
+from index.errors import InvalidInput
+from index.settings import Settings
+from service.api import create_app
+from service.api.guards import parse_rate
 from service.cli import main
+from service.keys import create_key, digest
 
 pytestmark = pytest.mark.anyio
 
@@ -114,7 +117,7 @@ async def test_rate_limit_per_key(client: AsyncTestClient, keys: dict[str, str])
 def test_parse_rate() -> None:
     assert parse_rate("120/minute") == ("minute", 120)
     assert parse_rate("off") is None
-    with pytest.raises(ValueError, match="COUNT/UNIT"):
+    with pytest.raises(InvalidInput, match="COUNT/UNIT"):
         parse_rate("fast")
 
 
@@ -175,7 +178,7 @@ def test_a_keys_file_that_does_not_parse_is_refused_at_start_up(
 ) -> None:
     path = tmp_path / "keys.json"
     path.write_text('{"keys": [')
-    with pytest.raises(ValueError, match="not a factdesk keys file"):
+    with pytest.raises(InvalidInput, match="not a factdesk keys file"):
         create_app(Settings(data_dir=tmp_path, keys_file=path))
     assert main(["--data-dir", str(tmp_path), "serve", "--keys-file", str(path)]) == 1
     assert "not a factdesk keys file" in capsys.readouterr().err

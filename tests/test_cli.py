@@ -201,10 +201,10 @@ def test_a_draft_over_the_check_cap_is_checked_up_to_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import index.drafts
-    import service.cli
+    import service.cli.checking
 
     monkeypatch.setattr(index.drafts, "MAX_DOCUMENT_CHECKS", 3)
-    monkeypatch.setattr(service.cli, "MAX_DOCUMENT_CHECKS", 3)
+    monkeypatch.setattr(service.cli.checking, "MAX_DOCUMENT_CHECKS", 3)
     base = ["--data-dir", str(tmp_path / "data"), "--quiet", "--stance", "cues"]
     assert main([*base, "ingest", str(ROOT / "seeds" / "goma-2025-01.json")]) == 0
     draft = tmp_path / "draft.txt"

@@ -7,7 +7,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from index.archive import Archive, Article, TimeLimit
-from service.app import Settings, create_app
+from index.errors import InvalidInput
+from index.settings import Settings
+from service.api import create_app
 from tests.test_api import assert_problem
 
 pytestmark = pytest.mark.anyio
@@ -117,9 +119,9 @@ def test_time_limit_parses_dates_and_refuses_others() -> None:
     assert limit.allows(None) and not TimeLimit.parse("2025-01-27", "exclude").allows(None)
     assert TimeLimit.parse(None).allows("2999-01-01") and not TimeLimit.parse(None).active
     for bad in ("27/01/2025", "soon"):
-        with pytest.raises(ValueError, match="ISO 8601"):
+        with pytest.raises(InvalidInput, match="ISO 8601"):
             TimeLimit.parse(bad)
-    with pytest.raises(ValueError, match="include or exclude"):
+    with pytest.raises(InvalidInput, match="include or exclude"):
         TimeLimit.parse(None, "sometimes")
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from index.embed import DIMENSION, OnnxEmbedder, exported_encoder, load_embedder
+from index.errors import InvalidInput
 from index.ingest.segment import split_article
 
 SENTENCES = [
@@ -46,5 +47,5 @@ def test_export_is_cached_and_atomic(tmp_path) -> None:
 
 
 def test_unknown_encoder_is_refused() -> None:
-    with pytest.raises(ValueError, match="encoder must be one of onnx, torch"):
+    with pytest.raises(InvalidInput, match="encoder must be one of onnx, torch"):
         load_embedder("tensorflow")

@@ -8,9 +8,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from index.archive import Archive, Article
+from index.errors import InvalidInput
 from index.factchecks import InvalidClaimReview, problems, read_claim_reviews
-from service.app import Settings, create_app
-from service.schemas import parse_public_url
+from index.settings import Settings, parse_public_url
+from service.api import create_app
 from tests.test_api import assert_problem
 
 pytestmark = pytest.mark.anyio
@@ -152,7 +153,7 @@ async def test_a_draft_url_comes_from_the_public_address_never_the_host_header(s
         review = (await plain.post("/v1/check", json=claim, headers=headers)).json()
     assert "url" not in review and "attacker" not in json.dumps(review)
     assert problems(review) == ["url (the http(s) address of the fact-check) is required"]
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(InvalidInput, match="http"):
         Settings(data_dir=tmp_path, public_url=parse_public_url("desk.example.org"))
     assert parse_public_url("https://desk.example.org/") == "https://desk.example.org"
 

@@ -17,8 +17,9 @@ from serving import launch, stop
 
 from index.archive import Archive
 from index.embed import Embedder
+from index.settings import Settings
 from index.stance import CueStance
-from service.app import Settings, create_app
+from service.api import create_app
 from service.cli import main
 
 pytestmark = pytest.mark.slow
@@ -72,19 +73,20 @@ async def test_slow_pages_never_hold_up_checks(server: str, site: Site) -> None:
 
 
 def test_fetch_slots_are_shared_and_per_client() -> None:
-    from litestar.plugins.problem_details import ProblemDetailsException
-
-    from service.app import FetchSlots
+    from index.errors import Busy
+    from service.api.articles import FetchSlots
+    from service.api.errors import status_of
 
     slots = FetchSlots(total=3, per_client=2)
     with slots.take("a"), slots.take("a"):
-        with pytest.raises(ProblemDetailsException, match="503") as refused:
+        with pytest.raises(Busy) as refused:
             slots.take("a").__enter__()
-        assert "this client's" in refused.value.detail
+        assert status_of(refused.value) == 503
+        assert "this client's" in str(refused.value)
         with slots.take("b"):
-            with pytest.raises(ProblemDetailsException) as full:
+            with pytest.raises(Busy) as full:
                 slots.take("c").__enter__()
-            assert "the server's" in full.value.detail and full.value.headers == {"Retry-After": "5"}
+            assert "the server's" in str(full.value) and full.value.retry_after == 5
     assert not slots.running  # every slot given back
     with slots.take("c"):
         pass

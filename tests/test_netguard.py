@@ -6,8 +6,9 @@ from collections.abc import Iterator
 import pytest
 from pages import BIG, NOTES, Site, serve_pages
 
+from index.errors import InvalidInput
 from service.ingest_files import read_url
-from service.netguard import (
+from service.outbound.netguard import (
     MAX_REDIRECTS,
     BadURL,
     FetchOff,
@@ -76,7 +77,7 @@ def test_allowed_networks_override_and_nothing_more() -> None:
 
 @pytest.mark.parametrize("bad", ["10.0.0.0/33", "localhost", "127.0.0.1/8"])  # /8 with host bits set
 def test_bad_networks_are_refused(bad: str) -> None:
-    with pytest.raises(ValueError, match="not a network"):
+    with pytest.raises(InvalidInput, match="not a network"):
         NetPolicy.parse(True, [bad])
 
 

@@ -1,22 +1,11 @@
-"""API keys with scopes and per-client rate limits.
+"""The API-key guard and per-client rate limits.
 
-Keys live in a JSON file (`--keys-file` / `FACTDESK_KEYS_FILE`); with no file configured the API is open,
-as suits a local run. Only the SHA-256 digest of a key is stored; a presented key is hashed and compared
-to every stored digest in constant time. Scopes: `check` (check, search, read articles), `ingest`
-(create, replace, delete articles), `admin` (health counts are public; metrics are admin). A route whose
-scope is `any` takes a valid key of any scope (`/v1/whoami`, which tells a client what its key may do).
+With no keys file configured the API is open, as suits a local run (service/keys.py holds the keys). A route's
+scope is its `opt["scope"]` (set once per controller); a route whose scope is `any` takes a valid key of any scope
+(`/v1/whoami`, which tells a client what its key may do). Health counts are public.
 """
 
-import fcntl
-import hashlib
-import hmac
-import json
-import os
-import secrets
-import tempfile
 import time
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -24,113 +13,11 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware.rate_limit import DURATION_VALUES, CacheObject, RateLimitConfig, RateLimitMiddleware
 
-from service.logs import logger
+from index.errors import InvalidInput
+from service.keys import KeyRing
 
-SCOPES = ("check", "ingest", "admin")
 ANY_SCOPE = "any"
-KEY_PREFIX = "fdk_"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="factdesk"'}
-
-
-def digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    id: str  # public: first characters of the digest, safe to log
-    name: str
-    digest: str
-    scopes: tuple[str, ...]
-    created: str
-
-
-class KeyRing:
-    """The keys file, re-read when it changes on disk so that new keys work without a restart.
-
-    A file that does not parse is refused when the ring is made (ValueError: the server does not start); when a
-    file that parsed changes into one that does not, the last good keys stay in force and the error is logged
-    once per change, so a half-edited file never turns requests into 500s nor opens the API.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._keys: list[ApiKey] = []
-        self._stamp: tuple[int, int] | None = None
-        self._refused: tuple[int, int] | None = None
-        self._load(strict=True)
-
-    def _load(self, strict: bool = False) -> None:
-        try:
-            stat = self.path.stat()
-        except FileNotFoundError:
-            self._keys, self._stamp = [], None
-            return
-        stamp = (stat.st_mtime_ns, stat.st_size)
-        if stamp in (self._stamp, self._refused):
-            return
-        try:
-            self._keys = read_keys(self.path)
-        except (ValueError, OSError) as e:
-            if strict:
-                raise ValueError(str(e)) from None
-            self._refused = stamp
-            logger.error("keys file not reloaded, the last good keys stay in force: %s", e)
-            return
-        self._stamp, self._refused = stamp, None
-
-    def find(self, presented: str) -> ApiKey | None:
-        self._load()
-        wanted = digest(presented)
-        found = None
-        for key in self._keys:  # no early exit: the time taken does not depend on which key matched
-            if hmac.compare_digest(key.digest, wanted):
-                found = key
-        return found
-
-
-def read_keys(path: Path) -> list[ApiKey]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        keys = [ApiKey(**{**k, "scopes": tuple(k["scopes"])}) for k in data["keys"]]
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise ValueError(f"{path}: not a factdesk keys file ({e})") from None
-    for key in keys:
-        if not all(isinstance(v, str) for v in (key.id, key.name, key.digest, key.created)) or not set(
-            key.scopes
-        ) <= set(SCOPES):
-            raise ValueError(f"{path}: not a factdesk keys file (key {key.id!r} is malformed)")
-    return keys
-
-
-def create_key(path: Path, scopes: list[str], name: str = "") -> tuple[str, ApiKey]:
-    """Add a new key to the file (created if missing, replaced atomically); returns (the key, its record)."""
-    unknown = sorted(set(scopes) - set(SCOPES))
-    if unknown or not scopes:
-        raise ValueError(f"scopes must be among {', '.join(SCOPES)} (got {', '.join(unknown) or 'none'})")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
-    hashed = digest(secret)
-    record = ApiKey(
-        id=hashed[:12],
-        name=name,
-        digest=hashed,
-        scopes=tuple(s for s in SCOPES if s in scopes),
-        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    )
-    with open(path.with_name(path.name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        keys = read_keys(path) if path.exists() else []
-        payload = json.dumps({"keys": [asdict(k) for k in [*keys, record]]}, indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    return secret, record
 
 
 def presented_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -166,7 +53,7 @@ def parse_rate(text: str) -> tuple[str, int] | None:
     count, _, unit = text.partition("/")
     unit = unit.strip() or "minute"
     if unit not in DURATION_VALUES or not count.strip().isdigit() or int(count) < 1:
-        raise ValueError(f"rate limit {text!r}: expected COUNT/UNIT with UNIT one of {', '.join(DURATION_VALUES)}")
+        raise InvalidInput(f"rate limit {text!r}: expected COUNT/UNIT with UNIT one of {', '.join(DURATION_VALUES)}")
     return unit, int(count)
 
 

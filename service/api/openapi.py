@@ -10,18 +10,44 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Requ
 from litestar.typing import FieldDefinition
 from msgspec import Struct
 
+from service.schemas.articles import METADATA_FIELDS, ArticleUpload
+
 PROBLEM_JSON = "application/problem+json"
+# an upload is `text` (and no `articles`), an http(s) `url` without `text`, or `articles` alone
+SCHEMA_EXTRA: dict[type, dict[str, Any]] = {
+    ArticleUpload: {
+        "any_of": [
+            Schema(
+                required=["text"],
+                properties={"text": Schema(type=OpenAPIType.STRING), "articles": Schema(type=OpenAPIType.NULL)},
+            ),
+            Schema(
+                required=["url"],
+                properties={
+                    "url": Schema(type=OpenAPIType.STRING, pattern="^[Hh][Tt][Tt][Pp][Ss]?://"),
+                    "text": Schema(type=OpenAPIType.NULL),
+                    "articles": Schema(type=OpenAPIType.NULL),
+                },
+            ),
+            Schema(
+                required=["articles"],
+                properties={"articles": Schema(type=OpenAPIType.ARRAY)}
+                | {name: Schema(type=OpenAPIType.NULL) for name in ("text", *METADATA_FIELDS)},
+            ),
+        ]
+    }
+}
 
 
 class StrictStructSchemaPlugin(StructSchemaPlugin):
     """Struct schemas that say what msgspec enforces: `forbid_unknown_fields` → `additionalProperties: false`,
-    plus any JSON Schema a Struct adds in `__schema_extra__` (e.g. which fields are required together)."""
+    plus the JSON Schema SCHEMA_EXTRA adds to a Struct (e.g. which fields are required together)."""
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
         schema: Schema = super().to_openapi_schema(field_definition, schema_creator)  # the component itself
         if msgspec.inspect.type_info(field_definition.type_).forbid_unknown_fields:  # type: ignore[union-attr]
             schema.additional_properties = False
-        for key, value in getattr(field_definition.type_, "__schema_extra__", {}).items():
+        for key, value in SCHEMA_EXTRA.get(field_definition.type_, {}).items():
             setattr(schema, key, value)
         _keep_zero_minimums(field_definition.type_, schema)
         return schema

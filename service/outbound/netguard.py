@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from index.errors import InvalidInput, Refused
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -40,11 +42,11 @@ KINDS = (
 )
 
 
-class FetchError(Exception):
+class FetchError(InvalidInput):
     """Why a URL was not fetched; the message is one line for the user."""
 
 
-class FetchOff(FetchError):
+class FetchOff(Refused, FetchError):
     """The server or command was started with fetching off."""
 
 
@@ -79,7 +81,7 @@ class NetPolicy:
 
     @classmethod
     def parse(cls, enabled: bool, allow: Iterable[str] = ()) -> "NetPolicy":
-        """`allow`: CIDRs, each item possibly a comma list ("10.0.0.0/8,127.0.0.1/32"); ValueError if bad."""
+        """`allow`: CIDRs, each item possibly a comma list ("10.0.0.0/8,127.0.0.1/32"); InvalidInput if bad."""
         return cls(enabled, parse_networks(allow))
 
 
@@ -91,7 +93,7 @@ def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
                 try:
                     networks.append(ipaddress.ip_network(part.strip()))
                 except ValueError as e:
-                    raise ValueError(f"not a network (CIDR, e.g. 10.0.0.0/8): {part.strip()!r} ({e})") from None
+                    raise InvalidInput(f"not a network (CIDR, e.g. 10.0.0.0/8): {part.strip()!r} ({e})") from None
     return tuple(networks)
 
 

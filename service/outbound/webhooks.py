@@ -9,15 +9,16 @@ retried after backoff · 2^(attempts − 1) seconds, until `attempts` tries have
 
 import hashlib
 import hmac
-import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import anyio
 
+from index.errors import Refused
+from index.settings import Settings
 from index.store import Store, StoredDelivery, StoredWatch
 from service.logs import logger
-from service.netguard import FetchError, NetPolicy, post_json
+from service.outbound.netguard import FetchError, NetPolicy, http_url, post_json, resolve
 
 SIGNATURE_HEADER = "X-Factdesk-Signature"
 DELIVERY_HEADER = "X-Factdesk-Delivery"
@@ -26,9 +27,13 @@ BATCH = 4  # deliveries claimed at once (sent one after another)
 
 @dataclass(frozen=True, slots=True)
 class DeliveryConfig:
-    backoff: float = field(default_factory=lambda: float(os.environ.get("FACTDESK_WEBHOOK_BACKOFF") or 30))
-    attempts: int = field(default_factory=lambda: int(os.environ.get("FACTDESK_WEBHOOK_ATTEMPTS") or 8))
-    timeout: float = field(default_factory=lambda: float(os.environ.get("FACTDESK_WEBHOOK_TIMEOUT") or 10))
+    backoff: float = 30.0
+    attempts: int = 8
+    timeout: float = 10.0
+
+    @classmethod
+    def of(cls, settings: Settings) -> "DeliveryConfig":
+        return cls(settings.webhook_backoff, settings.webhook_attempts, settings.webhook_timeout)
 
     @property
     def poll(self) -> float:
@@ -39,6 +44,18 @@ class DeliveryConfig:
     def lease(self) -> float:
         """Long enough for a batch to be sent, each request to its timeout."""
         return BATCH * self.timeout + 30
+
+
+def check_webhook(url: str, policy: NetPolicy) -> None:
+    """Refuses (FetchOff) or rejects (FetchError naming the reason) a webhook address the SSRF guard would not
+    deliver to; the guard checks it again before each delivery."""
+    try:
+        target = http_url(url)
+        resolve(target.host, target.port or (443 if target.scheme == "https" else 80), policy)
+    except FetchError as e:
+        if isinstance(e, Refused):
+            raise
+        raise type(e)(f"webhook_url: {e}") from None
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -56,15 +73,15 @@ def attempt(delivery: StoredDelivery, watch: StoredWatch, policy: NetPolicy, tim
     return None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def send_due(store: Store, policy: NetPolicy, config: DeliveryConfig) -> int:
+def send_due(watches: Store, policy: NetPolicy, config: DeliveryConfig) -> int:
     """Claim and send the deliveries that are due; how many were tried."""
-    claimed = store.claim_deliveries(time.time(), config.lease, BATCH)
+    claimed = watches.claim_deliveries(time.time(), config.lease, BATCH)
     for delivery, watch in claimed:
         error = attempt(delivery, watch, policy, config.timeout)
         retry_at = None
         if error is not None and delivery.attempts < config.attempts:
             retry_at = time.time() + config.backoff * 2 ** (delivery.attempts - 1)
-        store.record_attempt(delivery.id, error, retry_at)
+        watches.record_attempt(delivery.id, error, retry_at)
         if error is not None:
             logger.warning(
                 "webhook delivery %d of watch %s, attempt %d: %s%s",
@@ -77,10 +94,10 @@ def send_due(store: Store, policy: NetPolicy, config: DeliveryConfig) -> int:
     return len(claimed)
 
 
-async def deliver_forever(store: Store, policy: NetPolicy, config: DeliveryConfig) -> None:
+async def deliver_forever(watches: Store, policy: NetPolicy, config: DeliveryConfig) -> None:
     while True:
         try:
-            sent = await anyio.to_thread.run_sync(send_due, store, policy, config)
+            sent = await anyio.to_thread.run_sync(send_due, watches, policy, config)
         except Exception:  # e.g. SQLite busy beyond its timeout: the next round tries again; the server stays up
             logger.exception("sending webhook deliveries failed")
             sent = 0
