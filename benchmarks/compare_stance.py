@@ -19,7 +19,8 @@ import numpy as np
 from common import emit
 
 from index.stance.model import StanceModel
-from index.stance.train import load_data, predictions
+from training.stance_data import load_data
+from training.stance_eval import predictions
 
 
 def mcnemar_p(only_old: int, only_new: int) -> float:

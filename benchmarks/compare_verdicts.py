@@ -18,10 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from calibrate import Claim, default_level, fold_indices, load_sets, precision_curve, two_fold
+from calibrate import default_level, load_sets, precision_curve
 from common import emit, macro_f1
 
 from index.verdict import decide_verdict
+from training.calibrate import Claim, fold_indices, two_fold
 
 
 def held_out_verdicts(

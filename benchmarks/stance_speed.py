@@ -27,7 +27,7 @@ from onnx import TensorProto, helper, numpy_helper
 from index.archive import RERANK_POOL
 from index.onnxrt import available_cores, session
 from index.stance.model import SHIPPED, StanceModel
-from index.stance.train import load_pairs, split_holdout
+from training.stance_data import load_pairs, split_holdout
 
 
 def flops_per_pair(path: Path, tokens: float) -> float:

