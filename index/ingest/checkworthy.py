@@ -2,7 +2,7 @@
 
 A logistic regression over three kinds of features, all cheap at ingest: the sentence's embedding (which ingest
 computes anyway for the index), its words and word pairs hashed into NGRAM_BUCKETS buckets (binary, L2-normed),
-and the cues the earlier hand-weighted score read (`index.segment.checkworthiness`: figures, dates, names, event
+and the cues the earlier hand-weighted score read (`index.ingest.segment.checkworthiness`: figures, dates, names, event
 verbs, a speaker, hedges, a question mark, length). Fitted on the ClaimBuster sentences by
 `training/fit_checkworthiness.py`, which writes `checkworthiness.json` with its provenance and figures; its model
 card is `CHECKWORTHINESS.md`. A score is that fit's probability, so `min_checkworthiness` = 0.5 means "more

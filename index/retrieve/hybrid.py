@@ -43,7 +43,7 @@ class HybridSearch:
         """Hybrid retrieval: FAISS cosine neighbours and FTS5 BM25 hits, fused by score, best first.
 
         fused = cosine + LEXICAL_WEIGHT · BM25 / (the best candidate's BM25), BM25 computed over every candidate
-        with every query word (`index.lexical`): a statement that says the query's names and numbers is lifted
+        with every query word (`index.retrieve.lexical`): a statement that says the query's names and numbers is lifted
         over one that is merely similar, and a short statement that shares only a common name is not. The
         full-text search only finds candidates. `pool` candidates come from each side; with a time `limit` four
         times as many, since the statements of later articles are dropped before ranking. `vector`: the query's
