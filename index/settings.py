@@ -12,7 +12,8 @@ import os
 # telemetry host
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
-from collections.abc import Callable
+import ipaddress
+from collections.abc import Callable, Iterable
 from dataclasses import MISSING, Field, dataclass, field, fields
 from functools import cache
 from pathlib import Path
@@ -21,6 +22,8 @@ from urllib.parse import urlsplit
 
 from index.errors import InvalidInput
 from index.verdict import parse_calibration, parse_min_confidence
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def parse_public_url(value: str | None) -> str | None:
@@ -31,6 +34,24 @@ def parse_public_url(value: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise InvalidInput(f"public URL {value!r}: expected an http(s) address such as https://desk.example.org")
     return value.strip().rstrip("/")
+
+
+def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """CIDRs, each value possibly a comma list ("10.0.0.0/8,127.0.0.1/32"); InvalidInput for one that is not."""
+    networks = []
+    for value in values:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    networks.append(ipaddress.ip_network(part.strip()))
+                except ValueError as e:  # ipaddress says why
+                    raise InvalidInput(f"not a network (CIDR, e.g. 10.0.0.0/8): {part.strip()!r} ({e})") from None
+    return tuple(networks)
+
+
+def _networks(text: str) -> str:
+    parse_networks([text])
+    return text
 
 
 def _switch(text: str) -> bool:
@@ -111,6 +132,7 @@ class Settings:
         "",
         "networks pages may be fetched from although they are not public (loopback, private, link-local, ...), "
         "a comma list of CIDRs such as 10.0.0.0/8; unset: public addresses only",
+        _networks,
     )
     host: str = setting("HOST", "127.0.0.1", "the address `factdesk serve` listens on")
     port: int = setting("PORT", 8000, "the port `factdesk serve` listens on", _number(int))

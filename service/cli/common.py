@@ -1,7 +1,9 @@
 """What the commands share: settings flags, the archive they name, input and output files."""
 
 import argparse
+import math
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -15,8 +17,10 @@ from index.errors import FactdeskError, InvalidInput
 from index.settings import Settings, described, parse_public_url
 from index.verdict import parse_calibration, parse_min_confidence
 from service.archive import open_archive
+from service.outbound.netguard import NetPolicy
 
 MEANINGS = {f.name: f.metadata for f in described()}
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def setting_option(parser: argparse.ArgumentParser, flag: str, **options: Any) -> None:
@@ -62,13 +66,18 @@ calibration = argument(parse_calibration)
 
 
 def share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:  # not a number: refused below with the message for any other value
-        value = -1.0
+    value = float(text) if NUMBER.fullmatch(text.strip()) else math.nan
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, not {text!r}")
     return value
+
+
+def net_policy(settings: Settings) -> NetPolicy:
+    """Whether and where pages may be fetched; a bad network named after the flag that gives it."""
+    try:
+        return NetPolicy.parse(settings.fetch, [settings.fetch_allow])
+    except InvalidInput as e:
+        raise InvalidInput(f"--fetch-allow: {e}") from None
 
 
 def archive(args: argparse.Namespace, check_encoder: bool = True) -> Archive:

@@ -13,14 +13,13 @@ from tqdm import tqdm
 from index.archive import Archive
 from index.errors import InvalidInput, NotFound
 from index.factchecks import FactCheck
-from service.cli.common import archive
+from service.cli.common import archive, net_policy
 from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_fact_checks, read_url
-from service.outbound.netguard import NetPolicy
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:
     urls = [p for p in args.paths if "://" in p]  # a page to fetch, checked by service/outbound/netguard.py
-    policy = NetPolicy.parse(args.settings.fetch, [args.settings.fetch_allow]) if urls else None
+    policy = net_policy(args.settings) if urls else None
     fetched = [read_url(url, policy) for url in urls] if policy else []
     files = expand(Path(p) for p in args.paths if p not in urls)
     if not files and not fetched:

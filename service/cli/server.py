@@ -9,7 +9,7 @@ from typing import Any
 from index.errors import InvalidInput
 from index.settings import settings_table
 from service.archive import check_models
-from service.cli.common import setting_option
+from service.cli.common import net_policy, setting_option
 from service.keys import SCOPES, KeyRing, create_key, read_keys
 
 CONFIGURATION_PAGE = """# Configuration
@@ -27,14 +27,13 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from service.api.app import serve_app
     from service.api.guards import parse_rate
-    from service.outbound.netguard import NetPolicy
 
     settings = args.settings
     # what would stop a worker, said in one line now and not as a traceback from every worker
     check_models(settings)
     if settings.keys_file:
         KeyRing(settings.keys_file)
-    NetPolicy.parse(settings.fetch, [settings.fetch_allow])
+    net_policy(settings)
     parse_rate(settings.rate_limit)
     # the settings travel to each worker process inside the app factory (pickled): nothing goes through os.environ
     config = uvicorn.Config(

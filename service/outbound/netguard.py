@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import httpx
 
 from index.errors import InvalidInput, Refused
+from index.settings import IPNetwork, parse_networks
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 MAX_PAGE_BYTES = 5 * 2**20
 MAX_REPLY_BYTES = 2**20
@@ -83,18 +83,6 @@ class NetPolicy:
     def parse(cls, enabled: bool, allow: Iterable[str] = ()) -> "NetPolicy":
         """`allow`: CIDRs, each item possibly a comma list ("10.0.0.0/8,127.0.0.1/32"); InvalidInput if bad."""
         return cls(enabled, parse_networks(allow))
-
-
-def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
-    networks = []
-    for value in values:
-        for part in value.split(","):
-            if part.strip():
-                try:
-                    networks.append(ipaddress.ip_network(part.strip()))
-                except ValueError as e:
-                    raise InvalidInput(f"not a network (CIDR, e.g. 10.0.0.0/8): {part.strip()!r} ({e})") from None
-    return tuple(networks)
 
 
 def refusal(address: str | IPAddress, policy: NetPolicy) -> str | None:
