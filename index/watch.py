@@ -3,7 +3,7 @@
 A watch is a claim, a webhook address and a secret. `Archive.ingest` asks `Watchlist.match` which of the new
 statements bear on a watched claim (before it writes, off the write lock), then queues one delivery per match in
 the very transaction that stores the statements: both are committed or neither is, so no match is lost to a
-crash. Sending is the service's business (service.webhooks); this module only decides what to send.
+crash. Sending is the service's business (service.outbound.webhooks); this module only decides what to send.
 
 A statement matches when the stance model, on the same path a check uses (`StanceClassifier.classify`: only
 statements at least ON_TOPIC similar are scored), calls it supporting or conflicting with a score of at least the

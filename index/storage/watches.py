@@ -1,4 +1,4 @@
-"""Watches and their deliveries (index.watch decides what to deliver, service.webhooks sends it)."""
+"""Watches and their deliveries (index.watch decides what to deliver, service.outbound.webhooks sends it)."""
 
 import sqlite3
 from collections.abc import Iterable
