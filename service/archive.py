@@ -3,11 +3,13 @@
 import fcntl
 from pathlib import Path
 
-from index.archive import Archive, Article, encoder_problem, recorded_encoder
+from index.archive import Archive
 from index.embed import identity
 from index.errors import Conflict
+from index.ingest.articles import Article
 from index.settings import Settings
 from index.stance import stance_name
+from index.storage.encoder import encoder_problem, recorded_encoder
 from index.verdict import load_calibrator
 from service.ingest_files import read_articles
 

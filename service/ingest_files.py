@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import msgspec
 
-from index.archive import Article, InvalidArticle
 from index.errors import InvalidInput
 from index.factchecks import FactCheck, InvalidClaimReview, read_claim_reviews
+from index.ingest.articles import Article, InvalidArticle
 from service.outbound.netguard import NetPolicy, fetch_page
 from service.schemas.articles import ArticleIn, ArticleUpload
 from service.schemas.check import ClaimIn

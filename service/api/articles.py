@@ -11,8 +11,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from index.archive import Article
 from index.errors import Busy, NotFound
+from index.ingest.articles import Article
 from service.api.dependencies import OpenArchive
 from service.api.guards import client_id
 from service.api.openapi import errors

@@ -12,9 +12,10 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 from litestar.response import Stream
 
-from index.archive import CHECKS_AT_ONCE, NO_LIMIT, TimeLimit
+from index.check import CHECKS_AT_ONCE
 from index.errors import InvalidInput
 from index.ingest.language import not_english
+from index.retrieve.limits import NO_LIMIT, TimeLimit
 from service.api.dependencies import OpenArchive
 from service.api.openapi import CheckOperation, errors
 from service.schemas.check import (

@@ -6,8 +6,9 @@ import anyio
 from litestar import Controller, get
 from litestar.params import Parameter
 
-from index.archive import MAX_TOP_K, TimeLimit
+from index.check import MAX_TOP_K
 from index.errors import InvalidInput
+from index.retrieve.limits import TimeLimit
 from service.api.dependencies import OpenArchive
 from service.api.openapi import errors
 from service.schemas.common import ISO_DATE, MAX_CLAIM_CHARS, NOT_BLANK, is_blank

@@ -8,7 +8,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from index.errors import InvalidInput, NotFound
-from index.store import StoredWatch
+from index.storage.watches import StoredWatch
 from index.watch import new_watch
 from service.api.dependencies import OpenArchive
 from service.api.openapi import errors

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from tqdm import tqdm
 
-from index.archive import MAX_DOCUMENT_CHECKS
+from index.drafts import MAX_DOCUMENT_CHECKS
 from index.errors import InvalidInput
 from service.cli.common import archive, atomic_output, read_input, share, time_limit, time_options
 from service.ingest_files import Skipped, fail, read_claims

@@ -12,8 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
-from index.archive import Archive, TimeLimit
+from index.archive import Archive
 from index.errors import FactdeskError, InvalidInput
+from index.retrieve.limits import TimeLimit
 from index.settings import Settings, described, parse_public_url
 from index.verdict import parse_calibration, parse_min_confidence
 from service.archive import open_archive

@@ -1,7 +1,7 @@
 """Sending watch deliveries: signed POSTs, retried with backoff, picked up again after a restart.
 
 Deliveries wait in SQLite (index.watch queues them with the ingest that found them). Each server worker runs
-`deliver_forever` in its lifespan; a worker claims due deliveries in a transaction (Store.claim_deliveries), so
+`deliver_forever` in its lifespan; a worker claims due deliveries in a transaction (WatchStore.claim_deliveries), so
 one delivery is sent by one worker, and a worker that dies mid-send leaves it to be sent again when its lease
 ends. A 2xx answer delivers; anything else (another status, a refused or unreachable address, a timeout) is
 retried after backoff · 2^(attempts − 1) seconds, until `attempts` tries have failed.
@@ -16,7 +16,7 @@ import anyio
 
 from index.errors import Refused
 from index.settings import Settings
-from index.store import Store, StoredDelivery, StoredWatch
+from index.storage.watches import StoredDelivery, StoredWatch, WatchStore
 from service.logs import logger
 from service.outbound.netguard import FetchError, NetPolicy, http_url, post_json, resolve
 
@@ -73,7 +73,7 @@ def attempt(delivery: StoredDelivery, watch: StoredWatch, policy: NetPolicy, tim
     return None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def send_due(watches: Store, policy: NetPolicy, config: DeliveryConfig) -> int:
+def send_due(watches: WatchStore, policy: NetPolicy, config: DeliveryConfig) -> int:
     """Claim and send the deliveries that are due; how many were tried."""
     claimed = watches.claim_deliveries(time.time(), config.lease, BATCH)
     for delivery, watch in claimed:
@@ -94,7 +94,7 @@ def send_due(watches: Store, policy: NetPolicy, config: DeliveryConfig) -> int:
     return len(claimed)
 
 
-async def deliver_forever(watches: Store, policy: NetPolicy, config: DeliveryConfig) -> None:
+async def deliver_forever(watches: WatchStore, policy: NetPolicy, config: DeliveryConfig) -> None:
     while True:
         try:
             sent = await anyio.to_thread.run_sync(send_due, watches, policy, config)

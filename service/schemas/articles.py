@@ -6,9 +6,9 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta, Struct
 
-from index.archive import Article, IngestOutcome
 from index.errors import InvalidInput
-from index.store import StoredArticle, StoredStatement
+from index.ingest.articles import Article, IngestOutcome
+from index.storage.articles import StoredArticle, StoredStatement
 from service.schemas.common import ISO_DATE, MAX_ARTICLES_PER_REQUEST, ArticleText, ShortText, attributes
 
 ArticleId = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")]

@@ -6,8 +6,10 @@ from urllib.parse import urlencode
 import msgspec
 from msgspec import Meta, Struct
 
-from index.archive import CheckResult, DocumentStatement, Evidence
+from index.check import CheckResult
+from index.drafts import DocumentStatement
 from index.factchecks import FactCheckMatch, claim_review
+from index.retrieve.evidence import Evidence
 from service.schemas.articles import ArticleRef, Placed
 from service.schemas.common import (
     MAX_BATCH_CLAIMS,

@@ -3,7 +3,7 @@
 import msgspec
 from msgspec import Struct
 
-from index.archive import Evidence
+from index.retrieve.evidence import Evidence
 from service.schemas.articles import ArticleRef, Placed
 from service.schemas.common import attributes
 

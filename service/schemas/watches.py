@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from index.store import StoredDelivery
+from index.storage.watches import StoredDelivery
 from service.schemas.common import Claim, attributes
 
 WebhookUrl = Annotated[
