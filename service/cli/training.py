@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -47,34 +48,18 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         raise InvalidInput("--base does not go with --init: the model goes on from the network it has")
     if args.init and args.layers:
         raise InvalidInput("--layers does not go with --init: the model goes on with the layers it has")
+    # every option named as a TrainConfig field is that field; the paths and per-source counts are read first
+    given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
+    named = ("out", "covidfact", "teacher", "init", "base")
+    paths = {name: Path(given[name]) if given[name] else None for name in named}
     config = TrainConfig(
-        data=[Path(d) for d in args.data],
-        out=Path(args.out),
-        covidfact=Path(args.covidfact) if args.covidfact else None,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        max_length=args.max_length,
-        holdout=args.holdout,
-        holdout_more=args.holdout_more,
-        synthetic=args.synthetic,
-        seed=args.seed,
-        max_minutes=args.max_minutes,
-        limit=args.limit,
-        max_steps=args.max_steps,
-        threads=args.threads,
-        layers=args.layers,
-        teacher=Path(args.teacher) if args.teacher else None,
-        distill=args.distill,
-        init=Path(args.init) if args.init else None,
-        base=Path(args.base) if args.base else None,
-        cap=_per_source("--cap", args.cap, "fnc1_test=3000"),
-        repeat=_per_source("--repeat", args.repeat, "fever_symmetric=2"),
-        news_edits=args.news_edits,
-        news_clauses=args.news_clauses,
-        news_same_name=args.news_same_name,
-        news_numbers=args.news_numbers,
-        quantize=args.quantize,
+        **given
+        | paths
+        | {
+            "data": [Path(d) for d in args.data],
+            "cap": _per_source("--cap", args.cap, "fnc1_test=3000"),
+            "repeat": _per_source("--repeat", args.repeat, "fever_symmetric=2"),
+        }
     )
     run(config, log=lambda m: print(m, file=sys.stderr))
 

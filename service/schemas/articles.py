@@ -34,7 +34,7 @@ class ArticleIn(ArticleMetadata, kw_only=True):
     text: ArticleText
 
     def to_article(self) -> Article:
-        return Article(**msgspec.structs.asdict(self))
+        return msgspec.convert(self, Article, from_attributes=True)
 
 
 class ArticleUpload(ArticleMetadata, kw_only=True):
