@@ -26,13 +26,14 @@ from service.api.desk import STATIC, DeskController
 from service.api.errors import HANDLERS, problems_plugin
 from service.api.factchecks import FactChecksController
 from service.api.guards import parse_rate, rate_limit, require_scope
+from service.api.middleware import request_log
 from service.api.openapi import StrictStructSchemaPlugin
 from service.api.operations import HealthController, OperationsController
 from service.api.search import SearchController
 from service.api.watches import WatchesController
 from service.archive import open_archive
 from service.keys import KeyRing
-from service.logs import configure, request_log
+from service.logs import configure
 from service.outbound.netguard import NetPolicy
 from service.outbound.webhooks import DeliveryConfig, deliver_forever
 
