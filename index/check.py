@@ -55,8 +55,8 @@ def check(steps: CheckSteps, claim: str, top_k: int, min_confidence: float, limi
 
     The pool: the RERANK_POOL best candidates of retrieval, wire copies merged among the first COPY_POOL times
     as many, each given a stance; the verdict (decided only when its calibrated probability reaches
-    `min_confidence`) reads that pool whatever `top_k` is. A `top_k` above the pool
-    judges as many more candidates for display. `limit`: only articles published by then.
+    `min_confidence`) reads that pool whatever `top_k` is. A `top_k` above the pool judges as many more candidates
+    for display. `limit`: only articles published by then.
 
     Relevance = fused retrieval score + RELATED_WEIGHT · (1 − P(neutral)): a statement that entails or
     contradicts the claim outranks one that is merely on the same topic.
