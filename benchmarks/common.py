@@ -11,7 +11,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.archive import Archive, Article, CheckResult
+from index.archive import Archive
+from index.check import CheckResult
+from index.ingest.articles import Article
 from index.onnxrt import available_cores
 from index.stance import CueStance
 

@@ -23,8 +23,9 @@ from pathlib import Path
 from common import emit, evidence_record, percentiles_ms, verdict_figures, write_records
 from tqdm import tqdm
 
-from index.archive import Archive, Article
+from index.archive import Archive
 from index.embed import ENCODERS, load_embedder
+from index.ingest.articles import Article
 from index.ingest.segment import split_article
 from index.stance import STANCE_MODES, load_stance
 

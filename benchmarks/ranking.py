@@ -28,7 +28,8 @@ from typing import Any
 from common import emit
 from tqdm import tqdm
 
-from index.archive import Archive, Article
+from index.archive import Archive
+from index.ingest.articles import Article
 from index.stance import CueStance
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -32,8 +32,9 @@ import numpy as np
 from common import emit
 from tqdm import tqdm
 
-from index.archive import Archive, Article
+from index.archive import Archive
 from index.embed import load_embedder
+from index.ingest.articles import Article
 from index.stance import CueStance
 
 ROOT = Path(__file__).resolve().parents[1]

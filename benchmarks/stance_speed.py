@@ -24,7 +24,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from index.archive import RERANK_POOL
+from index.check import RERANK_POOL
 from index.onnxrt import available_cores, session
 from index.stance.model import SHIPPED, StanceModel
 from training.stance_data import load_pairs, split_holdout

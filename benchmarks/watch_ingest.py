@@ -13,8 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from index.archive import Archive, Article
+from index.archive import Archive
 from index.embed import load_embedder
+from index.ingest.articles import Article
 from index.stance import load_stance
 from index.watch import new_watch
 

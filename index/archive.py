@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from index.check import CHECKS_AT_ONCE, MAX_TOP_K, RERANK_POOL, CheckResult, CheckSteps, check, check_many
-from index.drafts import MAX_DOCUMENT_CHECKS, DocumentStatement, check_document
+from index.check import CHECKS_AT_ONCE, CheckResult, CheckSteps, check, check_many
+from index.drafts import DocumentStatement, check_document
 from index.embed import Embedder, identity, load_embedder
 from index.factchecks import FactCheck, FactCheckMatch
-from index.ingest.articles import Article, IngestOutcome, InvalidArticle
+from index.ingest.articles import Article, IngestOutcome
 from index.ingest.checkworthy import CheckworthinessModel
 from index.ingest.checkworthy import load_model as load_checkworthiness
 from index.ingest.upsert import Ingest
@@ -21,15 +21,10 @@ from index.retrieve.hybrid import HybridSearch
 from index.retrieve.limits import NO_LIMIT, TimeLimit
 from index.stance import StanceClassifier, load_stance
 from index.storage.articles import StoredArticle, StoredStatement
-from index.storage.encoder import EncoderMismatch, encoder_problem, recorded_encoder
 from index.storage.watches import WatchStore
 from index.storage.writer import Writer
 from index.verdict import CALIBRATIONS, Calibrator, load_calibrator
 from index.watch import Watchlist
-
-__all__ = ["CHECKS_AT_ONCE", "MAX_DOCUMENT_CHECKS", "MAX_TOP_K", "NO_LIMIT", "RERANK_POOL", "Archive", "Article"]
-__all__ += ["CheckResult", "DocumentStatement", "EncoderMismatch", "Evidence", "IngestOutcome", "InvalidArticle"]
-__all__ += ["TimeLimit", "encoder_problem", "recorded_encoder"]  # records callers use, from their steps' modules
 
 
 class Archive:

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.archive import Archive, Article
+from index.archive import Archive
 from index.embed import Embedder, load_embedder
+from index.ingest.articles import Article
 from index.stance import CueStance, load_stance
 
 ROOT = Path(__file__).resolve().parents[1]

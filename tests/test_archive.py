@@ -7,9 +7,11 @@ import faiss
 import numpy as np
 import pytest
 
-from index.archive import Archive, Article, EncoderMismatch, InvalidArticle, recorded_encoder
+from index.archive import Archive
 from index.embed import Embedder, identity
+from index.ingest.articles import Article, InvalidArticle
 from index.stance import CueStance
+from index.storage.encoder import EncoderMismatch, recorded_encoder
 
 
 def test_ingest_is_idempotent_and_replaces_changed_text(archive: Archive, seed_article: Article) -> None:

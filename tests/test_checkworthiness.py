@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.archive import Archive, Article
+from index.archive import Archive
 from index.embed import Embedder
+from index.ingest.articles import Article
 from index.ingest.checkworthy import FEATURES, NGRAM_BUCKETS, load_model, ngram_buckets
 from index.stance import CueStance
 

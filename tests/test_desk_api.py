@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from index.archive import Archive, Article, TimeLimit
+from index.archive import Archive
 from index.errors import InvalidInput
+from index.ingest.articles import Article
+from index.retrieve.limits import TimeLimit
 from index.settings import Settings
 from service.api import create_app
 from tests.test_api import assert_problem

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from index.archive import Archive, Article
+from index.archive import Archive
 from index.errors import InvalidInput
 from index.factchecks import InvalidClaimReview, problems, read_claim_reviews
+from index.ingest.articles import Article
 from index.settings import Settings, parse_public_url
 from service.api import create_app
 from tests.test_api import assert_problem

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from index.archive import Archive, Article
+from index.archive import Archive
 from index.embed import Embedder
+from index.ingest.articles import Article
 from index.stance import StanceClassifier, load_stance
 
 CLAIMS = [

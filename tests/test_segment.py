@@ -1,6 +1,6 @@
 import pytest
 
-from index.archive import Article
+from index.ingest.articles import Article
 from index.ingest.segment import checkworthiness, find_speaker, reported_content, split_article
 
 

@@ -5,8 +5,9 @@ import threading
 import time
 from pathlib import Path
 
-from index.archive import Archive, Article
+from index.archive import Archive
 from index.embed import Embedder
+from index.ingest.articles import Article
 from index.storage.sqlite import Store
 from index.watch import new_watch
 
