@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from index.archive import Archive
+from index.errors import Conflict, InvalidInput
 from index.stance import CueStance
 from index.storage.vectors import FaissVectors, VectorBackend, open_vectors
 from index.storage.vectors.milvus import parse_uri
@@ -58,7 +59,7 @@ def test_add_search_remove_reconstruct_persist(backend: tuple[str | None, Path])
     vectors.save()
     reopened = open_vectors(spec, data, DIM)
     assert reopened.ids() == vectors.ids() and reopened.search(base[[9]], 1)[1][0, 0] == 109
-    with pytest.raises(ValueError, match="expected 8"):
+    with pytest.raises(Conflict, match="expected 8"):
         open_vectors(spec, data, 8)
 
 
@@ -86,7 +87,7 @@ def test_milvus_addresses() -> None:
     assert parse_uri("milvus://rel/m.db?collection=news") == ("rel/m.db", "news", None)
     assert parse_uri("http://milvus:19530?token=u:p") == ("http://milvus:19530", "factdesk_statements", "u:p")
     for bad in ("milvus:///srv/f/milvus", "ftp://x", "http://"):
-        with pytest.raises(ValueError):
+        with pytest.raises(InvalidInput):
             parse_uri(bad)
 
 

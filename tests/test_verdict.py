@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from index.errors import InvalidInput
 from index.stance.model import FAST, SHIPPED
 from index.text.cues import Cue
 from index.verdict import (
@@ -134,9 +135,9 @@ def test_calibrator_round_trips_and_ships_for_both_models(model: Path, calibrati
 
 
 def test_a_calibration_the_model_lacks_is_refused() -> None:
-    with pytest.raises(ValueError, match="no 'news' calibration"):
+    with pytest.raises(InvalidInput, match="no 'news' calibration"):
         load_calibrator(FAST.name, "news")  # on real news claims its fit decides fewer claims than the general one
-    with pytest.raises(ValueError, match="unknown calibration 'science'"):
+    with pytest.raises(InvalidInput, match="unknown calibration 'science'"):
         load_calibrator(SHIPPED.name, "science")
     assert load_calibrator("cues-only", "news") is None  # no model, no fit: the strengths rule decides
 
@@ -148,5 +149,5 @@ def test_min_confidence_levels(text: str | None, level: float | None) -> None:
 
 @pytest.mark.parametrize("text", ["1.5", "-0.1", "high", "nan"])
 def test_min_confidence_outside_0_1_is_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="from 0 to 1"):
+    with pytest.raises(InvalidInput, match="from 0 to 1"):
         parse_min_confidence(text)
