@@ -14,7 +14,7 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 import ipaddress
 from collections.abc import Callable, Iterable
-from dataclasses import MISSING, Field, dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,15 @@ def parse_networks(values: Iterable[str]) -> tuple[IPNetwork, ...]:
 def _networks(text: str) -> str:
     parse_networks([text])
     return text
+
+
+def _choice(*options: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in options:
+            raise InvalidInput(f"expected {' or '.join(options)}, not {text!r}")
+        return text
+
+    return parse
 
 
 def _switch(text: str) -> bool:
@@ -151,6 +160,7 @@ class Settings:
         "FACTDESK_LOG_FORMAT",
         "text",
         "request logs as text or JSON lines (request id, status, duration, API key id)",
+        _choice("text", "json"),
     )
     public_url: str | None = setting(
         "FACTDESK_PUBLIC_URL",
@@ -190,9 +200,9 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def described() -> list[Field[Any]]:
+def described() -> tuple[Field[Any], ...]:
     """The settings' fields with their environment variable, default and meaning (`metadata`)."""
-    return [f for f in fields(Settings) if f.default is MISSING]
+    return fields(Settings)
 
 
 def settings_table(flags: dict[str, str] | None = None) -> str:
