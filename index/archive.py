@@ -57,7 +57,7 @@ class Archive:
         self.retrieval = HybridSearch(self.store, self.vectors, self.embedder, self.writer.refresh)
         self.embed_queries = self.retrieval.embed_queries
         self.fact_checks = EarlierFactChecks(self.store, self.embedder)
-        self.steps = CheckSteps(self.retrieval, self.stance, self.calibrator, self.fact_checks)
+        self.steps = CheckSteps(self.embed_queries, self.retrieval, self.stance, self.calibrator, self.fact_checks)
         self.watchlist = Watchlist(self.watches, self.embedder, self.stance, self.min_confidence)
         self.ingester = Ingest(self.writer, self.embedder, self.checkworthiness, self.watchlist)
         self.reconciled = self.reconcile()

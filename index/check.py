@@ -1,12 +1,15 @@
-"""A claim's check, one step a module: retrieve (index.retrieve.hybrid) → merge wire copies (index.retrieve.copies)
-→ stance (index.stance) → rerank (index.rerank) → verdict (index.verdict) → earlier fact-checks
-(index.retrieve.fact_checks)."""
+"""A claim's check, one step a module: embed (index.embed) → retrieve (index.retrieve.hybrid) → merge wire copies
+(index.retrieve.copies) → stance (index.stance) → rerank (index.rerank) → verdict (index.verdict) → earlier
+fact-checks (index.retrieve.fact_checks)."""
 
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from index.batching import MicroBatcher
 from index.factchecks import FactCheckMatch
 from index.rerank import rerank
 from index.retrieve.copies import COPY_POOL, evidence_pool
@@ -44,7 +47,8 @@ class CheckResult:
 class CheckSteps:
     """What a check calls, built once by the archive."""
 
-    retrieval: HybridSearch  # with the claim's embedding (`embed_queries`) and the vectors
+    embed_queries: MicroBatcher[str, np.ndarray]  # the encoder, claims of concurrent checks embedded together
+    retrieval: HybridSearch
     stance: StanceClassifier
     calibrator: Calibrator | None
     fact_checks: EarlierFactChecks
@@ -62,7 +66,7 @@ def check(steps: CheckSteps, claim: str, top_k: int, min_confidence: float, limi
     contradicts the claim outranks one that is merely on the same topic.
     """
     top_k = min(top_k, MAX_TOP_K)
-    vector = steps.retrieval.embed_queries([claim])[0]
+    vector = steps.embed_queries([claim])[0]
     wanted = COPY_POOL * max(top_k, RERANK_POOL)
     candidates = steps.retrieval.search(claim, wanted, pool=RETRIEVAL_POOL, limit=limit, vector=vector)
     pool, more = evidence_pool(steps.retrieval.vectors, candidates, RERANK_POOL, top_k)
