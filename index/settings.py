@@ -149,7 +149,7 @@ class Settings:
         "FACTDESK_KEYS_FILE",
         None,
         "require API keys from this file (see `factdesk keys`); unset: no keys",
-        lambda text: Path(text).resolve(),
+        Path,
     )
     rate_limit: str = setting(
         "FACTDESK_RATE_LIMIT",

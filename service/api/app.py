@@ -7,10 +7,11 @@ from typing import Any
 
 import anyio
 from litestar import Litestar, Request, Response, Router
-from litestar.datastructures import State
+from litestar.config.app import AppConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins import InitPluginProtocol
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
@@ -98,59 +99,81 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-def create_app(settings: Settings | None = None, archive: Archive | None = None) -> Litestar:
-    """The API over `archive`, or over the archive `settings` name (opened in the lifespan, closed after)."""
-    settings = settings or get_settings()
-    rate = parse_rate(settings.rate_limit)
-    keys = KeyRing(settings.keys_file) if settings.keys_file else None
-    net = NetPolicy.parse(settings.fetch, [settings.fetch_allow])
+class FactdeskPlugin(InitPluginProtocol):
+    """The API's assembly, one small step an aspect: what `create_app` hands to litestar."""
+
+    def __init__(self, settings: Settings, archive: Archive | None = None) -> None:
+        self.settings = settings
+        self.archive = archive  # given: the caller's to close; else opened and closed by the lifespan
+        self.keys = KeyRing(settings.keys_file) if settings.keys_file else None
+        self.net = NetPolicy.parse(settings.fetch, [settings.fetch_allow])
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        self._configure_routes(app_config)
+        self._configure_errors(app_config)
+        self._configure_requests(app_config)
+        self._configure_state(app_config)
+        app_config.openapi_config = _openapi()
+        app_config.lifespan.append(self._lifespan)
+        return app_config
+
+    def _configure_routes(self, config: AppConfig) -> None:
+        guarded = Router("/", route_handlers=[*GUARDED, WatchesController], security=SECURED if self.keys else None)
+        static = create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False)
+        config.route_handlers.extend([guarded, HealthController, DeskController, static])
+        config.dependencies.update(DEPENDENCIES)
+
+    def _configure_errors(self, config: AppConfig) -> None:
+        config.exception_handlers.update(HANDLERS)  # type: ignore[arg-type]
+
+    def _configure_requests(self, config: AppConfig) -> None:
+        """Keys and scopes, request ids and logs, metrics, rate limits, strict bodies, OPTIONS."""
+        rate = parse_rate(self.settings.rate_limit)
+        config.guards.append(require_scope)
+        config.middleware.extend(
+            [
+                request_log,
+                PrometheusConfig(app_name="factdesk", prefix="factdesk", group_path=True).middleware,
+                *([rate_limit(rate).middleware] if rate else []),
+            ]
+        )
+        config.request_class = StrictRequest
+        config.before_request = _allowed_methods
+
+    def _configure_state(self, config: AppConfig) -> None:
+        config.state.update(
+            {
+                "keys": self.keys,
+                "organization": self.settings.organization,
+                "public_url": self.settings.public_url,
+                "net": self.net,
+                "fetch_slots": FetchSlots(),
+            }
+        )
 
     @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        own = archive is None
-        app.state.archive = archive or await anyio.to_thread.run_sync(open_archive, settings)
+    async def _lifespan(self, app: Litestar) -> AsyncIterator[None]:
+        """The archive opened once (models loaded), the vector file saved when due, webhooks sent."""
+        archive = self.archive or await anyio.to_thread.run_sync(open_archive, self.settings)
+        app.state.archive = archive
         try:
             async with anyio.create_task_group() as tasks:
-                tasks.start_soon(_save_vectors_when_due, app.state.archive)
-                if net.enabled:
-                    tasks.start_soon(deliver_forever, app.state.archive.watches, net, DeliveryConfig.of(settings))
+                tasks.start_soon(_save_vectors_when_due, archive)
+                if self.net.enabled:
+                    tasks.start_soon(deliver_forever, archive.watches, self.net, DeliveryConfig.of(self.settings))
                 yield
                 tasks.cancel_scope.cancel()
         finally:
-            if own:
-                await anyio.to_thread.run_sync(app.state.archive.close)  # saves what is left
+            if self.archive is None:
+                await anyio.to_thread.run_sync(archive.close)  # saves what is left
 
-    return Litestar(
-        route_handlers=[
-            Router("/", route_handlers=[*GUARDED, WatchesController], security=SECURED if keys else None),
-            HealthController,
-            DeskController,
-            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
-        ],
-        dependencies=DEPENDENCIES,
-        lifespan=[lifespan],
-        plugins=[StrictStructSchemaPlugin(), problems_plugin()],
-        exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        state=State(
-            {
-                "keys": keys,
-                "organization": settings.organization,
-                "public_url": settings.public_url,
-                "net": net,
-                "fetch_slots": FetchSlots(),
-            }
-        ),
-        guards=[require_scope],
-        middleware=[
-            request_log,
-            PrometheusConfig(app_name="factdesk", prefix="factdesk", group_path=True).middleware,
-            *([rate_limit(rate).middleware] if rate else []),
-        ],
-        request_max_body_size=settings.max_body_bytes,
-        request_class=StrictRequest,
-        before_request=_allowed_methods,
-        openapi_config=_openapi(),
-    )
+
+def create_app(settings: Settings | None = None, archive: Archive | None = None) -> Litestar:
+    """The API over `archive`, or over the archive `settings` name (opened in the lifespan, closed after)."""
+    plugin = FactdeskPlugin(settings or get_settings(), archive)
+    # the body limit is set here: litestar takes it from its own argument only, not from a plugin's AppConfig
+    plugins = [StrictStructSchemaPlugin(), problems_plugin(), plugin]
+    return Litestar(plugins=plugins, request_max_body_size=plugin.settings.max_body_bytes)
 
 
 def serve_app(settings: Settings) -> Litestar:

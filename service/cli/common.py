@@ -46,7 +46,7 @@ def overlay(settings: Settings, args: argparse.Namespace) -> Settings:
         given["public_url"] = parse_public_url(given["public_url"])
     for name in ("data_dir", "keys_file"):
         if name in given:
-            given[name] = Path(given[name]).resolve() if name == "keys_file" else Path(given[name])
+            given[name] = Path(given[name])
     return replace(settings, **given)
 
 
