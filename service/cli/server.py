@@ -35,7 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         KeyRing(settings.keys_file)
     net_policy(settings)
     parse_rate(settings.rate_limit)
-    # the settings travel to each worker process inside the app factory (pickled): nothing goes through os.environ
+    # the settings travel to each worker process inside the app factory (pickled), not through the environment
     config = uvicorn.Config(
         partial(serve_app, settings),
         factory=True,
