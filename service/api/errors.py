@@ -18,6 +18,7 @@ STATUS: dict[type[FactdeskError], int] = {
     Conflict: 409,
     InvalidInput: 422,
     Busy: 503,
+    FactdeskError: 422,  # any other the caller can act on
 }
 
 
