@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export FACTDESK_DATA_DIR ?= ./factdesk-data
 
-.PHONY: serve test lint bench install clean screenshot
+.PHONY: serve test lint bench install clean screenshot config-docs
 
 $(BIN)/factdesk: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ test: install
 # the README's picture of the desk page, taken by the browser test that checks a claim
 screenshot: install
 	FACTDESK_SCREENSHOT=docs/desk.png $(BIN)/python -m pytest -q tests/test_browser.py -k claim_link
+
+# docs/configuration.md from the settings (index/settings.py); tests/test_settings.py fails when it is stale
+config-docs: install
+	$(BIN)/factdesk config-docs --out docs/configuration.md
 
 lint: install
 	$(BIN)/ruff check .
