@@ -25,7 +25,7 @@ COPY seeds ./seeds
 ARG EXTRAS=""
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" && factdesk --help > /dev/null
 # the int8 ONNX encoder, exported once at build time instead of at first start
-RUN python -c "from index.embed import exported_encoder; print(exported_encoder())"
+RUN python -c "from factdesk.index.embed import exported_encoder; print(exported_encoder())"
 
 USER 10001:10001
 VOLUME ["/data"]

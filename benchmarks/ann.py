@@ -21,8 +21,8 @@ import faiss
 import numpy as np
 from common import emit
 
-from index.embed import OnnxEmbedder
-from index.storage.vectors.faiss_index import MIN_PER_LIST, TRAIN_PER_LIST, ivf_lists, ivf_probes
+from factdesk.index.embed import OnnxEmbedder
+from factdesk.index.storage.vectors.faiss_index import MIN_PER_LIST, TRAIN_PER_LIST, ivf_lists, ivf_probes
 
 
 def sentences(nli: Path, covidfact: Path) -> list[str]:

@@ -21,9 +21,9 @@ from pathlib import Path
 from common import emit, evidence_record, ingest_corpus, load_jsonl, percentiles_ms, verdict_figures, write_records
 from tqdm import tqdm
 
-from index.archive import Archive
-from index.embed import ENCODERS, load_embedder
-from index.stance import STANCE_MODES, load_stance
+from factdesk.index.archive import Archive
+from factdesk.index.embed import ENCODERS, load_embedder
+from factdesk.index.stance import STANCE_MODES, load_stance
 
 GOLD = {
     "SUPPORTS": "supported",

@@ -27,7 +27,7 @@ from typing import Any
 
 from common import ece, emit, load_jsonl, macro_f1, plot_reliability
 
-from index.verdict import (
+from factdesk.index.verdict import (
     CALIBRATION_FILE,
     CALIBRATIONS,
     DECIDED,
@@ -35,7 +35,7 @@ from index.verdict import (
     Calibrator,
     decide_verdict,
 )
-from training.calibrate import Claim, Fold, Judged, two_fold, write_fit
+from factdesk.training.calibrate import Claim, Fold, Judged, two_fold, write_fit
 
 TARGET = 0.8  # decided verdicts right at least this often at the default level
 LEVELS = [round(0.3 + 0.025 * i, 3) for i in range(27)]

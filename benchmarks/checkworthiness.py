@@ -15,21 +15,18 @@ news copy.
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from common import emit
 
+from factdesk.index.embed import load_embedder
+from factdesk.index.ingest.checkworthy import load_model
+from factdesk.index.ingest.segment import checkworthiness, find_speaker, split_article
+from factdesk.training.fit_checkworthiness import checked_claims, design, figures, held_out
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "training"))
-
-from fit_checkworthiness import checked_claims, design, figures, held_out  # noqa: E402
-
-from index.embed import load_embedder  # noqa: E402
-from index.ingest.checkworthy import load_model  # noqa: E402
-from index.ingest.segment import checkworthiness, find_speaker, split_article  # noqa: E402
 
 NEWS = ROOT / "tests" / "fixtures" / "checkworthiness_news.json"
 

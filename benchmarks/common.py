@@ -11,11 +11,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.archive import Archive
-from index.check import CheckResult
-from index.ingest.articles import Article
-from index.onnxrt import available_cores
-from index.stance import CueStance
+from factdesk.index.archive import Archive
+from factdesk.index.check import CheckResult
+from factdesk.index.ingest.articles import Article
+from factdesk.index.onnxrt import available_cores
+from factdesk.index.stance import CueStance
 
 
 def machine() -> dict[str, Any]:

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 from common import emit
 
-from index.stance.model import StanceModel
-from training.stance_data import load_data
-from training.stance_eval import predictions
+from factdesk.index.stance.model import StanceModel
+from factdesk.training.stance_data import load_data
+from factdesk.training.stance_eval import predictions
 
 
 def mcnemar_p(only_old: int, only_new: int) -> float:

@@ -21,8 +21,8 @@ from typing import Any
 from calibrate import default_level, load_sets, precision_curve
 from common import emit, macro_f1
 
-from index.verdict import decide_verdict
-from training.calibrate import Claim, fold_indices, two_fold
+from factdesk.index.verdict import decide_verdict
+from factdesk.training.calibrate import Claim, fold_indices, two_fold
 
 
 def held_out_verdicts(

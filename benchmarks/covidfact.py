@@ -23,11 +23,11 @@ from pathlib import Path
 from common import emit, evidence_record, percentiles_ms, verdict_figures, write_records
 from tqdm import tqdm
 
-from index.archive import Archive
-from index.embed import ENCODERS, load_embedder
-from index.ingest.articles import Article
-from index.ingest.segment import split_article
-from index.stance import STANCE_MODES, load_stance
+from factdesk.index.archive import Archive
+from factdesk.index.embed import ENCODERS, load_embedder
+from factdesk.index.ingest.articles import Article
+from factdesk.index.ingest.segment import split_article
+from factdesk.index.stance import STANCE_MODES, load_stance
 
 GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}
 

@@ -21,8 +21,8 @@ import numpy as np
 from common import bert_inputs, emit, ingest_corpus, load_jsonl, onnx_encoder
 from tqdm import tqdm
 
-from index.archive import Archive
-from index.stance import CueStance
+from factdesk.index.archive import Archive
+from factdesk.index.stance import CueStance
 
 
 class ClsEncoder:

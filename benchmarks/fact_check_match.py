@@ -14,7 +14,7 @@ share of COVID-Fact claims matched to a family member (recall), the share of mat
 import numpy as np
 from common import dev_claims_args, emit, load_jsonl
 
-from index.embed import load_embedder
+from factdesk.index.embed import load_embedder
 
 THRESHOLDS = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 

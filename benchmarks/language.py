@@ -17,7 +17,7 @@ from pathlib import Path
 from common import dev_claims_args, emit, load_jsonl
 from scale import claims as news_claims
 
-from index.ingest import language
+from factdesk.index.ingest import language
 
 FOREIGN = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "languages.json"
 THRESHOLDS = (0.5, 0.1, 0.05, 0.01, 0.001)

@@ -28,9 +28,9 @@ from typing import Any
 from common import emit
 from tqdm import tqdm
 
-from index.archive import Archive
-from index.ingest.articles import Article
-from index.stance import CueStance
+from factdesk.index.archive import Archive
+from factdesk.index.ingest.articles import Article
+from factdesk.index.stance import CueStance
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_ARTICLE = ROOT / "seeds" / "goma-2025-01.json"

@@ -18,7 +18,7 @@ import numpy as np
 from common import covidfact_archive
 from tqdm import tqdm
 
-from index.stance.model import StanceModel
+from factdesk.index.stance.model import StanceModel
 
 ALPHAS = (0.3, 0.5, 0.8, 1.2)
 POOLS = (5, 8, 10, 15, 20, 30)

@@ -32,10 +32,10 @@ import numpy as np
 from common import emit
 from tqdm import tqdm
 
-from index.archive import Archive
-from index.embed import load_embedder
-from index.ingest.articles import Article
-from index.stance import CueStance
+from factdesk.index.archive import Archive
+from factdesk.index.embed import load_embedder
+from factdesk.index.ingest.articles import Article
+from factdesk.index.stance import CueStance
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST = "Amina Jean Eric Grace Paul Claude Aline Patrick Diane Samuel Chantal Innocent Ruth Emmanuel Alice".split()
@@ -163,7 +163,7 @@ def serve_and_check(data: Path, stance: str, requests: int, seed: int) -> dict[s
     port = free_port()  # a fixed one could be another server's, which would then be measured instead
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "--data-dir", str(data), "--stance", stance, "--quiet",
+            [sys.executable, "-m", "factdesk.service.cli", "--data-dir", str(data), "--stance", stance, "--quiet",
              "serve", "--port", str(port)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

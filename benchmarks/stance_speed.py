@@ -24,10 +24,10 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from index.check import RERANK_POOL
-from index.onnxrt import available_cores, session
-from index.stance.model import SHIPPED, StanceModel
-from training.stance_data import load_pairs, split_holdout
+from factdesk.index.check import RERANK_POOL
+from factdesk.index.onnxrt import available_cores, session
+from factdesk.index.stance.model import SHIPPED, StanceModel
+from factdesk.training.stance_data import load_pairs, split_holdout
 
 
 def flops_per_pair(path: Path, tokens: float) -> float:

@@ -22,9 +22,9 @@ from calibrate import load_sets
 from common import emit, macro_f1
 from sklearn.linear_model import LogisticRegression
 
-from index.stance import CONFLICTS, SUPPORTS
-from index.verdict import FEATURES, aggregate
-from training.calibrate import Claim, halves
+from factdesk.index.stance import CONFLICTS, SUPPORTS
+from factdesk.index.verdict import FEATURES, aggregate
+from factdesk.training.calibrate import Claim, halves
 
 
 def separation(claims: list[Claim]) -> dict[str, dict[str, float]]:

@@ -13,11 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from index.archive import Archive
-from index.embed import load_embedder
-from index.ingest.articles import Article
-from index.stance import load_stance
-from index.watch import new_watch
+from factdesk.index.archive import Archive
+from factdesk.index.embed import load_embedder
+from factdesk.index.ingest.articles import Article
+from factdesk.index.stance import load_stance
+from factdesk.index.watch import new_watch
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sentences.txt.gz"
 

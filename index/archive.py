@@ -7,24 +7,24 @@ from pathlib import Path
 
 import numpy as np
 
-from index.check import CHECKS_AT_ONCE, CheckResult, CheckSteps, check, check_many
-from index.drafts import DocumentStatement, check_document
-from index.embed import Embedder, identity, load_embedder
-from index.factchecks import FactCheck, FactCheckMatch
-from index.ingest.articles import Article, IngestOutcome
-from index.ingest.checkworthy import CheckworthinessModel
-from index.ingest.checkworthy import load_model as load_checkworthiness
-from index.ingest.upsert import Ingest
-from index.retrieve.evidence import Evidence
-from index.retrieve.fact_checks import EarlierFactChecks
-from index.retrieve.hybrid import HybridSearch
-from index.retrieve.limits import NO_LIMIT, TimeLimit
-from index.stance import StanceClassifier, load_stance
-from index.storage.articles import StoredArticle, StoredStatement
-from index.storage.watches import WatchStore
-from index.storage.writer import Writer
-from index.verdict import CALIBRATIONS, Calibrator, load_calibrator
-from index.watch import Watchlist
+from factdesk.index.check import CHECKS_AT_ONCE, CheckResult, CheckSteps, check, check_many
+from factdesk.index.drafts import DocumentStatement, check_document
+from factdesk.index.embed import Embedder, identity, load_embedder
+from factdesk.index.factchecks import FactCheck, FactCheckMatch
+from factdesk.index.ingest.articles import Article, IngestOutcome
+from factdesk.index.ingest.checkworthy import CheckworthinessModel
+from factdesk.index.ingest.checkworthy import load_model as load_checkworthiness
+from factdesk.index.ingest.upsert import Ingest
+from factdesk.index.retrieve.evidence import Evidence
+from factdesk.index.retrieve.fact_checks import EarlierFactChecks
+from factdesk.index.retrieve.hybrid import HybridSearch
+from factdesk.index.retrieve.limits import NO_LIMIT, TimeLimit
+from factdesk.index.stance import StanceClassifier, load_stance
+from factdesk.index.storage.articles import StoredArticle, StoredStatement
+from factdesk.index.storage.watches import WatchStore
+from factdesk.index.storage.writer import Writer
+from factdesk.index.verdict import CALIBRATIONS, Calibrator, load_calibrator
+from factdesk.index.watch import Watchlist
 
 
 class Archive:

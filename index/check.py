@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.batching import MicroBatcher
-from index.factchecks import FactCheckMatch
-from index.rerank import rerank
-from index.retrieve.copies import COPY_POOL, evidence_pool
-from index.retrieve.evidence import Evidence
-from index.retrieve.fact_checks import EarlierFactChecks
-from index.retrieve.hybrid import HybridSearch
-from index.retrieve.limits import NO_LIMIT, TimeLimit
-from index.stance import StanceClassifier
-from index.verdict import Calibrator, decide_verdict
+from factdesk.index.batching import MicroBatcher
+from factdesk.index.factchecks import FactCheckMatch
+from factdesk.index.rerank import rerank
+from factdesk.index.retrieve.copies import COPY_POOL, evidence_pool
+from factdesk.index.retrieve.evidence import Evidence
+from factdesk.index.retrieve.fact_checks import EarlierFactChecks
+from factdesk.index.retrieve.hybrid import HybridSearch
+from factdesk.index.retrieve.limits import NO_LIMIT, TimeLimit
+from factdesk.index.stance import StanceClassifier
+from factdesk.index.verdict import Calibrator, decide_verdict
 
 RERANK_POOL = 5  # candidates given a stance and read by the verdict, whatever the top_k
 RETRIEVAL_POOL = 50  # candidates each side of retrieval (vectors, full text) gives a check

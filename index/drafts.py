@@ -3,8 +3,8 @@
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from index.check import CheckResult
-from index.ingest.segment import Statement, reported_content
+from factdesk.index.check import CheckResult
+from factdesk.index.ingest.segment import Statement, reported_content
 
 MAX_DOCUMENT_CHECKS = 300  # check-worthy statements of one draft: more is a batch job (`factdesk check`)
 

@@ -17,10 +17,10 @@ from typing import Protocol
 
 import numpy as np
 
-from index.errors import InvalidInput
-from index.onnxrt import ParallelSession
-from index.quantize import quantize_per_token
-from index.settings import get_settings
+from factdesk.index.errors import InvalidInput
+from factdesk.index.onnxrt import ParallelSession
+from factdesk.index.quantize import quantize_per_token
+from factdesk.index.settings import get_settings
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from index.errors import InvalidInput, Unreadable
+from factdesk.index.errors import InvalidInput, Unreadable
 
 OPEN_LIST, CLOSE_LIST, OPEN_OBJECT, CLOSE_OBJECT = b"[]{}"
 NOT_MARKS = bytes(b for b in range(256) if b not in b'"[]{}')

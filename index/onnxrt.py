@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-import index.settings  # noqa: F401  (first: it switches off onnxruntime's telemetry before the import)
+import factdesk.index.settings  # noqa: F401  (first: it switches off onnxruntime's telemetry before the import)
 
 # isort: split
 import onnxruntime as ort

@@ -3,8 +3,8 @@ one that entails or contradicts the claim outranks one that is merely on the sam
 
 from collections.abc import Sequence
 
-from index.retrieve.evidence import Evidence
-from index.stance import Stance
+from factdesk.index.retrieve.evidence import Evidence
+from factdesk.index.stance import Stance
 
 RELATED_WEIGHT = 0.5
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from index.errors import InvalidInput
-from index.verdict import parse_calibration, parse_min_confidence
+from factdesk.index.errors import InvalidInput
+from factdesk.index.verdict import parse_calibration, parse_min_confidence
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from index.embed import Embedder
-from index.ingest.segment import Statement
-from index.stance import CONFLICTS, ON_TOPIC, SUPPORTS, Stance, StanceClassifier
-from index.storage.watches import StoredWatch, WatchTables
+from factdesk.index.embed import Embedder
+from factdesk.index.ingest.segment import Statement
+from factdesk.index.stance import CONFLICTS, ON_TOPIC, SUPPORTS, Stance, StanceClassifier
+from factdesk.index.storage.watches import StoredWatch, WatchTables
 
 ARTICLE_FIELDS = ("url", "publisher", "published_at", "title")
 

@@ -3,19 +3,19 @@
 import fcntl
 from pathlib import Path
 
-from index.archive import Archive
-from index.embed import identity
-from index.errors import Conflict
-from index.ingest.articles import Article
-from index.settings import Settings
-from index.stance import stance_name
-from index.storage.encoder import encoder_problem, recorded_encoder
-from index.verdict import load_calibrator
-from service.ingest_files import read_articles
+from factdesk.index.archive import Archive
+from factdesk.index.embed import identity
+from factdesk.index.errors import Conflict
+from factdesk.index.ingest.articles import Article
+from factdesk.index.settings import Settings
+from factdesk.index.stance import stance_name
+from factdesk.index.storage.encoder import encoder_problem, recorded_encoder
+from factdesk.index.verdict import load_calibrator
+from factdesk.service.ingest_files import read_articles
 
 
 def seed_articles() -> list[Article]:
-    from seeds import seed_files
+    from factdesk.seeds import seed_files
 
     return [a for path in seed_files() for a in read_articles(path)]
 
@@ -34,8 +34,8 @@ def open_archive(settings: Settings, check: bool = True) -> Archive:
 
     `check=False` opens a data directory whose vectors another encoder made (for `factdesk reindex`).
     """
-    from index.embed import load_embedder
-    from index.stance import load_stance
+    from factdesk.index.embed import load_embedder
+    from factdesk.index.stance import load_stance
 
     check_models(settings, encoder=check)
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)

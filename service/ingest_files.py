@@ -18,13 +18,13 @@ from typing import Any
 import httpx
 import msgspec
 
-from index.errors import InvalidInput
-from index.factchecks import FactCheck, InvalidClaimReview, read_claim_reviews
-from index.ingest.articles import Article, InvalidArticle
-from service.outbound.netguard import NetPolicy, fetch_page
-from service.schemas.articles import ArticleIn, ArticleUpload
-from service.schemas.check import ClaimIn
-from service.schemas.common import is_blank
+from factdesk.index.errors import InvalidInput
+from factdesk.index.factchecks import FactCheck, InvalidClaimReview, read_claim_reviews
+from factdesk.index.ingest.articles import Article, InvalidArticle
+from factdesk.service.outbound.netguard import NetPolicy, fetch_page
+from factdesk.service.schemas.articles import ArticleIn, ArticleUpload
+from factdesk.service.schemas.check import ClaimIn
+from factdesk.service.schemas.common import is_blank
 
 ARTICLE_SUFFIXES = (".jsonl", ".json", ".txt", ".md", ".html", ".htm")
 MAX_LINE_BYTES = 8 * 2**20  # an article of MAX_ARTICLE_CHARS fits with room to spare

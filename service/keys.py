@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from index.errors import InvalidInput
+from factdesk.index.errors import InvalidInput
 
 SCOPES = ("check", "ingest", "admin")
 KEY_PREFIX = "fdk_"

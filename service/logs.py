@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Any
 
-from index.errors import InvalidInput
+from factdesk.index.errors import InvalidInput
 
 logger = logging.getLogger("factdesk.http")
 FIELDS = ("request_id", "method", "path", "status", "duration_ms", "client", "api_key")

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.archive import Archive
-from index.embed import Embedder, load_embedder
-from index.ingest.articles import Article
-from index.stance import CueStance, load_stance
+from factdesk.index.archive import Archive
+from factdesk.index.embed import Embedder, load_embedder
+from factdesk.index.ingest.articles import Article
+from factdesk.index.stance import CueStance, load_stance
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = json.loads((ROOT / "seeds" / "goma-2025-01.json").read_text(encoding="utf-8"))

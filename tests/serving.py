@@ -33,7 +33,18 @@ def launch(
     port = port or free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the process; read by output())
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "--data-dir", str(data), *options, "serve", "--port", str(port), *extra],
+        [
+            sys.executable,
+            "-m",
+            "factdesk.service.cli",
+            "--data-dir",
+            str(data),
+            *options,
+            "serve",
+            "--port",
+            str(port),
+            *extra,
+        ],
         cwd=ROOT,
         env=os.environ | {"PYTHONUNBUFFERED": "1"},
         stdout=log,

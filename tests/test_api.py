@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from index.archive import Archive
-from index.settings import Settings
-from index.verdict import load_calibrator
-from service.api import create_app
+from factdesk.index.archive import Archive
+from factdesk.index.settings import Settings
+from factdesk.index.verdict import load_calibrator
+from factdesk.service.api import create_app
 
 pytestmark = pytest.mark.anyio
 

@@ -7,11 +7,11 @@ import faiss
 import numpy as np
 import pytest
 
-from index.archive import Archive
-from index.embed import Embedder, identity
-from index.ingest.articles import Article, InvalidArticle
-from index.stance import CueStance
-from index.storage.encoder import EncoderMismatch, recorded_encoder
+from factdesk.index.archive import Archive
+from factdesk.index.embed import Embedder, identity
+from factdesk.index.ingest.articles import Article, InvalidArticle
+from factdesk.index.stance import CueStance
+from factdesk.index.storage.encoder import EncoderMismatch, recorded_encoder
 
 
 def test_ingest_is_idempotent_and_replaces_changed_text(archive: Archive, seed_article: Article) -> None:
@@ -244,9 +244,9 @@ def test_a_common_name_does_not_push_out_the_statements_that_say_it(
     """A name in many short statements (under the full-text search's frequency cut) and the query's other words
     in more (over it): the statements that say what the query says still come first, and hits come back in the
     order of the score they show."""
-    import index.storage.fulltext
+    import factdesk.index.storage.fulltext
 
-    monkeypatch.setattr(index.storage.fulltext, "FREQUENT", 50)  # the band of a real archive, at a test's size
+    monkeypatch.setattr(factdesk.index.storage.fulltext, "FREQUENT", 50)  # the band of a real archive, at a test's size
     archive = Archive(tmp_path / "data", embedder=embedder, stance=CueStance())
     towns = ["Bukavu", "Sake", "Minova", "Uvira", "Beni", "Butembo"]
     things = ["roads", "schools", "markets", "clinics", "banks"]

@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from index.archive import Archive
-from index.errors import InvalidInput
-from index.settings import Settings
-from service.api import create_app
-from service.api.guards import parse_rate
-from service.cli import main
-from service.keys import create_key, digest
+from factdesk.index.archive import Archive
+from factdesk.index.errors import InvalidInput
+from factdesk.index.settings import Settings
+from factdesk.service.api import create_app
+from factdesk.service.api.guards import parse_rate
+from factdesk.service.cli import main
+from factdesk.service.keys import create_key, digest
 
 pytestmark = pytest.mark.anyio
 
@@ -135,7 +135,7 @@ def test_keys_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 async def test_request_ids_and_json_logs(client: AsyncTestClient, keys: dict[str, str], caplog) -> None:
     import logging
 
-    from service.logs import JsonFormatter
+    from factdesk.service.logs import JsonFormatter
 
     with caplog.at_level(logging.INFO, logger="factdesk.http"):
         r = await client.get(

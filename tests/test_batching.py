@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from index.batching import MicroBatcher
+from factdesk.index.batching import MicroBatcher
 
 
 def test_concurrent_callers_share_batches_and_get_their_own_results() -> None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from serving import launch, stop
 
-from service.keys import create_key
+from factdesk.service.keys import create_key
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

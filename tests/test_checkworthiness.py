@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.archive import Archive
-from index.embed import Embedder
-from index.ingest.articles import Article
-from index.ingest.checkworthy import FEATURES, NGRAM_BUCKETS, load_model, ngram_buckets
-from index.stance import CueStance
+from factdesk.index.archive import Archive
+from factdesk.index.embed import Embedder
+from factdesk.index.ingest.articles import Article
+from factdesk.index.ingest.checkworthy import FEATURES, NGRAM_BUCKETS, load_model, ngram_buckets
+from factdesk.index.stance import CueStance
 
 FIXTURES = Path(__file__).with_name("fixtures")
 NEWS = json.loads((FIXTURES / "checkworthiness_news.json").read_text(encoding="utf-8"))

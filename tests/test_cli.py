@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from index.verdict import load_calibrator
-from service.cli import main
-from service.ingest_files import InputError, read_articles, read_claims
+from factdesk.index.verdict import load_calibrator
+from factdesk.service.cli import main
+from factdesk.service.ingest_files import InputError, read_articles, read_claims
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -150,7 +150,7 @@ def test_claim_formats() -> None:
 
 
 def test_malformed_lines_name_their_line_or_are_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from service import ingest_files
+    from factdesk.service import ingest_files
 
     articles = tmp_path / "mixed.jsonl"
     huge = b'{"text": "' + b"x" * (ingest_files.MAX_LINE_BYTES + 1) + b'"}'
@@ -192,7 +192,11 @@ def test_malformed_lines_name_their_line_or_are_skipped(tmp_path: Path, capsys: 
 
 def test_console_script_help() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "service.cli", "check", "--help"], capture_output=True, text=True, check=True, cwd=ROOT
+        [sys.executable, "-m", "factdesk.service.cli", "check", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     ).stdout
     assert "--top-k" in out and "--format" in out
 
@@ -200,11 +204,11 @@ def test_console_script_help() -> None:
 def test_a_draft_over_the_check_cap_is_checked_up_to_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import index.drafts
-    import service.cli.checking
+    import factdesk.index.drafts
+    import factdesk.service.cli.checking
 
-    monkeypatch.setattr(index.drafts, "MAX_DOCUMENT_CHECKS", 3)
-    monkeypatch.setattr(service.cli.checking, "MAX_DOCUMENT_CHECKS", 3)
+    monkeypatch.setattr(factdesk.index.drafts, "MAX_DOCUMENT_CHECKS", 3)
+    monkeypatch.setattr(factdesk.service.cli.checking, "MAX_DOCUMENT_CHECKS", 3)
     base = ["--data-dir", str(tmp_path / "data"), "--quiet", "--stance", "cues"]
     assert main([*base, "ingest", str(ROOT / "seeds" / "goma-2025-01.json")]) == 0
     draft = tmp_path / "draft.txt"

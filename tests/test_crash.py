@@ -16,9 +16,9 @@ import httpx
 import pytest
 from serving import ROOT, launch, stop
 
-from index.ingest.segment import split_article
-from index.storage.sqlite import Store
-from index.storage.vectors import FaissVectors
+from factdesk.index.ingest.segment import split_article
+from factdesk.index.storage.sqlite import Store
+from factdesk.index.storage.vectors import FaissVectors
 
 pytestmark = pytest.mark.slow
 
@@ -113,7 +113,7 @@ def test_server_killed_mid_ingest_keeps_every_acknowledged_article(tmp_path: Pat
 def test_cli_ingest_killed_mid_file_completes_on_rerun(tmp_path: Path) -> None:
     data, source = tmp_path / "data", tmp_path / "towns.jsonl"
     source.write_text("".join(json.dumps(town_article(i)) + "\n" for i in range(400)), encoding="utf-8")
-    command = [sys.executable, "-m", "service.cli", "--data-dir", str(data), "--quiet", "--stance", "cues"]
+    command = [sys.executable, "-m", "factdesk.service.cli", "--data-dir", str(data), "--quiet", "--stance", "cues"]
     command += ["ingest", str(source), "--batch-size", "8"]
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
     database = data / "factdesk.sqlite3"

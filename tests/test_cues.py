@@ -1,7 +1,7 @@
 import pytest
 
-from index.text.cues import find_cues, quantities
-from index.text.restate import restatements
+from factdesk.index.text.cues import find_cues, quantities
+from factdesk.index.text.restate import restatements
 
 BOMBS = "According to Rwanda’s The New Times, at least two bombs landed in Mbugangari, injuring about 15 civilians."
 GOMA = "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu."

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from index.archive import Archive
-from index.errors import InvalidInput
-from index.ingest.articles import Article
-from index.retrieve.limits import TimeLimit
-from index.settings import Settings
-from service.api import create_app
+from factdesk.index.archive import Archive
+from factdesk.index.errors import InvalidInput
+from factdesk.index.ingest.articles import Article
+from factdesk.index.retrieve.limits import TimeLimit
+from factdesk.index.settings import Settings
+from factdesk.service.api import create_app
 from tests.test_api import assert_problem
 
 pytestmark = pytest.mark.anyio

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from serving import start_server
 
-from service.cli import main
+from factdesk.service.cli import main
 
 pytestmark = pytest.mark.slow
 CLAIM = "M23 rebels have captured Goma"

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from index.embed import DIMENSION, OnnxEmbedder, exported_encoder, load_embedder
-from index.errors import InvalidInput
-from index.ingest.segment import split_article
+from factdesk.index.embed import DIMENSION, OnnxEmbedder, exported_encoder, load_embedder
+from factdesk.index.errors import InvalidInput
+from factdesk.index.ingest.segment import split_article
 
 SENTENCES = [
     "M23 rebels have captured Goma.",

@@ -2,13 +2,13 @@
 
 import pytest
 
-from index.errors import Busy, Conflict, FactdeskError, InvalidInput, NotFound, Refused, Unreadable
-from index.factchecks import InvalidClaimReview, NotJSON
-from index.ingest.articles import InvalidArticle
-from index.storage.encoder import EncoderMismatch
-from service.api.errors import status_of
-from service.ingest_files import InputError
-from service.outbound.netguard import FetchError, FetchOff, RefusedAddress
+from factdesk.index.errors import Busy, Conflict, FactdeskError, InvalidInput, NotFound, Refused, Unreadable
+from factdesk.index.factchecks import InvalidClaimReview, NotJSON
+from factdesk.index.ingest.articles import InvalidArticle
+from factdesk.index.storage.encoder import EncoderMismatch
+from factdesk.service.api.errors import status_of
+from factdesk.service.ingest_files import InputError
+from factdesk.service.outbound.netguard import FetchError, FetchOff, RefusedAddress
 
 
 @pytest.mark.parametrize(

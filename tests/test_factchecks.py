@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 
-from index.archive import Archive
-from index.errors import InvalidInput
-from index.factchecks import InvalidClaimReview, problems, read_claim_reviews
-from index.ingest.articles import Article
-from index.settings import Settings, parse_public_url
-from service.api import create_app
+from factdesk.index.archive import Archive
+from factdesk.index.errors import InvalidInput
+from factdesk.index.factchecks import InvalidClaimReview, problems, read_claim_reviews
+from factdesk.index.ingest.articles import Article
+from factdesk.index.settings import Settings, parse_public_url
+from factdesk.service.api import create_app
 from tests.test_api import assert_problem
 
 pytestmark = pytest.mark.anyio
@@ -184,7 +184,7 @@ async def test_claims_not_in_english_are_refused(client: AsyncTestClient) -> Non
 
 
 def test_languages_are_detected(archive: Archive) -> None:
-    from index.ingest.language import detect_language, not_english
+    from factdesk.index.ingest.language import detect_language, not_english
 
     fixtures = json.loads((Path(__file__).with_name("fixtures") / "languages.json").read_text(encoding="utf-8"))
     for code, texts in fixtures.items():

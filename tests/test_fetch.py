@@ -15,12 +15,12 @@ from litestar.testing import AsyncTestClient
 from pages import NOTES, Site, serve_pages
 from serving import launch, stop
 
-from index.archive import Archive
-from index.embed import Embedder
-from index.settings import Settings
-from index.stance import CueStance
-from service.api import create_app
-from service.cli import main
+from factdesk.index.archive import Archive
+from factdesk.index.embed import Embedder
+from factdesk.index.settings import Settings
+from factdesk.index.stance import CueStance
+from factdesk.service.api import create_app
+from factdesk.service.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -73,9 +73,9 @@ async def test_slow_pages_never_hold_up_checks(server: str, site: Site) -> None:
 
 
 def test_fetch_slots_are_shared_and_per_client() -> None:
-    from index.errors import Busy
-    from service.api.articles import FetchSlots
-    from service.api.errors import status_of
+    from factdesk.index.errors import Busy
+    from factdesk.service.api.articles import FetchSlots
+    from factdesk.service.api.errors import status_of
 
     slots = FetchSlots(total=3, per_client=2)
     with slots.take("a"), slots.take("a"):

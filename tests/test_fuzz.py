@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from serving import start_server
 
-from service.keys import create_key
+from factdesk.service.keys import create_key
 
 pytestmark = pytest.mark.slow
 MIN_REQUESTS = 500

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 import pytest
 from pages import BIG, NOTES, Site, serve_pages
 
-from index.errors import InvalidInput
-from service.ingest_files import read_url
-from service.outbound.netguard import (
+from factdesk.index.errors import InvalidInput
+from factdesk.service.ingest_files import read_url
+from factdesk.service.outbound.netguard import (
     MAX_REDIRECTS,
     BadURL,
     FetchOff,

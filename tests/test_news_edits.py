@@ -1,8 +1,8 @@
 import random
 import re
 
-from index.stance.labels import CONTRADICTION, ENTAILMENT, NEUTRAL
-from training.news_edits import edited_clause, make_news_edits, other_year_figure, rounded_number
+from factdesk.index.stance.labels import CONTRADICTION, ENTAILMENT, NEUTRAL
+from factdesk.training.news_edits import edited_clause, make_news_edits, other_year_figure, rounded_number
 
 SENTENCE = "Fresh clashes between M23 and the army intensify near Goma, officials said, as thousands flee the city."
 

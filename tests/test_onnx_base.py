@@ -93,7 +93,7 @@ def test_the_export_is_int8(tiny_export: Path) -> None:
 
 
 def test_dequantised_encoder_reproduces_the_export(tiny_export: Path) -> None:
-    from training.onnx_base import agreement, load_base
+    from factdesk.training.onnx_base import agreement, load_base
 
     encoder, tokenizer = load_base(tiny_export)
     config = encoder.config
@@ -104,7 +104,7 @@ def test_dequantised_encoder_reproduces_the_export(tiny_export: Path) -> None:
 
 def test_a_wrong_head_count_is_caught(tiny_export: Path) -> None:
     """The agreement check can fail: the same weights split into 2 heads instead of 4 give other states."""
-    from training.onnx_base import agreement, load_base
+    from factdesk.training.onnx_base import agreement, load_base
 
     encoder, tokenizer = load_base(tiny_export)
     config = encoder.config
@@ -115,7 +115,7 @@ def test_a_wrong_head_count_is_caught(tiny_export: Path) -> None:
 
 
 def test_the_base_tokenizer_is_its_own(tiny_export: Path) -> None:
-    from training.onnx_base import base_tokenizer
+    from factdesk.training.onnx_base import base_tokenizer
 
     enc = base_tokenizer(tiny_export)(["A man is playing"], ["Goma was captured"])
     word = {w: i + 5 for i, w in enumerate(WORDS)}  # after the five special tokens
@@ -127,8 +127,8 @@ def test_the_base_tokenizer_is_its_own(tiny_export: Path) -> None:
 
 
 def test_training_starts_from_the_base(tiny_export: Path, tmp_path: Path) -> None:
-    from index.stance.model import StanceModel
-    from training.stance import TrainConfig, run
+    from factdesk.index.stance.model import StanceModel
+    from factdesk.training.stance import TrainConfig, run
 
     out = tmp_path / "nli-tiny"
     config = TrainConfig(

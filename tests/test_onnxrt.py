@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from index.onnxrt import available_cores, length_batches
+from factdesk.index.onnxrt import available_cores, length_batches
 
 AFFINITY = available_cores(Path("/nonexistent"))
 

@@ -5,7 +5,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from index.quantize import quantize_per_token, quantize_weights
+from factdesk.index.quantize import quantize_per_token, quantize_weights
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 import onnxruntime as ort

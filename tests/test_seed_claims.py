@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from index.archive import Archive
-from index.embed import Embedder
-from index.ingest.articles import Article
-from index.stance import StanceClassifier, load_stance
+from factdesk.index.archive import Archive
+from factdesk.index.embed import Embedder
+from factdesk.index.ingest.articles import Article
+from factdesk.index.stance import StanceClassifier, load_stance
 
 CLAIMS = [
     ("M23 rebels have captured Goma", "supported", "Meanwhile, M23 rebels have captured Goma", "supports"),

@@ -1,7 +1,7 @@
 import pytest
 
-from index.ingest.articles import Article
-from index.ingest.segment import checkworthiness, find_speaker, reported_content, split_article
+from factdesk.index.ingest.articles import Article
+from factdesk.index.ingest.segment import checkworthiness, find_speaker, reported_content, split_article
 
 
 def test_offsets_are_exact_on_the_seed(seed_article: Article) -> None:

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from serving import start_server
 
-from index.errors import InvalidInput
-from index.settings import Settings
-from service.cli import build_parser
-from service.cli.common import overlay
-from service.cli.server import configuration_page
+from factdesk.index.errors import InvalidInput
+from factdesk.index.settings import Settings
+from factdesk.service.cli import build_parser
+from factdesk.service.cli.common import overlay
+from factdesk.service.cli.server import configuration_page
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.stance import NliStance, combine, with_restatement
-from index.stance.labels import LABELS
-from index.stance.model import FAST, SHIPPED, StanceModel
+from factdesk.index.stance import NliStance, combine, with_restatement
+from factdesk.index.stance.labels import LABELS
+from factdesk.index.stance.model import FAST, SHIPPED, StanceModel
 
 FIXTURES = Path(__file__).with_name("fixtures")
 PAIRS = [  # (premise, hypothesis, expected)
@@ -74,7 +74,7 @@ def test_repeated_pairs_get_their_own_rows(model: StanceModel) -> None:
 
 
 def test_a_cue_is_a_reason_never_a_conflict_on_its_own() -> None:
-    from index.text.cues import find_cues
+    from factdesk.index.text.cues import find_cues
 
     statement = "At least two bombs landed in Mbugangari, injuring about 15 civilians."
     claim = "About 50 civilians were injured in Mbugangari"
@@ -134,7 +134,7 @@ def test_nli_stance_names_the_model() -> None:
 
 def _tiny_run(out: Path, **options: Any) -> dict[str, Any]:
     """A few training steps on the fixture pairs (batch 8, 40 held out), quiet."""
-    from training.stance import TrainConfig, run
+    from factdesk.training.stance import TrainConfig, run
 
     config = TrainConfig(
         data=[FIXTURES / "nli_sample.jsonl"],
@@ -164,7 +164,7 @@ def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
     assert metrics["config"]["quantize"] == "tokens"
 
     # quantised again from the fp32 export, without training: the training figures stay, the runtime changes
-    from service.cli import main
+    from factdesk.service.cli import main
 
     argv = ["train-stance", "--requantize", "--quantize", "weights", "--data", str(FIXTURES / "nli_sample.jsonl")]
     assert main([*argv, "--out", str(out)]) == 0
@@ -178,7 +178,7 @@ def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
 def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> None:
     import onnx
 
-    from training.stance_network import kept_layers
+    from factdesk.training.stance_network import kept_layers
 
     assert kept_layers(6, 3) == [1, 3, 5] and kept_layers(6, 6) == list(range(6))
     out = tmp_path / "student"
@@ -193,10 +193,10 @@ def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> Non
 def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     import torch
 
-    from service.cli import main
-    from training.stance_data import collate, encode
-    from training.stance_network import load_init
-    from training.stance_runs import runs_before
+    from factdesk.service.cli import main
+    from factdesk.training.stance_data import collate, encode
+    from factdesk.training.stance_network import load_init
+    from factdesk.training.stance_runs import runs_before
 
     # the int8 export read back into the network scores as the shipped model does, with its layers
     assert len(load_init(FAST)[0].encoder.encoder.layer) == 3
@@ -230,8 +230,8 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
 def test_two_way_pairs_are_trained_on_neutral_plus_contradiction() -> None:
     import torch
 
-    from training.stance_data import TARGETS
-    from training.stance_network import stance_loss
+    from factdesk.training.stance_data import TARGETS
+    from factdesk.training.stance_network import stance_loss
 
     logits = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 1.0]])
     probs = torch.softmax(logits, -1)
@@ -248,7 +248,7 @@ def test_two_way_pairs_are_trained_on_neutral_plus_contradiction() -> None:
 
 
 def test_a_further_file_is_held_out_by_source_in_whole_groups() -> None:
-    from training.stance_data import load_data, load_pairs, split_holdout
+    from factdesk.training.stance_data import load_data, load_pairs, split_holdout
 
     files = [FIXTURES / "nli_sample.jsonl", FIXTURES / "nli_more_sample.jsonl"]
     train_pairs, held = load_data(files, 40, 12, seed=3)
@@ -264,7 +264,7 @@ def test_a_further_file_is_held_out_by_source_in_whole_groups() -> None:
 
 
 def test_two_way_sources_are_scored_two_way() -> None:
-    from training.stance_eval import evaluate
+    from factdesk.training.stance_eval import evaluate
 
     pairs = [
         {"premise": "a", "hypothesis": "b", "label": "not_entailment", "source": "docnli"},
@@ -280,7 +280,7 @@ def test_two_way_sources_are_scored_two_way() -> None:
 
 @pytest.mark.slow
 def test_training_takes_several_files_and_reports_each(tmp_path: Path) -> None:
-    from service.cli import main
+    from factdesk.service.cli import main
 
     out = tmp_path / "two"
     data = [str(FIXTURES / "nli_sample.jsonl"), str(FIXTURES / "nli_more_sample.jsonl")]

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from index.ingest.segment import Statement
-from index.storage.fulltext import FREQUENT
-from index.storage.sqlite import Store
+from factdesk.index.ingest.segment import Statement
+from factdesk.index.storage.fulltext import FREQUENT
+from factdesk.index.storage.sqlite import Store
 
 
 def test_lexical_search_leaves_out_words_found_in_too_many_statements(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ import faiss
 import numpy as np
 import pytest
 
-from index.archive import Archive
-from index.errors import Conflict, InvalidInput
-from index.stance import CueStance
-from index.storage.vectors import FaissVectors, VectorBackend, open_vectors
-from index.storage.vectors.milvus import parse_uri
+from factdesk.index.archive import Archive
+from factdesk.index.errors import Conflict, InvalidInput
+from factdesk.index.stance import CueStance
+from factdesk.index.storage.vectors import FaissVectors, VectorBackend, open_vectors
+from factdesk.index.storage.vectors.milvus import parse_uri
 
 DIM = 384
 

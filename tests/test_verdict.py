@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import InvalidInput
-from index.stance.model import FAST, SHIPPED
-from index.text.cues import Cue
-from index.verdict import (
+from factdesk.index.errors import InvalidInput
+from factdesk.index.stance.model import FAST, SHIPPED
+from factdesk.index.text.cues import Cue
+from factdesk.index.verdict import (
     CORROBORATION,
     DECIDE,
     FEATURES,

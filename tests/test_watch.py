@@ -5,11 +5,11 @@ import threading
 import time
 from pathlib import Path
 
-from index.archive import Archive
-from index.embed import Embedder
-from index.ingest.articles import Article
-from index.storage.sqlite import Store
-from index.watch import new_watch
+from factdesk.index.archive import Archive
+from factdesk.index.embed import Embedder
+from factdesk.index.ingest.articles import Article
+from factdesk.index.storage.sqlite import Store
+from factdesk.index.watch import new_watch
 
 CLAIM = "M23 rebels have captured Goma"
 

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from index.stance import combine
-from index.stance.model import SHIPPED
-from index.text.cues import Cue
-from index.verdict import CALIBRATION_FILE, FEATURES, Calibrator, aggregate, model_digest
+from factdesk.index.stance import combine
+from factdesk.index.stance.model import SHIPPED
+from factdesk.index.text.cues import Cue
+from factdesk.index.verdict import CALIBRATION_FILE, FEATURES, Calibrator, aggregate, model_digest
 
 REGULARISATION = 1.0  # sklearn's C: inverse L2 strength on features that lie in [0, 1]
 

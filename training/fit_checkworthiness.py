@@ -18,7 +18,6 @@ import argparse
 import gzip
 import hashlib
 import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from factdesk.index.embed import load_embedder
+from factdesk.index.ingest.checkworthy import (
+    FEATURES,
+    MODEL_FILE,
+    NGRAM_BUCKETS,
+    CheckworthinessModel,
+    features,
+    ngram_buckets,
+)
+from factdesk.index.ingest.segment import find_speaker
 
-from index.embed import load_embedder  # noqa: E402
-from index.ingest.checkworthy import FEATURES, MODEL_FILE, NGRAM_BUCKETS, CheckworthinessModel, features, ngram_buckets  # noqa: E402
-from index.ingest.segment import find_speaker  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def design(texts: list[str], vectors: np.ndarray) -> csr_matrix:

@@ -6,8 +6,8 @@ import random
 import re
 from collections.abc import Iterable, Iterator
 
-from index.stance.labels import CONTRADICTION, ENTAILMENT, NEUTRAL
-from training.synthetic import NAME, NUMBER, YEAR, sentences_of, swap_date, swap_number
+from factdesk.index.stance.labels import CONTRADICTION, ENTAILMENT, NEUTRAL
+from factdesk.training.synthetic import NAME, NUMBER, YEAR, sentences_of, swap_date, swap_number
 
 # Word forms swapped one for one, so the sentence stays grammatical. Antonyms make a contradiction, synonyms an
 # entailment (the paraphrases of direction and degree a news claim is written in: "clashes intensify" → "clashes

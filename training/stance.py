@@ -23,8 +23,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from training.news_edits import make_news_edits
-from training.stance_data import (
+from factdesk.training.news_edits import make_news_edits
+from factdesk.training.stance_data import (
     TARGETS,
     Pair,
     bucketed_batches,
@@ -34,11 +34,11 @@ from training.stance_data import (
     load_data,
     news_texts,
 )
-from training.stance_eval import evaluate, evaluate_two_way
-from training.stance_export import export_onnx, quantize_model, write_card
-from training.stance_network import CrossEncoder, build_model, load_init, stance_loss, teacher_probabilities
-from training.stance_runs import earlier_run, runs_before
-from training.synthetic import make_pairs
+from factdesk.training.stance_eval import evaluate, evaluate_two_way
+from factdesk.training.stance_export import export_onnx, quantize_model, write_card
+from factdesk.training.stance_network import CrossEncoder, build_model, load_init, stance_loss, teacher_probabilities
+from factdesk.training.stance_runs import earlier_run, runs_before
+from factdesk.training.synthetic import make_pairs
 
 
 @dataclass
@@ -233,7 +233,7 @@ def report(
 
     The fp32 export stays beside the int8 one (not shipped: .gitignore) so quantisation can be redone.
     """
-    from index.stance.model import StanceModel
+    from factdesk.index.stance.model import StanceModel
 
     out = config.out
     held_pairs = [(p["premise"], p["hypothesis"]) for p in held]

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from index.stance.labels import LABELS, NOT_ENTAILMENT
+from factdesk.index.stance.labels import LABELS, NOT_ENTAILMENT
 
 Pair = dict[str, str]
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from index.stance.labels import LABELS, NOT_ENTAILMENT
-from training.stance_data import TARGETS, Pair
+from factdesk.index.stance.labels import LABELS, NOT_ENTAILMENT
+from factdesk.training.stance_data import TARGETS, Pair
 
 
 def classification_report(gold: Sequence[int], pred: Sequence[int]) -> dict[str, Any]:

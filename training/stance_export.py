@@ -6,11 +6,11 @@ from typing import Any
 
 import torch
 
-from index.quantize import quantize_per_token, quantize_weights
-from index.stance.labels import LABELS
-from index.stance.model import SHIPPED
-from training.stance_network import CrossEncoder, kept_layers
-from training.stance_runs import first_base, run_chain
+from factdesk.index.quantize import quantize_per_token, quantize_weights
+from factdesk.index.stance.labels import LABELS
+from factdesk.index.stance.model import SHIPPED
+from factdesk.training.stance_network import CrossEncoder, kept_layers
+from factdesk.training.stance_runs import first_base, run_chain
 
 # beside the shipped stance models, whose cards it wrote
 CARD_TEMPLATE = SHIPPED.parent / "MODEL_CARD.template.md"

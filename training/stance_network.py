@@ -10,9 +10,9 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from index.stance.labels import LABELS
-from training.stance_data import Pair
-from training.stance_runs import earlier_run, first_base
+from factdesk.index.stance.labels import LABELS
+from factdesk.training.stance_data import Pair
+from factdesk.training.stance_runs import earlier_run, first_base
 
 
 def stance_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -57,7 +57,7 @@ def build_model(layers: int | None = None, base: Path | None = None) -> tuple[Cr
     from transformers import AutoModel, AutoTokenizer
 
     if base:
-        from training.onnx_base import load_base
+        from factdesk.training.onnx_base import load_base
 
         encoder, tokenizer = load_base(base)
     else:
@@ -116,7 +116,7 @@ def network_of_export(directory: Path, state: dict[str, torch.Tensor]) -> tuple[
     import onnx
     from transformers import BertModel
 
-    from training.onnx_base import OnnxGraph, base_tokenizer, bert_config
+    from factdesk.training.onnx_base import OnnxGraph, base_tokenizer, bert_config
 
     encoder_part = {
         name.removeprefix("encoder."): value for name, value in state.items() if name.startswith("encoder.")
@@ -127,7 +127,7 @@ def network_of_export(directory: Path, state: dict[str, torch.Tensor]) -> tuple[
 
 def teacher_probabilities(directory: Path, pairs: Sequence[Pair], threads: int | None) -> np.ndarray:
     """The teacher's entailment / neutral / contradiction probabilities for every training pair."""
-    from index.stance.model import StanceModel
+    from factdesk.index.stance.model import StanceModel
 
     teacher = StanceModel(directory, threads=threads)
     probs = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)

@@ -16,7 +16,7 @@ import random
 import re
 from collections.abc import Iterable, Iterator
 
-from index.stance.labels import CONTRADICTION, ENTAILMENT, NEUTRAL
+from factdesk.index.stance.labels import CONTRADICTION, ENTAILMENT, NEUTRAL
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“])")
 

@@ -4,9 +4,9 @@ import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from index.errors import InvalidInput
-from index.ingest.language import detect_language
-from index.storage.articles import METADATA
+from factdesk.index.errors import InvalidInput
+from factdesk.index.ingest.language import detect_language
+from factdesk.index.storage.articles import METADATA
 
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from index.ingest.segment import CAPITALISED, DATE_WORD, EVENT_VERBS, HEDGES, NUMBER, checkworthiness
+from factdesk.index.ingest.segment import CAPITALISED, DATE_WORD, EVENT_VERBS, HEDGES, NUMBER, checkworthiness
 
 MODEL_FILE = Path(__file__).with_name("checkworthiness.json")
 NGRAM_BUCKETS = 2**14

@@ -6,13 +6,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from index.embed import Embedder
-from index.ingest.articles import Article, IngestOutcome, text_hash, with_language
-from index.ingest.checkworthy import CheckworthinessModel
-from index.ingest.segment import Statement, split_article
-from index.storage.articles import METADATA
-from index.storage.writer import Writer
-from index.watch import NewStatement, Watchlist
+from factdesk.index.embed import Embedder
+from factdesk.index.ingest.articles import Article, IngestOutcome, text_hash, with_language
+from factdesk.index.ingest.checkworthy import CheckworthinessModel
+from factdesk.index.ingest.segment import Statement, split_article
+from factdesk.index.storage.articles import METADATA
+from factdesk.index.storage.writer import Writer
+from factdesk.index.watch import NewStatement, Watchlist
 
 
 class Ingest:

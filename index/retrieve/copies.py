@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.retrieve.evidence import Evidence
-from index.storage.vectors import VectorBackend
-from index.text.cues import find_cues
+from factdesk.index.retrieve.evidence import Evidence
+from factdesk.index.storage.vectors import VectorBackend
+from factdesk.index.text.cues import find_cues
 
 # candidates per evidence item looked at for wire copies: copies of one story would otherwise fill the top_k
 COPY_POOL = 3

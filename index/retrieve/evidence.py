@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from index.stance import OFF_TOPIC
-from index.storage.articles import StoredArticle, StoredStatement
-from index.text.cues import Cue
+from factdesk.index.stance import OFF_TOPIC
+from factdesk.index.storage.articles import StoredArticle, StoredStatement
+from factdesk.index.text.cues import Cue
 
 
 @dataclass(slots=True)

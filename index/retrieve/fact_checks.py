@@ -4,10 +4,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.embed import Embedder
-from index.factchecks import MATCH, FactCheck, FactCheckMatch
-from index.retrieve.limits import NO_LIMIT, TimeLimit
-from index.storage.fact_checks import FactCheckTables
+from factdesk.index.embed import Embedder
+from factdesk.index.factchecks import MATCH, FactCheck, FactCheckMatch
+from factdesk.index.retrieve.limits import NO_LIMIT, TimeLimit
+from factdesk.index.storage.fact_checks import FactCheckTables
 
 MAX_FACT_CHECKS = 5  # earlier fact-checks shown with a check, the closest claims first
 

@@ -5,13 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from index.batching import MicroBatcher
-from index.embed import Embedder
-from index.retrieve.evidence import Evidence
-from index.retrieve.lexical import QueryTerms, lexical_scores, query_terms
-from index.retrieve.limits import NO_LIMIT, TimeLimit
-from index.storage.sqlite import Store
-from index.storage.vectors import VectorBackend
+from factdesk.index.batching import MicroBatcher
+from factdesk.index.embed import Embedder
+from factdesk.index.retrieve.evidence import Evidence
+from factdesk.index.retrieve.lexical import QueryTerms, lexical_scores, query_terms
+from factdesk.index.retrieve.limits import NO_LIMIT, TimeLimit
+from factdesk.index.storage.sqlite import Store
+from factdesk.index.storage.vectors import VectorBackend
 
 # The lexical weight, the pool and the number of candidates reranked were chosen on both dev sets and the
 # growing synthetic archive (benchmarks/ranking.py); the figures are in docs/benchmarks.md.

@@ -14,8 +14,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from index.storage.fulltext import FullText
-from index.text.lexicon import query_words
+from factdesk.index.storage.fulltext import FullText
+from factdesk.index.text.lexicon import query_words
 
 K1 = 1.2
 B = 0.5

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as day_time
 
-from index.errors import InvalidInput
+from factdesk.index.errors import InvalidInput
 
 
 def _moment(text: str, end_of_day: bool) -> datetime:

@@ -11,11 +11,11 @@ from typing import Protocol
 
 import numpy as np
 
-from index.batching import MicroBatcher
-from index.errors import InvalidInput
-from index.ingest.segment import reported_content
-from index.text.cues import Cue, find_cues
-from index.text.restate import restatements
+from factdesk.index.batching import MicroBatcher
+from factdesk.index.errors import InvalidInput
+from factdesk.index.ingest.segment import reported_content
+from factdesk.index.text.cues import Cue, find_cues
+from factdesk.index.text.restate import restatements
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
 # auto: the shipped model when installed, else cues; nli: that model; fast: the 3-layer model; cues: no model
@@ -111,7 +111,7 @@ class NliStance:
     mode = "nli"
 
     def __init__(self, directory: Path | None = None, threads: int | None = None) -> None:
-        from index.stance.model import SHIPPED, StanceModel
+        from factdesk.index.stance.model import SHIPPED, StanceModel
 
         self.model = StanceModel(directory or SHIPPED, threads=threads)
         self.name = self.model.name
@@ -164,7 +164,7 @@ class CueStance:
 
 def _model_directory(mode: str) -> Path | None:
     """The model directory `mode` loads, None for cues alone."""
-    from index.stance.model import FAST, SHIPPED, shipped_model_available
+    from factdesk.index.stance.model import FAST, SHIPPED, shipped_model_available
 
     if mode not in STANCE_MODES:
         raise InvalidInput(f"unknown stance mode {mode!r} ({', '.join(STANCE_MODES)})")

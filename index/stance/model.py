@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
-from index.onnxrt import ParallelSession
-from index.stance.labels import LABELS
+from factdesk.index.onnxrt import ParallelSession
+from factdesk.index.stance.labels import LABELS
 
 SHIPPED = Path(__file__).with_name("nli-minilm-l6")  # the default: 6 layers
 FAST = Path(__file__).with_name("nli-minilm-l3")  # 3 layers distilled from it: faster, a little less accurate

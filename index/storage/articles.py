@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from index.ingest.segment import Statement
-from index.storage.database import Tables
+from factdesk.index.ingest.segment import Statement
+from factdesk.index.storage.database import Tables
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from index.embed import ENCODERS, identity
-from index.errors import Conflict
-from index.storage.sqlite import Store
+from factdesk.index.embed import ENCODERS, identity
+from factdesk.index.errors import Conflict
+from factdesk.index.storage.sqlite import Store
 
 REINDEXING = "(reindexing) "  # the recorded encoder while `reindex` runs
 

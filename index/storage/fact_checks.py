@@ -2,8 +2,8 @@
 
 from collections.abc import Sequence
 
-from index.factchecks import FactCheck
-from index.storage.database import Tables
+from factdesk.index.factchecks import FactCheck
+from factdesk.index.storage.database import Tables
 
 SCHEMA = """
 INSERT OR IGNORE INTO meta VALUES ('fact_checks_generation', 0);

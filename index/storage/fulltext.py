@@ -3,8 +3,8 @@
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from index.storage.database import Tables
-from index.text.lexicon import query_words
+from factdesk.index.storage.database import Tables
+from factdesk.index.text.lexicon import query_words
 
 FREQUENT = 1_000  # statements a query word may occur in and still take part in BM25 (see lexical_search)
 

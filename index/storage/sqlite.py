@@ -1,13 +1,13 @@
 """All of a data directory's tables on one SQLite connection."""
 
-from index.storage.articles import SCHEMA as ARTICLE_TABLES
-from index.storage.articles import ArticleTables
-from index.storage.database import SCHEMA, Database
-from index.storage.fact_checks import SCHEMA as FACT_CHECK_TABLES
-from index.storage.fact_checks import FactCheckTables
-from index.storage.fulltext import TERM_TABLES, FullText
-from index.storage.watches import SCHEMA as WATCH_TABLES
-from index.storage.watches import WatchTables
+from factdesk.index.storage.articles import SCHEMA as ARTICLE_TABLES
+from factdesk.index.storage.articles import ArticleTables
+from factdesk.index.storage.database import SCHEMA, Database
+from factdesk.index.storage.fact_checks import SCHEMA as FACT_CHECK_TABLES
+from factdesk.index.storage.fact_checks import FactCheckTables
+from factdesk.index.storage.fulltext import TERM_TABLES, FullText
+from factdesk.index.storage.watches import SCHEMA as WATCH_TABLES
+from factdesk.index.storage.watches import WatchTables
 
 
 class Store(ArticleTables, FullText, FactCheckTables, WatchTables, Database):

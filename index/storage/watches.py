@@ -4,7 +4,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from index.storage.database import Tables
+from factdesk.index.storage.database import Tables
 
 SCHEMA = """
 INSERT OR IGNORE INTO meta VALUES ('watches_generation', 0);

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder
-from index.storage.encoder import REINDEXING, require_encoder
-from index.storage.sqlite import Store
-from index.storage.vectors import VectorBackend, open_vectors
+from factdesk.index.embed import Embedder
+from factdesk.index.storage.encoder import REINDEXING, require_encoder
+from factdesk.index.storage.sqlite import Store
+from factdesk.index.storage.vectors import VectorBackend, open_vectors
 
 SAVE_AFTER_CHANGES = 5_000  # vectors added or removed since the vector file was written
 SAVE_SHARE = 0.1  # of the time, at most, spent writing the vector file

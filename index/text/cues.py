@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from index.text.lexicon import (
+from factdesk.index.text.lexicon import (
     APPROX,
     AT_LEAST,
     AT_MOST,
@@ -24,7 +24,7 @@ from index.text.lexicon import (
     WEAK_NEIGHBOURS,
     WEEKDAYS,
 )
-from index.text.overlap import content_words, stem
+from factdesk.index.text.overlap import content_words, stem
 
 EVENT_WINDOW = 8  # words either side of a date that say what it dates
 

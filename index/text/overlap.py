@@ -2,7 +2,7 @@
 
 import re
 
-from index.text.lexicon import STOPWORDS
+from factdesk.index.text.lexicon import STOPWORDS
 
 STEM = 5  # letters that stand for a word's stem when words are compared: "captured" is in "capture"
 

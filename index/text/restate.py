@@ -3,7 +3,7 @@ same axis, or its movement between two places reversed. The stance model reads t
 
 import re
 
-from index.text.lexicon import (
+from factdesk.index.text.lexicon import (
     AUXILIARIES,
     BASE,
     DETERMINERS,

@@ -26,7 +26,7 @@ CORROBORATION for every further publisher, conflict strength C likewise; both â‰
 the larger, if â‰¥ DECIDE, decides; its confidence is then a raw score, not a probability.
 """
 
-from index.verdict.calibrator import (
+from factdesk.index.verdict.calibrator import (
     CALIBRATION_FILE,
     CALIBRATIONS,
     Calibrator,
@@ -34,7 +34,7 @@ from index.verdict.calibrator import (
     model_digest,
     parse_calibration,
 )
-from index.verdict.decide import (
+from factdesk.index.verdict.decide import (
     CONFLICTING,
     CORROBORATION,
     DECIDE,
@@ -49,7 +49,7 @@ from index.verdict.decide import (
     parse_min_confidence,
     raw_probabilities,
 )
-from index.verdict.features import FEATURES, Judged, aggregate, on_topic
+from factdesk.index.verdict.features import FEATURES, Judged, aggregate, on_topic
 
 __all__ = [
     "CALIBRATIONS",

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from index.errors import InvalidInput
+from factdesk.index.errors import InvalidInput
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 

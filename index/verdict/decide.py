@@ -5,10 +5,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from index.errors import InvalidInput
-from index.stance import CONFLICTS, SUPPORTS
-from index.verdict.calibrator import Calibrator
-from index.verdict.features import Judged, aggregate, on_topic
+from factdesk.index.errors import InvalidInput
+from factdesk.index.stance import CONFLICTS, SUPPORTS
+from factdesk.index.verdict.calibrator import Calibrator
+from factdesk.index.verdict.features import Judged, aggregate, on_topic
 
 SUPPORTED, REFUTED, CONFLICTING, NOT_ENOUGH = "supported", "refuted", "conflicting", "not_enough_evidence"
 

@@ -4,9 +4,9 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from index.stance import CLEAR_MIN, CONFLICTS, HARD_CUES, LOOSE, NEUTRAL, SOFT_CUES, SUPPORTS
-from index.text.cues import Cue
-from index.text.overlap import missing_share
+from factdesk.index.stance import CLEAR_MIN, CONFLICTS, HARD_CUES, LOOSE, NEUTRAL, SOFT_CUES, SUPPORTS
+from factdesk.index.text.cues import Cue
+from factdesk.index.text.overlap import missing_share
 
 FEATURES = (
     "entail",  # best entailment of an on-topic statement

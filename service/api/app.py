@@ -17,26 +17,26 @@ from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from index.archive import Archive
-from index.settings import Settings, get_settings
-from service.api.articles import ArticlesController, FetchSlots
-from service.api.bodies import StrictRequest
-from service.api.check import CheckController
-from service.api.dependencies import DEPENDENCIES
-from service.api.desk import STATIC, DeskController
-from service.api.errors import HANDLERS, problems_plugin
-from service.api.factchecks import FactChecksController
-from service.api.guards import parse_rate, rate_limit, require_scope
-from service.api.middleware import request_log
-from service.api.openapi import StrictStructSchemaPlugin
-from service.api.operations import HealthController, OperationsController
-from service.api.search import SearchController
-from service.api.watches import WatchesController
-from service.archive import open_archive
-from service.keys import KeyRing
-from service.logs import configure
-from service.outbound.netguard import NetPolicy
-from service.outbound.webhooks import DeliveryConfig, deliver_forever
+from factdesk.index.archive import Archive
+from factdesk.index.settings import Settings, get_settings
+from factdesk.service.api.articles import ArticlesController, FetchSlots
+from factdesk.service.api.bodies import StrictRequest
+from factdesk.service.api.check import CheckController
+from factdesk.service.api.dependencies import DEPENDENCIES
+from factdesk.service.api.desk import STATIC, DeskController
+from factdesk.service.api.errors import HANDLERS, problems_plugin
+from factdesk.service.api.factchecks import FactChecksController
+from factdesk.service.api.guards import parse_rate, rate_limit, require_scope
+from factdesk.service.api.middleware import request_log
+from factdesk.service.api.openapi import StrictStructSchemaPlugin
+from factdesk.service.api.operations import HealthController, OperationsController
+from factdesk.service.api.search import SearchController
+from factdesk.service.api.watches import WatchesController
+from factdesk.service.archive import open_archive
+from factdesk.service.keys import KeyRing
+from factdesk.service.logs import configure
+from factdesk.service.outbound.netguard import NetPolicy
+from factdesk.service.outbound.webhooks import DeliveryConfig, deliver_forever
 
 SECURED: list[dict[str, list[str]]] = [{"apiKey": []}]
 # behind the API-key guard when the server has keys (each controller names the scope its routes need)

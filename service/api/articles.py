@@ -11,14 +11,14 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from index.errors import Busy, NotFound
-from index.ingest.articles import Article
-from service.api.dependencies import OpenArchive
-from service.api.guards import client_id
-from service.api.openapi import errors
-from service.ingest_files import read_url
-from service.outbound.netguard import FetchOff, NetPolicy
-from service.schemas.articles import ArticleOut, ArticleUpload, IngestResponse, article_out, ingest_response
+from factdesk.index.errors import Busy, NotFound
+from factdesk.index.ingest.articles import Article
+from factdesk.service.api.dependencies import OpenArchive
+from factdesk.service.api.guards import client_id
+from factdesk.service.api.openapi import errors
+from factdesk.service.ingest_files import read_url
+from factdesk.service.outbound.netguard import FetchOff, NetPolicy
+from factdesk.service.schemas.articles import ArticleOut, ArticleUpload, IngestResponse, article_out, ingest_response
 
 # page fetches (`POST /v1/articles {"url": ...}`) run in their own threads, at most this many at once per server
 # process and per client; a fetch that finds no free slot is answered 503 at once, and checks never wait for one

@@ -14,7 +14,7 @@ from litestar.exceptions import ClientException, HTTPException
 from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 from litestar.types import Empty
 
-from index.factchecks import MAX_DEPTH, json_depth
+from factdesk.index.factchecks import MAX_DEPTH, json_depth
 
 JSON_TYPES = ("application/json", "application/ld+json")
 

@@ -12,13 +12,13 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 from litestar.response import Stream
 
-from index.check import CHECKS_AT_ONCE
-from index.errors import InvalidInput
-from index.ingest.language import not_english
-from index.retrieve.limits import NO_LIMIT, TimeLimit
-from service.api.dependencies import OpenArchive
-from service.api.openapi import CheckOperation, errors
-from service.schemas.check import (
+from factdesk.index.check import CHECKS_AT_ONCE
+from factdesk.index.errors import InvalidInput
+from factdesk.index.ingest.language import not_english
+from factdesk.index.retrieve.limits import NO_LIMIT, TimeLimit
+from factdesk.service.api.dependencies import OpenArchive
+from factdesk.service.api.openapi import CheckOperation, errors
+from factdesk.service.schemas.check import (
     BatchRequest,
     CheckRequest,
     CheckResponse,
@@ -28,7 +28,7 @@ from service.schemas.check import (
     claim_review_out,
     document_response,
 )
-from service.schemas.common import is_blank
+from factdesk.service.schemas.common import is_blank
 
 JSON, LD_JSON = "application/json", "application/ld+json"
 

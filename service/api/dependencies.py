@@ -3,7 +3,7 @@
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from index.archive import Archive
+from factdesk.index.archive import Archive
 
 OpenArchive = NamedDependency[Archive]
 

@@ -8,8 +8,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 
-from index.errors import Busy, Conflict, FactdeskError, InvalidInput, NotFound, Refused, Unreadable
-from service.logs import logger
+from factdesk.index.errors import Busy, Conflict, FactdeskError, InvalidInput, NotFound, Refused, Unreadable
+from factdesk.service.logs import logger
 
 STATUS: dict[type[FactdeskError], int] = {
     Unreadable: 400,

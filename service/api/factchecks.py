@@ -7,12 +7,12 @@ from litestar import Controller, Request, post
 from litestar.exceptions import HTTPException
 from litestar.status_codes import HTTP_201_CREATED, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
-from index.errors import Unreadable
-from index.factchecks import read_claim_reviews
-from service.api.bodies import is_json_type
-from service.api.dependencies import OpenArchive
-from service.api.openapi import FactChecksOperation, errors
-from service.schemas.factchecks import FactCheckIngestResponse, StoredFactCheck
+from factdesk.index.errors import Unreadable
+from factdesk.index.factchecks import read_claim_reviews
+from factdesk.service.api.bodies import is_json_type
+from factdesk.service.api.dependencies import OpenArchive
+from factdesk.service.api.openapi import FactChecksOperation, errors
+from factdesk.service.schemas.factchecks import FactCheckIngestResponse, StoredFactCheck
 
 
 def _text(body: bytes) -> str:

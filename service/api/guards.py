@@ -13,8 +13,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware.rate_limit import DURATION_VALUES, CacheObject, RateLimitConfig, RateLimitMiddleware
 
-from index.errors import InvalidInput
-from service.keys import KeyRing
+from factdesk.index.errors import InvalidInput
+from factdesk.service.keys import KeyRing
 
 ANY_SCOPE = "any"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="factdesk"'}

@@ -7,7 +7,7 @@ import uuid
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.logs import logger
+from factdesk.service.logs import logger
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 

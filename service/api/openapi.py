@@ -10,7 +10,7 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Requ
 from litestar.typing import FieldDefinition
 from msgspec import Struct
 
-from service.schemas.articles import METADATA_FIELDS, ArticleUpload
+from factdesk.service.schemas.articles import METADATA_FIELDS, ArticleUpload
 
 PROBLEM_JSON = "application/problem+json"
 # an upload is `text` (and no `articles`), an http(s) `url` without `text`, or `articles` alone

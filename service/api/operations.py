@@ -7,11 +7,11 @@ from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
-from service.api.dependencies import OpenArchive
-from service.api.guards import ANY_SCOPE
-from service.api.openapi import errors
-from service.keys import SCOPES, ApiKey
-from service.schemas.operations import Health, WhoAmI
+from factdesk.service.api.dependencies import OpenArchive
+from factdesk.service.api.guards import ANY_SCOPE
+from factdesk.service.api.openapi import errors
+from factdesk.service.keys import SCOPES, ApiKey
+from factdesk.service.schemas.operations import Health, WhoAmI
 
 INDEX_SIZE = Gauge("factdesk_index_size", "Items in the archive", ["kind"])
 

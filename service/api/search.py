@@ -6,13 +6,13 @@ import anyio
 from litestar import Controller, get
 from litestar.params import Parameter
 
-from index.check import MAX_TOP_K
-from index.errors import InvalidInput
-from index.retrieve.limits import TimeLimit
-from service.api.dependencies import OpenArchive
-from service.api.openapi import errors
-from service.schemas.common import ISO_DATE, MAX_CLAIM_CHARS, NOT_BLANK, is_blank
-from service.schemas.search import SearchResponse, search_hit
+from factdesk.index.check import MAX_TOP_K
+from factdesk.index.errors import InvalidInput
+from factdesk.index.retrieve.limits import TimeLimit
+from factdesk.service.api.dependencies import OpenArchive
+from factdesk.service.api.openapi import errors
+from factdesk.service.schemas.common import ISO_DATE, MAX_CLAIM_CHARS, NOT_BLANK, is_blank
+from factdesk.service.schemas.search import SearchResponse, search_hit
 
 
 class SearchController(Controller):

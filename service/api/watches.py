@@ -7,14 +7,14 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from index.errors import InvalidInput, NotFound
-from index.storage.watches import StoredWatch
-from index.watch import new_watch
-from service.api.dependencies import OpenArchive
-from service.api.openapi import errors
-from service.outbound.webhooks import check_webhook
-from service.schemas.common import is_blank
-from service.schemas.watches import (
+from factdesk.index.errors import InvalidInput, NotFound
+from factdesk.index.storage.watches import StoredWatch
+from factdesk.index.watch import new_watch
+from factdesk.service.api.dependencies import OpenArchive
+from factdesk.service.api.openapi import errors
+from factdesk.service.outbound.webhooks import check_webhook
+from factdesk.service.schemas.common import is_blank
+from factdesk.service.schemas.watches import (
     DeliveryList,
     WatchCreated,
     WatchId,

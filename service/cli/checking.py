@@ -8,13 +8,13 @@ from typing import Any
 import msgspec
 from tqdm import tqdm
 
-from index.drafts import MAX_DOCUMENT_CHECKS
-from index.errors import InvalidInput
-from service.cli.common import archive, atomic_output, read_input, share, time_limit, time_options
-from service.ingest_files import Skipped, fail, read_claims
-from service.schemas.check import check_response, document_response
-from service.schemas.common import MAX_ARTICLE_CHARS, is_blank
-from service.schemas.search import search_hit
+from factdesk.index.drafts import MAX_DOCUMENT_CHECKS
+from factdesk.index.errors import InvalidInput
+from factdesk.service.cli.common import archive, atomic_output, read_input, share, time_limit, time_options
+from factdesk.service.ingest_files import Skipped, fail, read_claims
+from factdesk.service.schemas.check import check_response, document_response
+from factdesk.service.schemas.common import MAX_ARTICLE_CHARS, is_blank
+from factdesk.service.schemas.search import search_hit
 
 CSV_COLUMNS = (
     "id",

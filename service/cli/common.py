@@ -12,13 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
-from index.archive import Archive
-from index.errors import FactdeskError, InvalidInput
-from index.retrieve.limits import TimeLimit
-from index.settings import Settings, described, parse_public_url
-from index.verdict import parse_calibration, parse_min_confidence
-from service.archive import open_archive
-from service.outbound.netguard import NetPolicy
+from factdesk.index.archive import Archive
+from factdesk.index.errors import FactdeskError, InvalidInput
+from factdesk.index.retrieve.limits import TimeLimit
+from factdesk.index.settings import Settings, described, parse_public_url
+from factdesk.index.verdict import parse_calibration, parse_min_confidence
+from factdesk.service.archive import open_archive
+from factdesk.service.outbound.netguard import NetPolicy
 
 MEANINGS = {f.name: f.metadata for f in described()}
 NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")

@@ -10,11 +10,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from index.archive import Archive
-from index.errors import InvalidInput, NotFound
-from index.factchecks import FactCheck
-from service.cli.common import archive, net_policy
-from service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_fact_checks, read_url
+from factdesk.index.archive import Archive
+from factdesk.index.errors import InvalidInput, NotFound
+from factdesk.index.factchecks import FactCheck
+from factdesk.service.cli.common import archive, net_policy
+from factdesk.service.ingest_files import InputError, Skipped, expand, fail, read_articles, read_fact_checks, read_url
 
 
 def cmd_ingest(args: argparse.Namespace) -> None:

@@ -4,13 +4,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from index.embed import ENCODERS
-from index.errors import FactdeskError
-from index.settings import Settings
-from index.stance import STANCE_MODES
-from index.verdict import CALIBRATIONS
-from service.cli import checking, corpus, server, training
-from service.cli.common import calibration, level, overlay, setting_option
+from factdesk.index.embed import ENCODERS
+from factdesk.index.errors import FactdeskError
+from factdesk.index.settings import Settings
+from factdesk.index.stance import STANCE_MODES
+from factdesk.index.verdict import CALIBRATIONS
+from factdesk.service.cli import checking, corpus, server, training
+from factdesk.service.cli.common import calibration, level, overlay, setting_option
 
 # in the order `factdesk --help` lists them
 COMMANDS = (

@@ -6,11 +6,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from index.errors import InvalidInput
-from index.settings import settings_table
-from service.archive import check_models
-from service.cli.common import net_policy, setting_option
-from service.keys import SCOPES, KeyRing, create_key, read_keys
+from factdesk.index.errors import InvalidInput
+from factdesk.index.settings import settings_table
+from factdesk.service.archive import check_models
+from factdesk.service.cli.common import net_policy, setting_option
+from factdesk.service.keys import SCOPES, KeyRing, create_key, read_keys
 
 CONFIGURATION_PAGE = """# Configuration
 
@@ -25,8 +25,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
-    from service.api.app import serve_app
-    from service.api.guards import parse_rate
+    from factdesk.service.api.app import serve_app
+    from factdesk.service.api.guards import parse_rate
 
     settings = args.settings
     # what would stop a worker, said in one line now and not as a traceback from every worker

@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from index.errors import InvalidInput
+from factdesk.index.errors import InvalidInput
 
 
 def _per_source(option: str, values: Sequence[str], example: str) -> dict[str, int]:
@@ -22,7 +22,7 @@ def _per_source(option: str, values: Sequence[str], example: str) -> dict[str, i
 
 
 def cmd_train_stance(args: argparse.Namespace) -> None:
-    from training.stance import TrainConfig, requantize, run
+    from factdesk.training.stance import TrainConfig, requantize, run
 
     for data in args.data:
         if not Path(data).is_file():

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from index.errors import InvalidInput, Refused
-from index.settings import IPNetwork, parse_networks
+from factdesk.index.errors import InvalidInput, Refused
+from factdesk.index.settings import IPNetwork, parse_networks
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import anyio
 
-from index.errors import Refused
-from index.settings import Settings
-from index.storage.watches import StoredDelivery, StoredWatch, WatchStore
-from service.logs import logger
-from service.outbound.netguard import FetchError, NetPolicy, http_url, post_json, resolve
+from factdesk.index.errors import Refused
+from factdesk.index.settings import Settings
+from factdesk.index.storage.watches import StoredDelivery, StoredWatch, WatchStore
+from factdesk.service.logs import logger
+from factdesk.service.outbound.netguard import FetchError, NetPolicy, http_url, post_json, resolve
 
 SIGNATURE_HEADER = "X-Factdesk-Signature"
 DELIVERY_HEADER = "X-Factdesk-Delivery"

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta, Struct
 
-from index.errors import InvalidInput
-from index.ingest.articles import Article, IngestOutcome
-from index.storage.articles import StoredArticle, StoredStatement
-from service.schemas.common import ISO_DATE, MAX_ARTICLES_PER_REQUEST, ArticleText, ShortText, attributes
+from factdesk.index.errors import InvalidInput
+from factdesk.index.ingest.articles import Article, IngestOutcome
+from factdesk.index.storage.articles import StoredArticle, StoredStatement
+from factdesk.service.schemas.common import ISO_DATE, MAX_ARTICLES_PER_REQUEST, ArticleText, ShortText, attributes
 
 ArticleId = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")]
 PublishedAt = Annotated[str, Meta(max_length=64, pattern=ISO_DATE, description="ISO 8601 date or date-time.")]

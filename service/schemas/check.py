@@ -6,12 +6,12 @@ from urllib.parse import urlencode
 import msgspec
 from msgspec import Meta, Struct
 
-from index.check import CheckResult
-from index.drafts import DocumentStatement
-from index.factchecks import FactCheckMatch, claim_review
-from index.retrieve.evidence import Evidence
-from service.schemas.articles import ArticleRef, Placed
-from service.schemas.common import (
+from factdesk.index.check import CheckResult
+from factdesk.index.drafts import DocumentStatement
+from factdesk.index.factchecks import FactCheckMatch, claim_review
+from factdesk.index.retrieve.evidence import Evidence
+from factdesk.service.schemas.articles import ArticleRef, Placed
+from factdesk.service.schemas.common import (
     MAX_BATCH_CLAIMS,
     ArticleText,
     AsOf,

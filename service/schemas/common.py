@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
-from index.check import MAX_TOP_K
-from index.retrieve.limits import TimeLimit
+from factdesk.index.check import MAX_TOP_K
+from factdesk.index.retrieve.limits import TimeLimit
 
 MAX_ARTICLE_CHARS = 1_000_000
 MAX_CLAIM_CHARS = 2_000

@@ -3,9 +3,9 @@
 import msgspec
 from msgspec import Struct
 
-from index.retrieve.evidence import Evidence
-from service.schemas.articles import ArticleRef, Placed
-from service.schemas.common import attributes
+from factdesk.index.retrieve.evidence import Evidence
+from factdesk.service.schemas.articles import ArticleRef, Placed
+from factdesk.service.schemas.common import attributes
 
 
 class SearchHit(Placed):

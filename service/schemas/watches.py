@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from index.storage.watches import StoredDelivery
-from service.schemas.common import Claim, attributes
+from factdesk.index.storage.watches import StoredDelivery
+from factdesk.service.schemas.common import Claim, attributes
 
 WebhookUrl = Annotated[
     str,

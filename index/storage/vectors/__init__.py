@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.storage.vectors.faiss_index import FaissVectors
+from factdesk.index.storage.vectors.faiss_index import FaissVectors
 
 
 class VectorBackend(Protocol):
@@ -28,6 +28,6 @@ def open_vectors(spec: str | None, data_dir: Path, dimension: int) -> VectorBack
     """`None` or "faiss": vectors.faiss in the data directory; a milvus:// or http(s):// address: Milvus."""
     if spec in (None, "", "faiss"):
         return FaissVectors(data_dir / "vectors.faiss", dimension)
-    from index.storage.vectors.milvus import MilvusVectors
+    from factdesk.index.storage.vectors.milvus import MilvusVectors
 
     return MilvusVectors(spec, dimension)

@@ -11,7 +11,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from index.errors import Conflict
+from factdesk.index.errors import Conflict
 
 FLAT_LIMIT = 50_000  # exact search up to this many vectors, IVF above it (benchmarks/ann.py measured the choice)
 MMAP_BYTES = 32 * 2**20  # IVF files at least this big are memory-mapped when loaded

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
-from index.errors import Conflict, InvalidInput
+from factdesk.index.errors import Conflict, InvalidInput
 
 DEFAULT_COLLECTION = "factdesk_statements"
 CHUNK = 1000  # rows per insert / delete / get call
