@@ -1,8 +1,12 @@
 """An article as given to ingest: its text and metadata, checked before any write, and its id."""
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta, Struct
 
 from factdesk.index.errors import InvalidInput
 from factdesk.index.ingest.language import detect_language
@@ -15,16 +19,47 @@ class InvalidArticle(InvalidInput):
     """The article cannot be ingested as given (the message says why)."""
 
 
-@dataclass(slots=True)
-class Article:
-    text: str
-    id: str | None = None
-    title: str | None = None
-    url: str | None = None
-    publisher: str | None = None
-    author: str | None = None
-    published_at: str | None = None
-    language: str | None = None
+MAX_ARTICLE_CHARS = 1_000_000
+
+# At least one character that is neither white space nor invisible (zero-width spaces and joiners, direction
+# marks, the soft hyphen, fillers, variation selectors). Spelled out because \S differs between regex dialects
+# (Python counts \x1c-\x1f as space, ECMAScript does not; ECMAScript counts U+FEFF, Python does not).
+NOT_BLANK = (
+    r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\xad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180e"
+    r"\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+
+# ISO 8601 calendar dates (year 0001-9999, real month lengths, 29 February only in leap years), optionally
+# with a time and an offset: exactly what the server can parse, so the schema promises no more than it takes.
+_DAY = (
+    r"(?!0000)(\d{4}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2[0-8]))"
+    r"|(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)"
+)
+ISO_DATE = "^" + _DAY + r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
+
+ShortText = Annotated[str, Meta(max_length=2_000)]
+ArticleText = Annotated[str, Meta(min_length=1, max_length=MAX_ARTICLE_CHARS, pattern=NOT_BLANK)]
+ArticleId = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")]
+PublishedAt = Annotated[str, Meta(max_length=64, pattern=ISO_DATE, description="ISO 8601 date or date-time.")]
+
+
+class ArticleMetadata(Struct, kw_only=True, forbid_unknown_fields=True):
+    """What an article may say about itself beside its text."""
+
+    id: ArticleId | None = None
+    title: ShortText | None = None
+    url: ShortText | None = None
+    publisher: ShortText | None = None
+    author: ShortText | None = None
+    published_at: PublishedAt | None = None
+    language: Annotated[str, Meta(max_length=16)] | None = None
+
+
+class Article(ArticleMetadata):
+    """An article to ingest, declared once for the pipeline, the API and the command line: decoding one
+    (`msgspec.convert`) checks the constraints above; `validate` checks one made in code before any write."""
+
+    text: ArticleText
 
     def resolved_id(self) -> str:
         if self.id:
@@ -59,4 +94,6 @@ def text_hash(text: str) -> str:
 
 
 def with_language(article: Article) -> Article:
-    return article if article.language else replace(article, language=detect_language(article.text).code)
+    return (
+        article if article.language else msgspec.structs.replace(article, language=detect_language(article.text).code)
+    )

@@ -43,16 +43,11 @@ METADATA = ("title", "url", "publisher", "author", "published_at", "language")
 
 
 @dataclass(frozen=True, slots=True)
-class StoredStatement:
+class StoredStatement(Statement):
+    """A statement as the archive keeps it: its row id and article beside what segmentation found."""
+
     id: int
     article_id: str
-    position: int
-    start: int
-    end: int
-    text: str
-    context: str | None
-    speaker: str | None
-    checkworthiness: float
 
 
 @dataclass(frozen=True, slots=True)

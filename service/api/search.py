@@ -8,10 +8,11 @@ from litestar.params import Parameter
 
 from factdesk.index.check import MAX_TOP_K
 from factdesk.index.errors import InvalidInput
+from factdesk.index.ingest.articles import ISO_DATE, NOT_BLANK
 from factdesk.index.retrieve.limits import TimeLimit
 from factdesk.service.api.dependencies import OpenArchive
 from factdesk.service.api.openapi import errors
-from factdesk.service.schemas.common import ISO_DATE, MAX_CLAIM_CHARS, NOT_BLANK, is_blank
+from factdesk.service.schemas.common import MAX_CLAIM_CHARS, is_blank
 from factdesk.service.schemas.search import SearchResponse, search_hit
 
 

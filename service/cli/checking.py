@@ -10,10 +10,11 @@ from tqdm import tqdm
 
 from factdesk.index.drafts import MAX_DOCUMENT_CHECKS
 from factdesk.index.errors import InvalidInput
+from factdesk.index.ingest.articles import MAX_ARTICLE_CHARS
 from factdesk.service.cli.common import archive, atomic_output, read_input, share, time_limit, time_options
 from factdesk.service.ingest_files import Skipped, fail, read_claims
 from factdesk.service.schemas.check import check_response, document_response
-from factdesk.service.schemas.common import MAX_ARTICLE_CHARS, is_blank
+from factdesk.service.schemas.common import is_blank
 from factdesk.service.schemas.search import search_hit
 
 CSV_COLUMNS = (

@@ -7,31 +7,15 @@ import msgspec
 from msgspec import Meta, Struct
 
 from factdesk.index.errors import InvalidInput
-from factdesk.index.ingest.articles import Article, IngestOutcome
+from factdesk.index.ingest.articles import Article, ArticleMetadata, ArticleText, IngestOutcome
 from factdesk.index.storage.articles import StoredArticle, StoredStatement
-from factdesk.service.schemas.common import ISO_DATE, MAX_ARTICLES_PER_REQUEST, ArticleText, ShortText, attributes
-
-ArticleId = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")]
-PublishedAt = Annotated[str, Meta(max_length=64, pattern=ISO_DATE, description="ISO 8601 date or date-time.")]
-
-
-class ArticleMetadata(Struct, kw_only=True, forbid_unknown_fields=True):
-    """What an article may say about itself beside its text."""
-
-    id: ArticleId | None = None
-    title: ShortText | None = None
-    url: ShortText | None = None
-    publisher: ShortText | None = None
-    author: ShortText | None = None
-    published_at: PublishedAt | None = None
-    language: Annotated[str, Meta(max_length=16)] | None = None
-
+from factdesk.service.schemas.common import MAX_ARTICLES_PER_REQUEST, attributes
 
 METADATA_FIELDS = ArticleMetadata.__struct_fields__
 
 
-class ArticleIn(ArticleMetadata, kw_only=True):
-    text: ArticleText
+class ArticleIn(Article, kw_only=True):
+    """One article: its `text` and what it says about itself."""
 
     def to_article(self) -> Article:
         return msgspec.convert(self, Article, from_attributes=True)

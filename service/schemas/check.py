@@ -9,11 +9,11 @@ from msgspec import Meta, Struct
 from factdesk.index.check import CheckResult
 from factdesk.index.drafts import DocumentStatement
 from factdesk.index.factchecks import FactCheckMatch, claim_review
+from factdesk.index.ingest.articles import ArticleText
 from factdesk.index.retrieve.evidence import Evidence
 from factdesk.service.schemas.articles import ArticleRef, Placed
 from factdesk.service.schemas.common import (
     MAX_BATCH_CLAIMS,
-    ArticleText,
     AsOf,
     Claim,
     ClaimLanguage,

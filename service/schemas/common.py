@@ -7,20 +7,13 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta
 
 from factdesk.index.check import MAX_TOP_K
+from factdesk.index.ingest.articles import ISO_DATE, NOT_BLANK
 from factdesk.index.retrieve.limits import TimeLimit
 
-MAX_ARTICLE_CHARS = 1_000_000
 MAX_CLAIM_CHARS = 2_000
 MAX_BATCH_CLAIMS = 1_000  # more claims: the command line, or several requests
 MAX_ARTICLES_PER_REQUEST = 1_000
 
-# At least one character that is neither white space nor invisible (zero-width spaces and joiners, direction
-# marks, the soft hyphen, fillers, variation selectors). Spelled out because \S differs between regex dialects
-# (Python counts \x1c-\x1f as space, ECMAScript does not; ECMAScript counts U+FEFF, Python does not).
-NOT_BLANK = (
-    r"[^\t\n\v\f\r \x1c-\x1f\x85\xa0\xad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180e"
-    r"\u2000-\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0]"
-)
 _VISIBLE = re.compile(NOT_BLANK)
 
 
@@ -35,16 +28,6 @@ def attributes(record: Any) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
-# ISO 8601 calendar dates (year 0001-9999, real month lengths, 29 February only in leap years), optionally
-# with a time and an offset: exactly what the server can parse, so the schema promises no more than it takes.
-_DAY = (
-    r"(?!0000)(\d{4}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2[0-8]))"
-    r"|(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29)"
-)
-ISO_DATE = "^" + _DAY + r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
-
-ShortText = Annotated[str, Meta(max_length=2_000)]
-ArticleText = Annotated[str, Meta(min_length=1, max_length=MAX_ARTICLE_CHARS, pattern=NOT_BLANK)]
 Claim = Annotated[
     str, Meta(min_length=1, max_length=MAX_CLAIM_CHARS, pattern=NOT_BLANK, description="The claim to check.")
 ]
