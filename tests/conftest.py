@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import WordEmbedder
 
 from factdesk.index.archive import Archive
 from factdesk.index.embed import Embedder, load_embedder
@@ -67,3 +68,25 @@ def cue_archive(tmp_path: Path, embedder: Embedder, seed_article: Article) -> It
     a.ingest([seed_article])
     yield a
     a.close()
+
+
+# The fakes: for tests whose subject is not the model (storage, ids, locking, the API's plumbing). No model loads:
+# WordEmbedder stands in for the sentence encoder, CueStance for the stance model.
+
+
+@pytest.fixture
+def fake_embedder() -> WordEmbedder:
+    return WordEmbedder()
+
+
+@pytest.fixture
+def fake_archive(tmp_path: Path, fake_embedder: WordEmbedder) -> Iterator[Archive]:
+    a = Archive(tmp_path / "data", embedder=fake_embedder, stance=CueStance())
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def fake_seeded(fake_archive: Archive, seed_article: Article) -> Archive:
+    fake_archive.ingest([seed_article])
+    return fake_archive

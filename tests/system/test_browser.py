@@ -17,7 +17,7 @@ from serving import launch, stop
 
 from factdesk.service.keys import create_key
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CLAIM = "M23 rebels have captured Goma"

@@ -11,7 +11,7 @@ from factdesk.index.stance import NliStance, combine, with_restatement
 from factdesk.index.stance.labels import LABELS
 from factdesk.index.stance.model import FAST, SHIPPED, StanceModel
 
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PAIRS = [  # (premise, hypothesis, expected)
     ("Meanwhile, M23 rebels have captured Goma, the capital of North Kivu.", "Goma was captured by M23.", "entailment"),
     (

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
+from problems import assert_problem
 
 from factdesk.index.archive import Archive
 from factdesk.index.errors import InvalidInput
@@ -13,7 +14,6 @@ from factdesk.index.factchecks import InvalidClaimReview, problems, read_claim_r
 from factdesk.index.ingest.articles import Article
 from factdesk.index.settings import Settings, parse_public_url
 from factdesk.service.api import create_app
-from tests.test_api import assert_problem
 
 pytestmark = pytest.mark.anyio
 REVIEW = {
@@ -186,7 +186,9 @@ async def test_claims_not_in_english_are_refused(client: AsyncTestClient) -> Non
 def test_languages_are_detected(archive: Archive) -> None:
     from factdesk.index.ingest.language import detect_language, not_english
 
-    fixtures = json.loads((Path(__file__).with_name("fixtures") / "languages.json").read_text(encoding="utf-8"))
+    fixtures = json.loads(
+        (Path(__file__).resolve().parents[1] / "fixtures" / "languages.json").read_text(encoding="utf-8")
+    )
     for code, texts in fixtures.items():
         if code != "note":
             assert all(not detect_language(t).is_english and not_english(t) for t in texts), code

@@ -13,7 +13,7 @@ from factdesk.index.ingest.articles import Article
 from factdesk.index.ingest.checkworthy import FEATURES, NGRAM_BUCKETS, load_model, ngram_buckets
 from factdesk.index.stance import CueStance
 
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NEWS = json.loads((FIXTURES / "checkworthiness_news.json").read_text(encoding="utf-8"))
 ISSUE_DRAFT = " ".join(s["text"] for s in NEWS["drafts"][0])
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
+from problems import assert_problem
 
 from factdesk.index.archive import Archive
 from factdesk.index.settings import Settings
@@ -33,14 +34,6 @@ async def test_the_server_uses_the_calibration_it_is_given(tmp_path: Path, monke
         health = (await client.get("/health")).json()
     news = load_calibrator(health["stance_model"], "news")
     assert news is not None and health["calibration"] == "news" and health["min_confidence"] == news.min_confidence
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status and body["title"] and "detail" in body
-    return body
 
 
 async def test_check_result_shape(client: AsyncTestClient) -> None:
@@ -236,7 +229,7 @@ def _close(ours: object, theirs: object) -> bool:
 
 
 async def test_readme_example_is_the_real_response(client: AsyncTestClient) -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     request = json.loads(readme.split("-d '", 1)[1].split("'", 1)[0])
     shown = json.loads(readme.split("```json\n", 1)[1].split("```", 1)[0])
     r = await client.post("/v1/check", json=request)

@@ -5,10 +5,10 @@ content type and body: no 5xx, no schema violation, no schema-valid request refu
 guard is exercised as well (the key sent has every scope). Stance is cue-only here: the model's cost would
 only slow the run down, and the HTTP contract is the same. The coverage phase is left out: it sends every
 limit at once (1,000 claims of 2,000 characters, million-character articles), minutes of honest work per
-request; tests/test_api.py checks each limit instead. Fetching is off (`{"url": ...}` answers 403): generated
-URLs must never make the server look up a name or connect anywhere; tests/test_fetch.py covers fetching. So no
+request; tests/integration/test_api.py checks each limit instead. Fetching is off (`{"url": ...}` answers 403): generated
+URLs must never make the server look up a name or connect anywhere; tests/system/test_fetch.py covers fetching. So no
 fuzzed webhook is ever contacted either: every watch creation is refused (403, or 422 for a malformed url;
-tests/test_webhooks.py creates real ones).
+tests/system/test_webhooks.py creates real ones).
 """
 
 import json

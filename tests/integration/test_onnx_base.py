@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WORDS = "a man woman is playing walking guitar dog on in the stage park music . , was were not no goma captured".split()
 SENTENCES = ["A man is playing a guitar on the stage.", "A woman is walking the dog in the park.", "Goma was captured."]
 

@@ -16,9 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+from problems import assert_problem
 from serving import free_port, launch, stop
-
-from tests.test_api import assert_problem
 
 ALLOW = ("--fetch-allow", "127.0.0.1/32")
 CLAIM = "M23 rebels have captured Goma"

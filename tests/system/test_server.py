@@ -7,7 +7,7 @@ import httpx
 import pytest
 from serving import launch, stop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

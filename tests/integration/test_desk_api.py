@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
+from problems import assert_problem
 
 from factdesk.index.archive import Archive
 from factdesk.index.errors import InvalidInput
@@ -12,7 +13,6 @@ from factdesk.index.ingest.articles import Article
 from factdesk.index.retrieve.limits import TimeLimit
 from factdesk.index.settings import Settings
 from factdesk.service.api import create_app
-from tests.test_api import assert_problem
 
 pytestmark = pytest.mark.anyio
 CLAIM = "M23 rebels have captured Goma"

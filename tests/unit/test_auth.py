@@ -1,3 +1,6 @@
+"""API keys, scopes, the rate limit and request logs: the subject is the guard, not the model, so the app serves
+an archive on the fakes (hashed-word vectors, the cue stance)."""
+
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -33,9 +36,9 @@ def keys(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-async def client(seeded: Archive, tmp_path: Path, keys: dict[str, str]) -> AsyncIterator[AsyncTestClient]:
+async def client(fake_seeded: Archive, tmp_path: Path, keys: dict[str, str]) -> AsyncIterator[AsyncTestClient]:
     settings = Settings(data_dir=tmp_path, keys_file=Path(keys["path"]), rate_limit="5/minute")
-    async with AsyncTestClient(create_app(settings, archive=seeded)) as c:
+    async with AsyncTestClient(create_app(settings, archive=fake_seeded)) as c:
         yield c
 
 
@@ -86,8 +89,8 @@ async def test_whoami_tells_the_page_what_a_key_may_do(client: AsyncTestClient, 
     assert page.status_code == 200 and "default-src 'self'" in page.headers["content-security-policy"]
 
 
-async def test_whoami_without_keys(seeded: Archive, tmp_path: Path) -> None:
-    async with AsyncTestClient(create_app(Settings(data_dir=tmp_path), archive=seeded)) as open_client:
+async def test_whoami_without_keys(fake_seeded: Archive, tmp_path: Path) -> None:
+    async with AsyncTestClient(create_app(Settings(data_dir=tmp_path), archive=fake_seeded)) as open_client:
         r = await open_client.get("/v1/whoami")
     assert r.json() == {"keys": False, "scopes": ["check", "ingest", "admin"], "key_id": None, "name": None}
 
