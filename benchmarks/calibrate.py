@@ -27,6 +27,7 @@ from typing import Any
 
 from common import ece, emit, load_jsonl, macro_f1, plot_reliability
 
+from factdesk.index.stance import CONFLICTS, SUPPORTS
 from factdesk.index.verdict import (
     CALIBRATION_FILE,
     CALIBRATIONS,
@@ -38,6 +39,7 @@ from factdesk.index.verdict import (
 from factdesk.training.calibrate import Claim, Fold, Judged, two_fold, write_fit
 
 TARGET = 0.8  # decided verdicts right at least this often at the default level
+SIDE = {"supported": SUPPORTS, "refuted": CONFLICTS}  # the stance a statement must take to back a verdict
 LEVELS = [round(0.3 + 0.025 * i, 3) for i in range(27)]
 
 
@@ -61,6 +63,12 @@ def evaluate(calibrator: Calibrator, claims: list[Claim], level: float) -> dict[
     verdicts = [decide_verdict(claim, evidence, calibrator, level) for _, claim, evidence in claims]
     pred = [v.label for v in verdicts]
     decided = [(v.confidence, v.label == g) for v, g in zip(verdicts, gold, strict=True) if v.label != NOT_ENOUGH]
+    # a decided verdict that no statement of its pool takes the side of: the fit's base rate decided it
+    unbacked = [
+        v.label == g
+        for v, g, (_, _, evidence) in zip(verdicts, gold, claims, strict=True)
+        if v.label in SIDE and not any(e.stance == SIDE[v.label] for e in evidence)
+    ]
     per_verdict = {}
     for label in DECIDED:
         hits = [g == label for p, g in zip(pred, gold, strict=True) if p == label]
@@ -72,6 +80,7 @@ def evaluate(calibrator: Calibrator, claims: list[Claim], level: float) -> dict[
         "decided_precision": round(sum(ok for _, ok in decided) / len(decided), 4) if decided else None,
         "ece_decided": round(ece([c for c, _ in decided], [ok for _, ok in decided]), 4) if decided else None,
         "per_verdict": per_verdict,
+        "decided_without_its_side": {"count": len(unbacked), "right": sum(unbacked)},
         "decided": decided,
     }
 
