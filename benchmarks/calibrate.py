@@ -99,6 +99,9 @@ def precision_curve(folds: list[Fold], sets: dict[str, list[Claim]]) -> dict[str
                     "precision": round(sum(ok for _, ok in decided) / len(decided), 4) if decided else None,
                     "min_fold_precision": min((r["decided_precision"] or 0.0) for r in runs),
                     "macro_f1": [r["macro_f1"] for r in runs],
+                    "decided_without_its_side": {
+                        key: sum(r["decided_without_its_side"][key] for r in runs) for key in ("count", "right")
+                    },
                 }
             )
     return curve
