@@ -21,7 +21,7 @@ COPY pyproject.toml README.md ./
 COPY index ./index
 COPY service ./service
 COPY seeds ./seeds
-COPY training/*.py ./training/
+COPY training/*.py training/MODEL_CARD.template.md ./training/
 # --build-arg EXTRAS=milvus adds the Milvus backend
 ARG EXTRAS=""
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" && factdesk --help > /dev/null

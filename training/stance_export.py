@@ -8,12 +8,11 @@ import torch
 
 from factdesk.index.quantize import quantize_per_token, quantize_weights
 from factdesk.index.stance.labels import LABELS
-from factdesk.index.stance.model import SHIPPED
 from factdesk.training.stance_network import CrossEncoder, kept_layers
 from factdesk.training.stance_runs import first_base, run_chain
 
 # beside the shipped stance models, whose cards it wrote
-CARD_TEMPLATE = SHIPPED.parent / "MODEL_CARD.template.md"
+CARD_TEMPLATE = Path(__file__).with_name("MODEL_CARD.template.md")
 
 
 def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path, quantize: str = "tokens") -> tuple[Path, Path]:
