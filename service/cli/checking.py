@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from tqdm import tqdm
 
+from factdesk.index.check import MAX_TOP_K
 from factdesk.index.drafts import MAX_DOCUMENT_CHECKS
 from factdesk.index.errors import InvalidInput
 from factdesk.index.ingest.articles import MAX_ARTICLE_CHARS
@@ -125,7 +126,7 @@ def cmd_check_doc(args: argparse.Namespace) -> None:
 
 
 def _top_k(p: argparse.ArgumentParser, help: str) -> None:
-    p.add_argument("--top-k", type=int, default=5, choices=range(1, 51), metavar="N", help=help)
+    p.add_argument("--top-k", type=int, default=5, choices=range(1, MAX_TOP_K + 1), metavar="N", help=help)
 
 
 def add_check(sub: Any) -> None:
