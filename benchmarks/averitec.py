@@ -18,12 +18,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import emit, evidence_record, ingest_corpus, load_jsonl, percentiles_ms, verdict_figures, write_records
+from common import (
+    add_stance_options,
+    emit,
+    evidence_record,
+    ingest_corpus,
+    load_jsonl,
+    percentiles_ms,
+    stance_of,
+    verdict_figures,
+    write_records,
+)
 from tqdm import tqdm
 
 from factdesk.index.archive import Archive
 from factdesk.index.embed import ENCODERS, load_embedder
-from factdesk.index.stance import STANCE_MODES, load_stance
 
 GOLD = {
     "SUPPORTS": "supported",
@@ -37,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="AVeriTeC dev directory (claims.jsonl, corpus.jsonl)")
     parser.add_argument("--covidfact", type=Path, required=True, help="COVID-Fact dev directory (distractors)")
-    parser.add_argument("--stance", default="auto", choices=STANCE_MODES)
+    add_stance_options(parser)
     parser.add_argument("--encoder", default="onnx", choices=ENCODERS)
     parser.add_argument("--work", type=Path, help="keep the archive in this directory and reuse it")
     parser.add_argument("--records", type=Path, help="write each claim's evidence here (JSONL)")
@@ -49,7 +58,7 @@ def main() -> None:
     claims = load_jsonl(args.data / "claims.jsonl")
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
-        archive = Archive(work, embedder=load_embedder(args.encoder), stance=load_stance(args.stance))
+        archive = Archive(work, embedder=load_embedder(args.encoder), stance=stance_of(args))
         if archive.stats()["articles"] < len(corpus):
             ingest_corpus(archive, corpus)
         statements = archive.stats()["statements"]

@@ -12,7 +12,9 @@ re-running the model.
 Each set is split in two halves (seeded); a calibrator fitted on both sets' first halves is scored on their
 second halves and the other way round, each set weighing the same in the fit whatever its size. Reported for
 every held-out half: ECE of the decided verdicts, macro-F1 over the set's verdicts, precision and count of each
-decided verdict, coverage, and the precision / coverage curve over `min_confidence`. The default level is the
+decided verdict, coverage, and the precision / coverage curve over `min_confidence`; per set, `clear_support`:
+the claims whose best statement is entailed at least STRONG with no statement conflicting, and how many of them
+are in fact supported (whether single-source support can be decided there). The default level is the
 lowest at which decided verdicts are right at least TARGET of the time over the held-out halves of every set
 (or of the sets named with `--level-on`) taken together; the curve also shows the worse half.
 `--write` then fits on all claims and stores the fit for the stance model in the calibration file, as the
@@ -33,6 +35,7 @@ from factdesk.index.verdict import (
     CALIBRATIONS,
     DECIDED,
     NOT_ENOUGH,
+    STRONG,
     Calibrator,
     decide_verdict,
 )
@@ -56,6 +59,19 @@ def load_sets(specs: list[str]) -> dict[str, list[Claim]]:
             sys.exit(f"--records {spec!r}: expected NAME=FILE")
         sets[name] = load(Path(path))
     return sets
+
+
+def clear_support(claims: list[Claim]) -> dict[str, Any]:
+    """The claims whose best statement the model entails at least STRONG with no statement conflicting, and how
+    many of them are in fact supported: whether single-source support can be decided on this set."""
+    gold = [
+        g
+        for g, _, evidence in claims
+        if any(e.stance_scores[SUPPORTS] >= STRONG for e in evidence)
+        and not any(e.stance == CONFLICTS for e in evidence)
+    ]
+    supported = gold.count("supported")
+    return {"claims": len(gold), "supported": supported, "share": round(supported / len(gold), 4) if gold else None}
 
 
 def evaluate(calibrator: Calibrator, claims: list[Claim], level: float) -> dict[str, Any]:
@@ -156,7 +172,7 @@ def main() -> int:
                 continue
             runs = [evaluate(cal, test[name], level) for cal, test in folds]
             at[label] = [{k: v for k, v in r.items() if k != "decided"} for r in runs]
-        figures["held_out"][name] = at | {"curve": curve[name]}
+        figures["held_out"][name] = at | {"clear_support": clear_support(sets[name]), "curve": curve[name]}
     if args.plot:
         curves = {}
         for name in sets:

@@ -15,7 +15,7 @@ from factdesk.index.archive import Archive
 from factdesk.index.check import CheckResult
 from factdesk.index.ingest.articles import Article
 from factdesk.index.onnxrt import available_cores
-from factdesk.index.stance import CueStance
+from factdesk.index.stance import STANCE_MODES, CueStance, NliStance, StanceClassifier, load_stance
 
 
 def machine() -> dict[str, Any]:
@@ -72,6 +72,20 @@ def dev_claims_args(doc: str | None) -> argparse.Namespace:
     parser.add_argument("--averitec", type=Path, required=True)
     parser.add_argument("--json", help="also write the figures here")
     return parser.parse_args()
+
+
+def add_stance_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stance", default="auto", choices=STANCE_MODES)
+    parser.add_argument(
+        "--stance-dir",
+        type=Path,
+        help="measure this stance model directory instead (a training run's export: model.onnx, tokenizer.json); "
+        "it has no calibration, so compare its --records with calibrate.py or compare_verdicts.py",
+    )
+
+
+def stance_of(args: argparse.Namespace) -> StanceClassifier:
+    return NliStance(args.stance_dir) if args.stance_dir else load_stance(args.stance)
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:

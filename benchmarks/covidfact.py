@@ -20,14 +20,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import emit, evidence_record, percentiles_ms, verdict_figures, write_records
+from common import add_stance_options, emit, evidence_record, percentiles_ms, stance_of, verdict_figures, write_records
 from tqdm import tqdm
 
 from factdesk.index.archive import Archive
 from factdesk.index.embed import ENCODERS, load_embedder
 from factdesk.index.ingest.articles import Article
 from factdesk.index.ingest.segment import split_article
-from factdesk.index.stance import STANCE_MODES, load_stance
 
 GOLD = {"SUPPORTS": "supported", "REFUTES": "refuted"}
 
@@ -66,7 +65,7 @@ def main() -> None:
         "--data", type=Path, required=True, help="COVID-Fact dev directory (claims.jsonl, corpus.jsonl)"
     )
     parser.add_argument("--limit", type=int, help="check only the first N claims (a seeded sample)")
-    parser.add_argument("--stance", default="auto", choices=STANCE_MODES)
+    add_stance_options(parser)
     parser.add_argument("--encoder", default="onnx", choices=ENCODERS)
     parser.add_argument("--plot", type=Path, help="write the reliability diagram of decided verdicts here (PNG)")
     parser.add_argument("--work", type=Path, help="keep the archive in this directory; a later run only checks")
@@ -82,7 +81,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
-        archive = Archive(work, embedder=load_embedder(args.encoder), stance=load_stance(args.stance))
+        archive = Archive(work, embedder=load_embedder(args.encoder), stance=stance_of(args))
         articles = [Article(text=c["text"], id=c["id"], publisher=c.get("source")) for c in corpus]
         speed: dict[str, object] = {}
         if archive.stats()["articles"] < len(articles):  # a fresh archive (not one kept by --work): time ingest

@@ -85,3 +85,39 @@ def test_compare_verdicts_tells_the_better_model(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert mismatched.returncode != 0 and "same claims" in mismatched.stderr
+
+
+def _statement(model: list[float]) -> dict[str, object]:
+    return {"text": "Two bridges were destroyed.", "similarity": 0.8, "model": model, "cues": [], "publisher": "a"}
+
+
+def test_calibrate_counts_the_clearly_supported_claims_that_are_true(tmp_path: Path) -> None:
+    """Among claims with a statement entailed at least STRONG and none conflicting, the share in fact supported."""
+    path = tmp_path / "a.jsonl"
+    _records(path, 200, 1)  # entailment never above 0.9
+    entailed, contradicted, loose = [0.95, 0.03, 0.02], [0.02, 0.03, 0.95], [0.5, 0.4, 0.1]
+    extra = [
+        ("supported", [entailed]),
+        ("refuted", [entailed]),
+        ("not_enough_evidence", [entailed, _statement(loose)]),
+        ("refuted", [entailed, contradicted]),  # a statement conflicts: not clear support
+        ("supported", [loose]),
+    ]
+    with path.open("a") as f:
+        for i, (gold, models) in enumerate(extra):
+            evidence = [m if isinstance(m, dict) else _statement(m) for m in models]
+            f.write(
+                json.dumps({"id": f"x{i}", "claim": "Two bridges were destroyed", "gold": gold, "evidence": evidence})
+            )
+            f.write("\n")
+    out = tmp_path / "figures.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", f"a={path}", "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(out.read_text())["held_out"]["a"]["clear_support"] == {
+        "claims": 3,
+        "supported": 1,
+        "share": 0.3333,
+    }
