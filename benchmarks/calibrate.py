@@ -37,12 +37,12 @@ from factdesk.index.verdict import (
     NOT_ENOUGH,
     STRONG,
     Calibrator,
+    backed,
     decide_verdict,
 )
 from factdesk.training.calibrate import Claim, Fold, Judged, two_fold, write_fit
 
 TARGET = 0.8  # decided verdicts right at least this often at the default level
-SIDE = {"supported": SUPPORTS, "refuted": CONFLICTS}  # the stance a statement must take to back a verdict
 LEVELS = [round(0.3 + 0.025 * i, 3) for i in range(27)]
 
 
@@ -83,7 +83,7 @@ def evaluate(calibrator: Calibrator, claims: list[Claim], level: float) -> dict[
     unbacked = [
         v.label == g
         for v, g, (_, _, evidence) in zip(verdicts, gold, claims, strict=True)
-        if v.label in SIDE and not any(e.stance == SIDE[v.label] for e in evidence)
+        if v.label != NOT_ENOUGH and not backed(v.label, evidence)
     ]
     per_verdict = {}
     for label in DECIDED:
@@ -152,9 +152,14 @@ def main() -> int:
     parser.add_argument(
         "--balance", action="store_true", help="each verdict weighs the same within a set: no set's base rate"
     )
+    parser.add_argument(
+        "--needs-its-side",
+        action="store_true",
+        help="decide a verdict only when a statement takes its side (the prior never decides alone)",
+    )
     args = parser.parse_args()
     sets = load_sets(args.records)
-    folds = two_fold(sets, args.balance)
+    folds = two_fold(sets, args.balance, args.needs_its_side)
     curve = precision_curve(folds, sets)
     level_on = args.level_on or list(sets)
     default = default_level(curve, level_on)
@@ -180,7 +185,9 @@ def main() -> int:
             curves[f"{name}, held-out halves"] = ([c for c, _ in decided], [ok for _, ok in decided])
         plot_reliability(args.plot, curves, "Held out, every verdict decided (min_confidence 0)")
     if args.write:
-        figures["written"] = write_fit(sets, args.stance_model, args.profile, default, args.balance)
+        figures["written"] = write_fit(
+            sets, args.stance_model, args.profile, default, args.balance, args.needs_its_side
+        )
     emit(figures, args.json)
     return 0
 

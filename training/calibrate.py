@@ -47,7 +47,7 @@ def halves(n: int, seed: int = 11) -> tuple[list[int], list[int]]:
     return order[: n // 2], order[n // 2 :]
 
 
-def fit(sets: dict[str, list[Claim]], source: str, balance: bool = False) -> Calibrator:
+def fit(sets: dict[str, list[Claim]], source: str, balance: bool = False, needs_its_side: bool = False) -> Calibrator:
     """Multinomial logistic regression of the gold verdict on the aggregate's features; each set weighs the same
     (and, with `balance`, each verdict within a set, so that the confidence assumes no set's base rate:
     AVeriTeC's claims are 59% refuted, COVID-Fact's 68%)."""
@@ -70,6 +70,7 @@ def fit(sets: dict[str, list[Claim]], source: str, balance: bool = False) -> Cal
         tuple(tuple(round(float(v), 5) for v in row) for row in coef),
         tuple(round(float(b), 5) for b in intercept),
         source,
+        needs_its_side=needs_its_side,
     )
 
 
@@ -82,7 +83,7 @@ def fold_indices(n: int) -> list[tuple[list[int], list[int]]]:
     return [(first, second), (second, first)]
 
 
-def two_fold(sets: dict[str, list[Claim]], balance: bool = False) -> list[Fold]:
+def two_fold(sets: dict[str, list[Claim]], balance: bool = False, needs_its_side: bool = False) -> list[Fold]:
     """A fit on every set's first half, tested on the second halves, and the other way round."""
     folds = []
     for fold in (0, 1):
@@ -90,23 +91,29 @@ def two_fold(sets: dict[str, list[Claim]], balance: bool = False) -> list[Fold]:
         for name, claims in sets.items():
             fit_on, held = fold_indices(len(claims))[fold]
             train[name], test[name] = [claims[i] for i in fit_on], [claims[i] for i in held]
-        folds.append((fit(train, f"fold {fold}", balance), test))
+        folds.append((fit(train, f"fold {fold}", balance, needs_its_side), test))
     return folds
 
 
 def write_fit(
-    sets: dict[str, list[Claim]], stance_model: str, profile: str, default: float | None, balance: bool
+    sets: dict[str, list[Claim]],
+    stance_model: str,
+    profile: str,
+    default: float | None,
+    balance: bool,
+    needs_its_side: bool = False,
 ) -> dict[str, str]:
     """Fit on all claims and store the fit as `profile` of `stance_model` (with `default` as its level)."""
     weighing = ", each set weighing the same" if len(sets) > 1 else ""
     weighing += ", each verdict weighing the same within a set" if balance else ""
+    weighing += ", deciding only with a statement on the verdict's side" if needs_its_side else ""
     source = (
         f"{' + '.join(f'{n} dev ({len(c)} claims)' for n, c in sets.items())}{weighing}; "
         f"benchmarks/calibrate.py, {date.today().isoformat()}"
     )
     model = SHIPPED.parent / stance_model / "model.onnx"
     calibrator = dataclasses.replace(
-        fit(sets, source, balance), min_confidence=default or 0.0, model_sha256=model_digest(model)
+        fit(sets, source, balance, needs_its_side), min_confidence=default or 0.0, model_sha256=model_digest(model)
     )
     stored = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")) if CALIBRATION_FILE.exists() else {}
     models = stored.get("models", {})

@@ -28,6 +28,9 @@ class Calibrator:
     fitted_on: str = ""
     min_confidence: float = 0.0  # the default level, chosen with the fit (decided verdicts right ≥ 80% there)
     model_sha256: str = ""  # of the stance model whose scores it was fitted on
+    # decide a verdict only when a statement of the evidence takes its side (index.verdict.decide.backed): the
+    # fit's prior, the dev sets' mix of true and false claims, never decides alone
+    needs_its_side: bool = False
 
     def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
         x = [features[name] for name in self.features]
@@ -49,6 +52,7 @@ class Calibrator:
             "fitted_on": self.fitted_on,
             "min_confidence": self.min_confidence,
             "model_sha256": self.model_sha256,
+            "needs_its_side": self.needs_its_side,
         }
 
     @classmethod
@@ -61,6 +65,7 @@ class Calibrator:
             str(data.get("fitted_on", "")),
             float(data.get("min_confidence") or 0.0),
             str(data.get("model_sha256", "")),
+            bool(data.get("needs_its_side", False)),
         )
 
 

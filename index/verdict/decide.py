@@ -84,10 +84,18 @@ def decide_verdict(
     probabilities = calibrator.probabilities(aggregate(claim, evidence))
     best = max(DECIDED, key=lambda label: probabilities.get(label, 0.0))
     p = probabilities.get(best, 0.0)
-    label, confidence = (
-        (best, p) if p >= max(min_confidence, probabilities.get(NOT_ENOUGH, 0.0)) else (NOT_ENOUGH, 1 - p)
-    )
+    decides = p >= max(min_confidence, probabilities.get(NOT_ENOUGH, 0.0))
+    if calibrator.needs_its_side and not backed(best, evidence):
+        decides = False
+    label, confidence = (best, p) if decides else (NOT_ENOUGH, 1 - p)
     return _verdict(label, confidence, s_pub, c_pub, probabilities)
+
+
+def backed(verdict: str, evidence: Sequence[Judged]) -> bool:
+    """Some statement takes this verdict's side: a supporting one for supported, a conflicting one for refuted,
+    one of each for conflicting."""
+    stances = {e.stance for e in evidence}
+    return {SUPPORTED: {SUPPORTS}, REFUTED: {CONFLICTS}, CONFLICTING: {SUPPORTS, CONFLICTS}}[verdict] <= stances
 
 
 def raw_probabilities(s: float, c: float) -> dict[str, float]:

@@ -121,3 +121,29 @@ def test_calibrate_counts_the_clearly_supported_claims_that_are_true(tmp_path: P
         "supported": 1,
         "share": 0.3333,
     }
+
+
+def test_calibrate_with_needs_its_side_decides_nothing_the_prior_alone_decides(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    _records(path, 200, 1, wrong=0.3)
+    with path.open("a") as f:  # claims with only a neutral statement: the fit's prior is all that could decide them
+        for i in range(40):
+            evidence = [_statement([0.1, 0.85, 0.05])]
+            f.write(
+                json.dumps(
+                    {"id": f"n{i}", "claim": "Two bridges were destroyed", "gold": "refuted", "evidence": evidence}
+                )
+            )
+            f.write("\n")
+    counts = {}
+    for flag in ([], ["--needs-its-side"]):
+        out = tmp_path / f"figures{len(flag)}.json"
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", f"a={path}", "--json", str(out),
+             *flag],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]
+        curve = json.loads(out.read_text())["held_out"]["a"]["curve"]
+        counts[bool(flag)] = curve[0]["decided_without_its_side"]["count"]  # level 0: every verdict decided
+    assert counts[True] == 0 and counts[False] >= 40

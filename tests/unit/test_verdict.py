@@ -1,6 +1,6 @@
 """Verdict rules over judged evidence (index/verdict.py): the calibrated decision and the fallback rule."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from factdesk.index.verdict import (
     STRONG,
     Calibrator,
     aggregate,
+    backed,
     decide_verdict,
     load_calibrator,
     model_digest,
@@ -121,6 +122,34 @@ def test_nothing_on_topic_is_not_enough_evidence_whatever_the_fit() -> None:
     off_topic = [Judged("neutral", supports=0.05, similarity=0.2)]
     assert decide_verdict(CLAIM, off_topic, always_refuted).label == "not_enough_evidence"
     assert decide_verdict(CLAIM, [Judged("neutral", similarity=0.6)], always_refuted).label == "refuted"
+
+
+def test_a_fit_that_needs_its_side_leaves_the_prior_undecided() -> None:
+    """The prior says refuted; with needs_its_side only a conflicting statement lets it decide."""
+    always_refuted = Calibrator(("refuted", "supported"), FEATURES, ((0.0,) * len(FEATURES),) * 2, (5.0, 0.0))
+    strict = replace(always_refuted, needs_its_side=True)
+    silent = [Judged("neutral", similarity=0.6)]
+    assert decide_verdict(CLAIM, silent, always_refuted).label == "refuted"
+    undecided = decide_verdict(CLAIM, silent, strict)
+    assert undecided.label == "not_enough_evidence" and undecided.leaning == "refuted"
+    assert undecided.probabilities == decide_verdict(CLAIM, silent, always_refuted).probabilities
+    assert decide_verdict(CLAIM, [*silent, Judged("conflicts", conflicts=0.8)], strict).label == "refuted"
+    assert Calibrator.from_json(strict.to_json()) == strict
+
+
+@pytest.mark.parametrize(
+    "verdict, stances, taken",
+    [
+        ("supported", ["supports", "neutral"], True),
+        ("supported", ["conflicts"], False),
+        ("refuted", ["neutral", "conflicts"], True),
+        ("refuted", ["supports"], False),
+        ("conflicting", ["supports", "conflicts"], True),
+        ("conflicting", ["supports"], False),
+    ],
+)
+def test_backed_needs_a_statement_of_the_verdicts_stance(verdict: str, stances: list[str], taken: bool) -> None:
+    assert backed(verdict, [Judged(stance) for stance in stances]) is taken
 
 
 @pytest.mark.parametrize("model, calibration", [(SHIPPED, "general"), (FAST, "general"), (SHIPPED, "news")])
