@@ -84,9 +84,8 @@ def decide_verdict(
     probabilities = calibrator.probabilities(aggregate(claim, evidence))
     best = max(DECIDED, key=lambda label: probabilities.get(label, 0.0))
     p = probabilities.get(best, 0.0)
-    decides = p >= max(min_confidence, probabilities.get(NOT_ENOUGH, 0.0))
-    if calibrator.needs_its_side and not backed(best, evidence):
-        decides = False
+    reaches = p >= max(min_confidence, probabilities.get(NOT_ENOUGH, 0.0))
+    decides = reaches and (not calibrator.needs_its_side or backed(best, evidence))
     label, confidence = (best, p) if decides else (NOT_ENOUGH, 1 - p)
     return _verdict(label, confidence, s_pub, c_pub, probabilities)
 
