@@ -91,25 +91,32 @@ def _statement(model: list[float]) -> dict[str, object]:
     return {"text": "Two bridges were destroyed.", "similarity": 0.8, "model": model, "cues": [], "publisher": "a"}
 
 
-def test_calibrate_counts_the_clearly_supported_claims_that_are_true(tmp_path: Path) -> None:
-    """Among claims with a statement entailed at least STRONG and none conflicting, the share in fact supported."""
-    path = tmp_path / "a.jsonl"
-    _records(path, 200, 1)  # entailment never above 0.9
-    entailed, contradicted, loose = [0.95, 0.03, 0.02], [0.02, 0.03, 0.95], [0.5, 0.4, 0.1]
-    extra = [
-        ("supported", [entailed]),
-        ("refuted", [entailed]),
-        ("not_enough_evidence", [entailed, _statement(loose)]),
-        ("refuted", [entailed, contradicted]),  # a statement conflicts: not clear support
-        ("supported", [loose]),
-    ]
+def _append(path: Path, claims: list[tuple[str, list[dict[str, object]]]]) -> None:
+    """Records of (gold verdict, evidence) added to those `_records` wrote."""
     with path.open("a") as f:
-        for i, (gold, models) in enumerate(extra):
-            evidence = [m if isinstance(m, dict) else _statement(m) for m in models]
+        for i, (gold, evidence) in enumerate(claims):
             f.write(
                 json.dumps({"id": f"x{i}", "claim": "Two bridges were destroyed", "gold": gold, "evidence": evidence})
             )
             f.write("\n")
+
+
+def test_calibrate_counts_the_clearly_supported_claims_that_are_true(tmp_path: Path) -> None:
+    """Among claims with a statement entailed at least STRONG and none conflicting, the share in fact supported."""
+    path = tmp_path / "a.jsonl"
+    _records(path, 200, 1)  # entailment never above 0.9
+    entailed, contradicted = _statement([0.95, 0.03, 0.02]), _statement([0.02, 0.03, 0.95])
+    loose = _statement([0.5, 0.4, 0.1])
+    _append(
+        path,
+        [
+            ("supported", [entailed]),
+            ("refuted", [entailed]),
+            ("not_enough_evidence", [entailed, loose]),
+            ("refuted", [entailed, contradicted]),  # a statement conflicts: not clear support
+            ("supported", [loose]),
+        ],
+    )
     out = tmp_path / "figures.json"
     run = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", f"a={path}", "--json", str(out)],
@@ -126,15 +133,8 @@ def test_calibrate_counts_the_clearly_supported_claims_that_are_true(tmp_path: P
 def test_calibrate_with_needs_its_side_decides_nothing_the_prior_alone_decides(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     _records(path, 200, 1, wrong=0.3)
-    with path.open("a") as f:  # claims with only a neutral statement: the fit's prior is all that could decide them
-        for i in range(40):
-            evidence = [_statement([0.1, 0.85, 0.05])]
-            f.write(
-                json.dumps(
-                    {"id": f"n{i}", "claim": "Two bridges were destroyed", "gold": "refuted", "evidence": evidence}
-                )
-            )
-            f.write("\n")
+    # claims with only a neutral statement: the fit's prior is all that could decide them
+    _append(path, [("refuted", [_statement([0.1, 0.85, 0.05])])] * 40)
     counts = {}
     for flag in ([], ["--needs-its-side"]):
         out = tmp_path / f"figures{len(flag)}.json"
