@@ -9,7 +9,8 @@ it: with every verdict decided, and at the model's own default level (chosen on 
 Per set: macro-F1 of each model, the difference (new − old), its 95% interval over a paired bootstrap of the
 claims, and the share of resamples in which the new model is ahead. On a dev set of a few hundred claims a
 difference of a few points is often inside that interval: a model is better there only when the interval
-stays above 0.
+stays above 0. `--old-needs-its-side` / `--new-needs-its-side` calibrate that side's records as
+`calibrate.py --needs-its-side` does, so the rule itself can be set against the fit without it on the same records.
 """
 
 import argparse
@@ -26,12 +27,12 @@ from factdesk.training.calibrate import Claim, fold_indices, two_fold
 
 
 def held_out_verdicts(
-    sets: dict[str, list[Claim]], level_on: list[str]
+    sets: dict[str, list[Claim]], level_on: list[str], needs_its_side: bool = False
 ) -> tuple[float | None, dict[str, dict[str, list[str]]]]:
     """The default level and, per set, every claim's verdict (in the records' order) from the fit that did not see
     it: with every verdict decided ("all_decided") and at that level ("default_level", left out when no level
     reaches the target)."""
-    folds = two_fold(sets)
+    folds = two_fold(sets, needs_its_side=needs_its_side)
     level = default_level(precision_curve(folds, sets), level_on)
     out: dict[str, dict[str, list[str]]] = {}
     for name, claims in sets.items():
@@ -74,6 +75,12 @@ def main() -> int:
     parser.add_argument("--new", action="append", required=True, metavar="NAME=FILE", help="the candidate's records")
     parser.add_argument("--level-on", action="append", metavar="NAME", help="sets the default level is chosen on")
     parser.add_argument("--resamples", type=int, default=2000)
+    for side in ("old", "new"):
+        parser.add_argument(
+            f"--{side}-needs-its-side",
+            action="store_true",
+            help=f"calibrate the {side} records deciding only with a statement on the verdict's side",
+        )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     old_sets, new_sets = load_sets(args.old), load_sets(args.new)
@@ -85,8 +92,8 @@ def main() -> int:
     if args.resamples < 100:
         sys.exit("--resamples must be at least 100")
     level_on = args.level_on or list(old_sets)
-    old_level, old = held_out_verdicts(old_sets, level_on)
-    new_level, new = held_out_verdicts(new_sets, level_on)
+    old_level, old = held_out_verdicts(old_sets, level_on, args.old_needs_its_side)
+    new_level, new = held_out_verdicts(new_sets, level_on, args.new_needs_its_side)
     figures: dict[str, Any] = {"default_level": {"old": old_level, "new": new_level}}
     for name, claims in old_sets.items():
         gold = [g for g, _, _ in claims]
