@@ -12,10 +12,15 @@ import numpy as np
 from tqdm import tqdm
 
 from factdesk.index.archive import Archive
-from factdesk.index.check import CheckResult
+from factdesk.index.check import RERANK_POOL, CheckResult
 from factdesk.index.ingest.articles import Article
 from factdesk.index.onnxrt import available_cores
 from factdesk.index.stance import STANCE_MODES, CueStance, NliStance, StanceClassifier, load_stance
+
+RECALL_AT = 5  # recall@5: the statements a reader sees first
+# a dev-set check returns its whole evidence pool (at least RECALL_AT items), so the records hold every statement
+# the verdict read and calibrate.py refits on exactly that
+CHECKED = max(RECALL_AT, RERANK_POOL)
 
 
 def machine() -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """COVID-Fact dev set: retrieval recall@5, verdict macro-F1 and calibration, ingest and check speed.
 
-Each corpus line becomes an article (gold evidence and distractors alike); each claim is checked with
-top_k=5. recall@5 counts a claim as found when any of its gold evidence sentences is among the 5.
+Each corpus line becomes an article (gold evidence and distractors alike); each claim is checked
+returning its whole evidence pool (the statements the verdict reads, at least 5). recall@5 counts a claim as
+found when any of its gold evidence sentences is among the first 5.
 Verdicts are scored against SUPPORTS → supported and REFUTES → refuted (macro-F1 over those two; a
 `conflicting` or `not_enough_evidence` verdict counts as wrong), with each decided verdict's precision and
 count, coverage and ECE over decided verdicts (10 equal-width bins).
@@ -20,7 +21,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import add_stance_options, emit, evidence_record, percentiles_ms, stance_of, verdict_figures, write_records
+from common import (
+    CHECKED,
+    RECALL_AT,
+    add_stance_options,
+    emit,
+    evidence_record,
+    percentiles_ms,
+    stance_of,
+    verdict_figures,
+    write_records,
+)
 from tqdm import tqdm
 
 from factdesk.index.archive import Archive
@@ -91,11 +102,11 @@ def main() -> None:
         results, latency, found, records = [], [], [], []
         for c in tqdm(claims, desc="check", unit="claim"):
             t0 = time.perf_counter()
-            result = archive.check(c["claim"], top_k=5)
+            result = archive.check(c["claim"], top_k=CHECKED)
             latency.append((time.perf_counter() - t0) * 1000)
             results.append(result)
             gold_ids = set(c.get("evidence_ids") or []) or {id_of[t] for t in c["evidence"] if t in id_of}
-            found.append(any(a.id in gold_ids for e in result.evidence for a in e.sources))
+            found.append(any(a.id in gold_ids for e in result.evidence[:RECALL_AT] for a in e.sources))
             records.append(
                 {
                     "id": c["id"],
