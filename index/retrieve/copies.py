@@ -36,10 +36,10 @@ Item = tuple["Evidence", dict[str, "Evidence"]]  # an evidence item of merged co
 def _near_copy(original: Evidence, other: Evidence, vectors: dict[int, np.ndarray]) -> bool:
     """The same sentence lightly edited: close vectors, mostly the same words, and nothing that tells them apart
     (no cue either way, the same figures). Texts in capitals hide their cues: only their exact equals join them."""
-    if not (_ordinary_case(original.text) and _ordinary_case(other.text)):
-        return False
     a, b = vectors.get(original.statement.id), vectors.get(other.statement.id)
-    if a is None or b is None or float(a @ b) < NEAR_COPY:
+    if a is None or b is None or float(a @ b) < NEAR_COPY:  # the cheap test first: most pairs are not close
+        return False
+    if not (_ordinary_case(original.text) and _ordinary_case(other.text)):
         return False
     words, other_words = set(normalised(original.text).split()), set(normalised(other.text).split())
     if len(words & other_words) < COPY_OVERLAP * len(words | other_words):
