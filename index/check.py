@@ -20,7 +20,7 @@ from factdesk.index.retrieve.limits import NO_LIMIT, TimeLimit
 from factdesk.index.stance import StanceClassifier
 from factdesk.index.verdict import Calibrator, decide_verdict
 
-RERANK_POOL = 5  # candidates given a stance and read by the verdict, whatever the top_k
+RERANK_POOL = 10  # candidates given a stance and read by the verdict, whatever the top_k
 RETRIEVAL_POOL = 50  # candidates each side of retrieval (vectors, full text) gives a check
 MAX_TOP_K = 50
 # checks of one batch run at once: one check's retrieval and tokenising fill the gaps between another's model runs
@@ -63,7 +63,8 @@ def check(steps: CheckSteps, claim: str, top_k: int, min_confidence: float, limi
     for display. `limit`: only articles published by then.
 
     Relevance = fused retrieval score + RELATED_WEIGHT · (1 − P(neutral)): a statement that entails or
-    contradicts the claim outranks one that is merely on the same topic.
+    contradicts the claim outranks one that is merely on the same topic among each RERANK_WINDOW in retrieval
+    order (index.rerank).
     """
     top_k = min(top_k, MAX_TOP_K)
     vector = steps.embed_queries([claim])[0]

@@ -132,7 +132,8 @@ class CheckResponse(Struct, omit_defaults=True):
     verdict: Annotated[
         str,
         Meta(
-            description="supported, refuted or conflicting when its probability reaches min_confidence; else "
+            description="supported, refuted or conflicting when its probability reaches min_confidence and (as "
+            "the shipped calibrations require) a statement of the evidence pool takes its side; else "
             "not_enough_evidence, which `leaning` qualifies"
         ),
     ]

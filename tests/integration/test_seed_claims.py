@@ -182,7 +182,7 @@ SEED_CASES = [
     pytest.param("M23 demanded that FARDC soldiers surrender", "supported", marks=UNDECIDED_YET),
     ("Kenya's president called for an emergency regional summit", "supported"),
     ("Thousands have been forced to flee the clashes", "supported"),
-    pytest.param("Rwanda ordered schools and businesses in Rubavu to close", "supported", marks=UNDECIDED_YET),
+    ("Rwanda ordered schools and businesses in Rubavu to close", "supported"),
     pytest.param("The bombs landed in Goma", "refuted", marks=UNDECIDED_YET),
     ("Kagame rejected a ceasefire in eastern DRC", "refuted"),
     pytest.param("M23 rebels lost control of Goma", "refuted", marks=UNDECIDED_YET),
