@@ -217,7 +217,9 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     # it shuffles with the next seed (the held-out slice keeps --seed): not run 1's batches again
     assert runs_before(None) == 0 and runs_before(out) == runs_before(SHIPPED) + 1 >= 2
     card = (out / "MODEL_CARD.md").read_text()
-    assert "Trained in 2 runs" in card and "--out stage-1" in card and "--init stage-1 --cap snli_cad=5" in card
+    n = runs_before(SHIPPED)  # the shipped model's own runs, the last one's command now "stage-n"
+    assert f"Trained in {n + 1} runs" in card and f"--out stage-{n}" in card
+    assert f"--init stage-{n} --cap snli_cad=5" in card
     again = StanceModel(out).predict([(p, h) for p, h, _ in PAIRS])
     assert (again.argmax(1) == shipped.argmax(1)).all()
 
