@@ -95,9 +95,22 @@ def onnx_state(path: Path) -> dict[str, torch.Tensor]:
     return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
 
 
+def full_precision_state(directory: Path) -> dict[str, torch.Tensor] | None:
+    """The weights of `directory`'s fp32 export as trained, or None where only the int8 one is at hand."""
+    import onnx
+
+    from factdesk.training.onnx_base import OnnxGraph, onnx_bert_state
+
+    if not (directory / "model-fp32.onnx").is_file():
+        return None
+    state = onnx_bert_state(OnnxGraph(onnx.load(str(directory / "model-fp32.onnx"))))
+    return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
+
+
 def load_init(directory: Path) -> tuple[CrossEncoder, Any]:
-    """A trained stance model's network (from its shipped int8 export), with as many layers as it has."""
-    state = onnx_state(directory / "model.onnx")
+    """A trained stance model's network, with as many layers as it has: from its full-precision export where the run
+    kept one (a run's own folder), else from its shipped int8 export."""
+    state = full_precision_state(directory) or onnx_state(directory / "model.onnx")
     layers = {name.split(".")[3] for name in state if name.startswith("encoder.encoder.layer.")}
     if first_base(earlier_run(directory)):
         model, tokenizer = network_of_export(directory, state)

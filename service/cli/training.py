@@ -134,8 +134,9 @@ def add_train_stance(sub: Any) -> None:
     p.add_argument("--distill", type=float, default=0.5, help="share of the loss that follows the teacher")
     p.add_argument(
         "--init",
-        help="go on training a trained stance model directory (its model.onnx) instead of starting from the "
-        "base encoder; keep --seed and --holdout of its run, or its held-out slice is trained on",
+        help="go on training a trained stance model directory (its model-fp32.onnx where the run kept one, else "
+        "its model.onnx) instead of starting from the base encoder; keep --seed and --holdout of its run, or its "
+        "held-out slice is trained on",
     )
     p.add_argument(
         "--base",

@@ -223,6 +223,14 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     again = StanceModel(out).predict([(p, h) for p, h, _ in PAIRS])
     assert (again.argmax(1) == shipped.argmax(1)).all()
 
+    # a run's own folder keeps its fp32 export: the next run goes on from the weights as trained, not as quantised
+    network, tokenizer = load_init(out)
+    network.eval()
+    with torch.no_grad():
+        torch_probs = torch.softmax(network(**collate(encode(tokenizer, pairs, 128), torch.device("cpu"))), -1)
+    trained = StanceModel(out, filename="model-fp32.onnx").predict([(p, h) for p, h, _ in PAIRS])
+    assert np.abs(torch_probs.numpy() - trained).max() < 1e-4
+
     argv = ["train-stance", "--data", str(FIXTURES / "nli_sample.jsonl"), "--out", str(tmp_path / "bad")]
     assert main([*argv, "--cap", "snli_cad"]) == 1
     assert main([*argv, "--init", str(tmp_path / "none")]) == 1
