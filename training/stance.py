@@ -36,7 +36,14 @@ from factdesk.training.stance_data import (
 )
 from factdesk.training.stance_eval import evaluate, evaluate_two_way
 from factdesk.training.stance_export import export_onnx, quantize_model, write_card
-from factdesk.training.stance_network import CrossEncoder, build_model, load_init, stance_loss, teacher_probabilities
+from factdesk.training.stance_network import (
+    CrossEncoder,
+    build_model,
+    init_export,
+    load_init,
+    stance_loss,
+    teacher_probabilities,
+)
 from factdesk.training.stance_runs import earlier_run, runs_before
 from factdesk.training.synthetic import make_pairs
 
@@ -174,6 +181,8 @@ def train(
     }
     if teacher is not None:
         stats["teacher_minutes"] = round(teacher_minutes, 2)
+    if config.init:
+        stats["init_export"] = init_export(config.init).name
     model.to("cpu").eval()
     return model, tokenizer, stats
 

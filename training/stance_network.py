@@ -95,22 +95,27 @@ def onnx_state(path: Path) -> dict[str, torch.Tensor]:
     return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
 
 
-def full_precision_state(directory: Path) -> dict[str, torch.Tensor] | None:
-    """The weights of `directory`'s fp32 export as trained, or None where only the int8 one is at hand."""
+def init_export(directory: Path) -> Path:
+    """The export a run goes on from: the fp32 one as trained, where the run's own folder kept it; else the int8
+    one a shipped model has."""
+    fp32 = directory / "model-fp32.onnx"
+    return fp32 if fp32.is_file() else directory / "model.onnx"
+
+
+def fp32_state(path: Path) -> dict[str, torch.Tensor]:
+    """The `CrossEncoder` weights in an fp32 export, its MatMul weights named after their nodes."""
     import onnx
 
     from factdesk.training.onnx_base import OnnxGraph, onnx_bert_state
 
-    if not (directory / "model-fp32.onnx").is_file():
-        return None
-    state = onnx_bert_state(OnnxGraph(onnx.load(str(directory / "model-fp32.onnx"))))
+    state = onnx_bert_state(OnnxGraph(onnx.load(str(path))))
     return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
 
 
 def load_init(directory: Path) -> tuple[CrossEncoder, Any]:
-    """A trained stance model's network, with as many layers as it has: from its full-precision export where the run
-    kept one (a run's own folder), else from its shipped int8 export."""
-    state = full_precision_state(directory) or onnx_state(directory / "model.onnx")
+    """A trained stance model's network (from `init_export`), with as many layers as it has."""
+    path = init_export(directory)
+    state = fp32_state(path) if path.name == "model-fp32.onnx" else onnx_state(path)
     layers = {name.split(".")[3] for name in state if name.startswith("encoder.encoder.layer.")}
     if first_base(earlier_run(directory)):
         model, tokenizer = network_of_export(directory, state)

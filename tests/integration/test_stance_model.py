@@ -230,6 +230,10 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
         torch_probs = torch.softmax(network(**collate(encode(tokenizer, pairs, 128), torch.device("cpu"))), -1)
     trained = StanceModel(out, filename="model-fp32.onnx").predict([(p, h) for p, h, _ in PAIRS])
     assert np.abs(torch_probs.numpy() - trained).max() < 1e-4
+    assert metrics["training"]["init_export"] == "model.onnx"  # the shipped model has no fp32 export
+    further = _tiny_run(tmp_path / "further", max_steps=1, synthetic=0, lr=1e-9, init=out, cap={"snli_cad": 5})
+    assert further["training"]["init_export"] == "model-fp32.onnx"
+    assert "from the fp32 export" in (tmp_path / "further" / "MODEL_CARD.md").read_text()
 
     argv = ["train-stance", "--data", str(FIXTURES / "nli_sample.jsonl"), "--out", str(tmp_path / "bad")]
     assert main([*argv, "--cap", "snli_cad"]) == 1
