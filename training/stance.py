@@ -37,6 +37,7 @@ from factdesk.training.stance_data import (
 from factdesk.training.stance_eval import evaluate, evaluate_two_way
 from factdesk.training.stance_export import export_onnx, quantize_model, write_card
 from factdesk.training.stance_network import (
+    FP32_EXPORT,
     CrossEncoder,
     build_model,
     init_export,
@@ -246,7 +247,7 @@ def report(
 
     out = config.out
     held_pairs = [(p["premise"], p["hypothesis"]) for p in held]
-    fp32_probs = StanceModel(out, filename="model-fp32.onnx").predict(held_pairs)
+    fp32_probs = StanceModel(out, filename=FP32_EXPORT).predict(held_pairs)
     int8 = StanceModel(out)
     int8_probs = int8.predict(held_pairs)
     files = [p["data"] for p in held] if len(config.data) > 1 else []
@@ -288,7 +289,7 @@ def requantize(out: Path, quantize: str, data: list[Path], covidfact: Path | Non
     paths["init"] = Path(stored["init"]) if stored.get("init") else None
     paths["base"] = Path(stored["base"]) if stored.get("base") else None
     config = TrainConfig(**(stored | paths | {"quantize": quantize}))
-    quantize_model(out / "model-fp32.onnx", out / "model.onnx", quantize)
+    quantize_model(out / FP32_EXPORT, out / "model.onnx", quantize)
     train_pairs, held = prepare(config)
     return report(config, metrics["training"], train_pairs, held, metrics.get("init_run"))
 

@@ -8,7 +8,7 @@ import torch
 
 from factdesk.index.quantize import quantize_per_token, quantize_weights
 from factdesk.index.stance.labels import LABELS
-from factdesk.training.stance_network import CrossEncoder, kept_layers
+from factdesk.training.stance_network import FP32_EXPORT, CrossEncoder, kept_layers
 from factdesk.training.stance_runs import first_base, run_chain
 
 # beside the shipped stance models, whose cards it wrote
@@ -18,7 +18,7 @@ CARD_TEMPLATE = Path(__file__).with_name("MODEL_CARD.template.md")
 def export_onnx(model: CrossEncoder, tokenizer: Any, out: Path, quantize: str = "tokens") -> tuple[Path, Path]:
     """fp32 ONNX export, then the int8 model (see `quantize_model`)."""
     out.mkdir(parents=True, exist_ok=True)
-    fp32 = out / "model-fp32.onnx"
+    fp32 = out / FP32_EXPORT
     int8 = out / "model.onnx"
     sample = tokenizer(["A premise."], ["A hypothesis."], return_tensors="pt")
     torch.onnx.export(
@@ -148,7 +148,7 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
             "where the run's folder kept it, else its int8 export read back), the first from the base encoder: "
             + "; ".join(
                 f"{r['steps']} steps in {r['train_minutes']} minutes on {r['device']}"
-                + (" from the fp32 export" if r.get("init_export") == "model-fp32.onnx" else "")
+                + (" from the fp32 export" if r.get("init_export") == FP32_EXPORT else "")
                 for r in runs
             )
             + ". The hyper-parameters below are the last run's; every run's command is under Reproduce.\n"

@@ -14,6 +14,8 @@ from factdesk.index.stance.labels import LABELS
 from factdesk.training.stance_data import Pair
 from factdesk.training.stance_runs import earlier_run, first_base
 
+FP32_EXPORT = "model-fp32.onnx"  # a run's export as trained, beside its int8 model.onnx (not shipped)
+
 
 def stance_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy on the gold label; a `not_entailment` target (index 3) is scored on P(neutral) +
@@ -71,6 +73,10 @@ def build_model(layers: int | None = None, base: Path | None = None) -> tuple[Cr
     return CrossEncoder(encoder, encoder.config.hidden_size), tokenizer
 
 
+def _tensors(state: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
+
+
 def onnx_state(path: Path) -> dict[str, torch.Tensor]:
     """The `CrossEncoder` weights in an exported stance model, its int8 weights dequantised.
 
@@ -92,13 +98,13 @@ def onnx_state(path: Path) -> dict[str, torch.Tensor]:
             state[table[1]] = value.astype(np.float32) * scale
         elif value.dtype == np.float32 and re.fullmatch(r"[\w.]+\.(weight|bias)", name):
             state[name] = value
-    return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
+    return _tensors(state)
 
 
 def init_export(directory: Path) -> Path:
     """The export a run goes on from: the fp32 one as trained, where the run's own folder kept it; else the int8
     one a shipped model has."""
-    fp32 = directory / "model-fp32.onnx"
+    fp32 = directory / FP32_EXPORT
     return fp32 if fp32.is_file() else directory / "model.onnx"
 
 
@@ -109,13 +115,13 @@ def fp32_state(path: Path) -> dict[str, torch.Tensor]:
     from factdesk.training.onnx_base import OnnxGraph, onnx_bert_state
 
     state = onnx_bert_state(OnnxGraph(onnx.load(str(path))))
-    return {name: torch.from_numpy(np.array(value, dtype=np.float32)) for name, value in state.items()}
+    return _tensors(state)
 
 
 def load_init(directory: Path) -> tuple[CrossEncoder, Any]:
     """A trained stance model's network (from `init_export`), with as many layers as it has."""
     path = init_export(directory)
-    state = fp32_state(path) if path.name == "model-fp32.onnx" else onnx_state(path)
+    state = fp32_state(path) if path.name == FP32_EXPORT else onnx_state(path)
     layers = {name.split(".")[3] for name in state if name.startswith("encoder.encoder.layer.")}
     if first_base(earlier_run(directory)):
         model, tokenizer = network_of_export(directory, state)

@@ -61,7 +61,7 @@ def test_seed_claims_with_the_fast_model(
     fast_seeded: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None
 ) -> None:
     assert fast_seeded.stance.name == "nli-minilm-l3"
-    _expect(fast_seeded, claim, verdict, evidence, expected, decide=False)  # its level is higher (0.7)
+    _expect(fast_seeded, claim, verdict, evidence, expected, decide=False)  # a weaker reader, with its own fit
 
 
 # decided at the default level; the other claims lean the right way and may fall short of it (calibrated on real
