@@ -175,10 +175,10 @@ def edited_clause(original: str, edited: str) -> str | None:
     tail = 0
     while tail < min(len(original), len(edited)) - start and original[-1 - tail] == edited[-1 - tail]:
         tail += 1
-    return _clause_around(edited, start, len(edited) - tail)
+    return clause_around(edited, start, len(edited) - tail)
 
 
-def _clause_around(sentence: str, start: int, end: int) -> str | None:
+def clause_around(sentence: str, start: int, end: int) -> str | None:
     bounds = [0] + [m.end() for m in _CLAUSE_END.finditer(sentence) if m.end() <= start]
     after = [m.start() for m in _CLAUSE_END.finditer(sentence) if m.start() >= end]
     clause = sentence[max(bounds) : min(after, default=len(sentence))].strip().rstrip(".!?,;: ")
@@ -202,7 +202,7 @@ def same_name_sentence(sentence: str, others: list[str], rng: random.Random, cla
     other, name = rng.choice(related)
     if clauses and rng.random() < clauses:
         at = other.index(name)
-        return _clause_around(other, at, at + len(name)) or other
+        return clause_around(other, at, at + len(name)) or other
     return other
 
 

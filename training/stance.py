@@ -47,6 +47,7 @@ from factdesk.training.stance_network import (
 )
 from factdesk.training.stance_runs import earlier_run, runs_before
 from factdesk.training.synthetic import make_pairs
+from factdesk.training.word_swaps import make_word_swaps
 
 
 @dataclass
@@ -78,6 +79,7 @@ class TrainConfig:
     news_clauses: float = 0.0  # share of those swaps cut to the edited clause (`edited_clause`)
     news_same_name: float = 0.0  # share of their neutral pairs made of two sentences naming the same thing
     news_numbers: float = 0.0  # share of their entailments / neutral pairs made of rounded / other-year figures
+    word_swaps: int = 0  # pairs of `make_word_swaps` added to training (their clauses at the rate news_clauses)
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
     quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
     extra: dict[str, Any] = field(default_factory=dict)
@@ -206,6 +208,9 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
                 config.news_numbers,
             )
         )
+        random.Random(config.seed).shuffle(train_pairs)
+    if config.word_swaps:
+        train_pairs += list(make_word_swaps(texts, config.seed, config.word_swaps, config.news_clauses))
         random.Random(config.seed).shuffle(train_pairs)
     if config.cap:
         seen: Counter[str] = Counter()

@@ -69,6 +69,7 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
         ("news_clauses", 0.0),
         ("news_same_name", 0.0),
         ("news_numbers", 0.0),
+        ("word_swaps", 0),
     ):
         if config.get(name, default) != default:
             options.append(f"--{name.replace('_', '-')} {config[name]}")

@@ -124,6 +124,13 @@ def add_train_stance(sub: Any) -> None:
         help="share of the news edits' entailments that round and hedge a figure (6.96 million → about 7 million) "
         "and of their neutral pairs that give another year's figure",
     )
+    p.add_argument(
+        "--word-swaps",
+        type=int,
+        default=0,
+        help="pairs of a news sentence against itself with one content word replaced (not entailed) or its clause "
+        "unedited (entailed), added to training; cut to the clause at the rate --news-clauses",
+    )
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--max-minutes", type=float, help="shorten the schedule to fit this training time")
     p.add_argument("--limit", type=int, help="train on the first N pairs only (smoke runs)")
