@@ -83,10 +83,8 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
         options.append(f"--quantize {config['quantize']}")
     data = config["data"] if isinstance(config["data"], list) else [config["data"]]
     files = " ".join(f"../shared/data/nli/{Path(d).name}" for d in data)
-    return (
-        f"factdesk train-stance --data {files} \\\n"
-        f"    --covidfact ../shared/data/dev/covidfact --out {out} \\\n    " + " ".join(options)
-    )
+    covidfact = "--covidfact ../shared/data/dev/covidfact " if config.get("covidfact") else ""
+    return f"factdesk train-stance --data {files} \\\n    {covidfact}--out {out} \\\n    " + " ".join(options)
 
 
 def reproduce_commands(metrics: dict[str, Any], out: str) -> list[str]:
@@ -154,6 +152,7 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
             )
             + ". The hyper-parameters below are the last run's; every run's command is under Reproduce.\n"
         )
+    covidfact = metrics.get("covidfact_int8")
     text = card.format(
         name=out.name,
         architecture=architecture,
@@ -164,7 +163,7 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
         heldout_table="\n".join(rows),
         fp32_accuracy=metrics["heldout_fp32"]["overall"]["accuracy"],
         agreement=metrics["int8_fp32_agreement"],
-        covidfact=json.dumps(metrics.get("covidfact_int8", {}), indent=2),
+        covidfact=json.dumps(covidfact, indent=2) if covidfact else "not measured (the last run had no --covidfact)",
         train_counts=json.dumps(metrics["train_counts"], indent=2),
         size_mb=metrics["model_mb"],
         labels=", ".join(f"{i} = {name}" for i, name in enumerate(LABELS)),

@@ -153,13 +153,18 @@ def test_training_runs_end_to_end_on_a_tiny_slice(tmp_path: Path) -> None:
     import onnx
 
     out = tmp_path / "model"
-    metrics = _tiny_run(out, epochs=1, max_steps=3, synthetic=16)
+    metrics = _tiny_run(out, epochs=1, max_steps=3, synthetic=16, word_swaps=16, news_clauses=0.7)
     assert metrics["training"]["steps"] == 3
     assert {"model.onnx", "tokenizer.json", "metrics.json", "MODEL_CARD.md", "heldout.jsonl"} <= {
         p.name for p in out.iterdir()
     }
     held = [json.loads(line) for line in (out / "heldout.jsonl").read_text().splitlines()]
-    assert len(held) >= 40 and "synthetic" not in {p["source"] for p in held}  # edits never reach the held-out slice
+    assert metrics["train_counts"]["word_swaps"] == 16
+    assert len(held) >= 40 and not {"synthetic", "word_swaps"} & {p["source"] for p in held}  # edits never held out
+    card = (out / "MODEL_CARD.md").read_text()
+    command = card[card.index("## Reproduce") :]
+    assert "--word-swaps 16" in command and "--covidfact" not in command  # the run had no COVID-Fact directory
+    assert "not measured (the last run had no --covidfact)" in card
     assert StanceModel(out).predict([("A dog runs.", "An animal moves.")]).shape == (1, 3)
     assert metrics["config"]["quantize"] == "tokens"
 
