@@ -1,6 +1,6 @@
 """One content word of a news sentence replaced by another word of the same form, as a two-way NLI pair: a claim
-that says something the sentence does not ("leronlimab reduced the cytokine storm" → "... prevented ...",
-"treatment" → "production") is not entailed by it, however many of its words the sentence shares. The
+that says something the sentence does not ("the drug reduced the swelling" → "... prevented ...", "treatment" →
+"production") is not entailed by it, however many of its words the sentence shares. The
 replacement is drawn from the words of the texts, weighted by how often they occur and of the same ending (-ed,
 -ing, -tion, ...), so the edited sentence still reads as a sentence; whether it then contradicts the original or
 only says something else, the label is `not_entailment`. As many pairs again are the sentence's clause unedited

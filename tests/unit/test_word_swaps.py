@@ -5,7 +5,7 @@ from factdesk.index.stance.labels import ENTAILMENT, NOT_ENTAILMENT
 from factdesk.training.word_swaps import ending, make_word_swaps, swap_content_word
 
 TEXT = (
-    "Blood samples showed that leronlimab induced significant reductions in the cytokine storm, doctors said. "
+    "Tests showed that the new drug brought significant reductions in the swelling, doctors said. "
     "Officials reported that the flooding damaged several bridges, while residents waited for help. "
     "The ministry announced new restrictions on travel, citing the rising number of infections. "
     "Researchers measured higher levels of antibodies in vaccinated patients, the study found."
