@@ -1,9 +1,9 @@
 """One content word of a news sentence replaced by another word of the same form, as a two-way NLI pair: a claim
 that says something the sentence does not ("the drug reduced the swelling" → "... prevented ...", "treatment" →
-"production") is not entailed by it, however many of its words the sentence shares. The
-replacement is drawn from the words of the texts, weighted by how often they occur and of the same ending (-ed,
--ing, -tion, ...), so the edited sentence still reads as a sentence; whether it then contradicts the original or
-only says something else, the label is `not_entailment`. As many pairs again are the sentence's clause unedited
+"production") is not entailed by it, however many of its words the sentence shares. The replacement is drawn
+from the words of the texts, weighted by how often they occur and of the same ending (-ed, -ing, -tion, ...), so
+the edited sentence still reads as a sentence; whether it then contradicts the original or only says something
+else, the label is `not_entailment`. As many pairs again are the sentence's clause unedited
 (entailment), so neither a short hypothesis nor a shared wording says anything of the label. Only premises from
 the training split are edited, so nothing here leaks into the held-out slice."""
 
@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 
 from factdesk.index.stance.labels import ENTAILMENT, NOT_ENTAILMENT
+from factdesk.index.text.lexicon import STOPWORDS
 from factdesk.training.news_edits import clause_around
 from factdesk.training.synthetic import sentences_of
 
@@ -23,12 +24,11 @@ _WORD = re.compile(r"\b[a-z]{4,}\b")
 _ENDINGS = ("tion", "sion", "ment", "ness", "ity", "ing", "ed", "ly", "ive", "ous", "al", "ic", "s")
 
 
-# words whose replacement changes the grammar or nothing a claim asserts
-_FUNCTION = frozenset(
-    "that this these those there their they them then than what when where which while whom whose with within "
-    "without from into onto upon over under about after before during since until also just only very more most "
-    "much many some such other others another each every both either neither been being have having were will "
-    "would could should shall might must does doing done said says told according".split()
+# words whose replacement changes the grammar or nothing a claim asserts: the stopwords and these
+_FUNCTION = STOPWORDS | frozenset(
+    "them what when where which while whom whose within without into onto upon over under about after before during "
+    "since until also just only very more most much many some such other others another each every both either "
+    "neither having will would could should shall might must doing done said says told according".split()
 )
 
 
@@ -54,10 +54,10 @@ def swap_content_word(sentence: str, vocabulary: dict[str, list[str]], rng: rand
     options = [m for m in _WORD.finditer(sentence) if m.group() not in _FUNCTION]
     rng.shuffle(options)
     for m in options[:3]:
-        pool = vocabulary.get(ending(m.group()), [])
-        for _ in range(5):
-            new = rng.choice(pool) if pool else ""
-            if new and new[:4] != m.group()[:4]:
+        pool = vocabulary.get(ending(m.group()))
+        for _ in range(5 if pool else 0):
+            new = rng.choice(pool)
+            if new[:4] != m.group()[:4]:
                 return sentence[: m.start()] + new + sentence[m.end() :], m.start()
     return None
 
