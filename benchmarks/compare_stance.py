@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from common import emit
 
-from factdesk.index.stance.model import StanceModel
+from factdesk.index.stance.model import load_model
 from factdesk.training.stance_data import load_data
 from factdesk.training.stance_eval import predictions
 
@@ -48,7 +48,7 @@ def main() -> None:
     right = {}
     figures: dict[str, Any] = {"pairs": len(held)}
     for name, directory in (("old", args.old), ("new", args.new)):
-        gold, pred = predictions(StanceModel(directory).predict(pairs, 16), held)
+        gold, pred = predictions(load_model(directory).predict(pairs, 16), held)
         right[name] = np.array(gold) == np.array(pred)
         figures[name] = {"model": str(directory), "accuracy": round(float(right[name].mean()), 4)}
         for key in ("data", "source"):

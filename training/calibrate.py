@@ -111,7 +111,7 @@ def write_fit(
         f"{' + '.join(f'{n} dev ({len(c)} claims)' for n, c in sets.items())}{weighing}; "
         f"benchmarks/calibrate.py, {date.today().isoformat()}"
     )
-    model = SHIPPED.parent / stance_model / "model.onnx"
+    model = SHIPPED.parent / stance_model
     calibrator = dataclasses.replace(
         fit(sets, source, balance, needs_its_side), min_confidence=default or 0.0, model_sha256=model_digest(model)
     )

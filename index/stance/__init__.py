@@ -18,8 +18,9 @@ from factdesk.index.text.cues import Cue, find_cues
 from factdesk.index.text.restate import restatements
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
-# auto: the shipped model when installed, else cues; nli: that model; fast: the 3-layer model; cues: no model
-STANCE_MODES = ("auto", "nli", "fast", "cues")
+# auto: the shipped model when installed, else cues; nli: that model; fast: the 3-layer model; accurate: the mean
+# of that model and the 12-layer one; cues: no model
+STANCE_MODES = ("auto", "nli", "fast", "accurate", "cues")
 HARD_CUES = frozenset({"number", "date", "entity"})  # a fact that differs
 SOFT_CUES = frozenset({"negation", "opposite"})  # polarity that differs
 
@@ -111,9 +112,9 @@ class NliStance:
     mode = "nli"
 
     def __init__(self, directory: Path | None = None, threads: int | None = None) -> None:
-        from factdesk.index.stance.model import SHIPPED, StanceModel
+        from factdesk.index.stance.model import SHIPPED, load_model
 
-        self.model = StanceModel(directory or SHIPPED, threads=threads)
+        self.model = load_model(directory or SHIPPED, threads=threads)
         self.name = self.model.name
         # pairs from concurrent checks go through the model together
         self._predict: MicroBatcher[tuple[str, str], np.ndarray] = MicroBatcher(self.model.predict)
@@ -164,13 +165,13 @@ class CueStance:
 
 def _model_directory(mode: str) -> Path | None:
     """The model directory `mode` loads, None for cues alone."""
-    from factdesk.index.stance.model import FAST, SHIPPED, shipped_model_available
+    from factdesk.index.stance.model import ACCURATE, FAST, SHIPPED, shipped_model_available
 
     if mode not in STANCE_MODES:
         raise InvalidInput(f"unknown stance mode {mode!r} ({', '.join(STANCE_MODES)})")
     if mode == "cues" or (mode == "auto" and not shipped_model_available()):
         return None
-    return FAST if mode == "fast" else SHIPPED
+    return {"fast": FAST, "accurate": ACCURATE}.get(mode, SHIPPED)
 
 
 def stance_name(mode: str) -> str:

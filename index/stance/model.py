@@ -1,5 +1,6 @@
-"""The shipped NLI cross-encoder at inference: onnxruntime + tokenizers, no torch."""
+"""The shipped NLI cross-encoders at inference: onnxruntime + tokenizers, no torch."""
 
+import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -7,12 +8,16 @@ from pathlib import Path
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
+from factdesk.index.errors import InvalidInput
 from factdesk.index.onnxrt import ParallelSession
 from factdesk.index.stance.labels import LABELS
 
 SHIPPED = Path(__file__).with_name("nli-minilm-l6")  # the default: 6 layers
 FAST = Path(__file__).with_name("nli-minilm-l3")  # 3 layers distilled from it: faster, a little less accurate
+LARGE = Path(__file__).with_name("nli-minilm-l12")  # 12 layers, shipped only as a member of ACCURATE
+ACCURATE = Path(__file__).with_name("nli-minilm-l6-l12")  # the mean of the default and the 12-layer model
 MAX_LENGTH = 128
+MEMBERS = "members.json"  # in a directory that averages other models: {"members": {path: weight}}
 
 
 class StanceModel:
@@ -54,6 +59,46 @@ class StanceModel:
     def tokenize(self, pairs: Sequence[tuple[str, str]]) -> list[Encoding]:
         with self._lock:
             return self._tokenizer.encode_batch(list(pairs))
+
+
+def ensemble_members(directory: Path) -> list[tuple[Path, float]]:
+    """The member directories of an averaging model directory (paths relative to it) with their weights, summing
+    to 1; empty for a directory that holds one model."""
+    spec = Path(directory) / MEMBERS
+    if not spec.is_file():
+        return []
+    listed = json.loads(spec.read_text(encoding="utf-8"))["members"]
+    members = {Path(directory, path).resolve(): float(weight) for path, weight in listed.items()}
+    if len(members) < 2 or min(members.values()) <= 0:
+        raise InvalidInput(f"{spec} must list two or more member directories, each with a weight above 0")
+    total = sum(members.values())
+    return [(path, weight / total) for path, weight in members.items()]
+
+
+class EnsembleModel:
+    """The weighted mean of several stance models' probabilities: models that read differently (another depth,
+    another base) are right on different pairs, and their mean more often than either."""
+
+    labels = LABELS
+
+    def __init__(self, directory: Path, threads: int | None = None) -> None:
+        self.directory = Path(directory)
+        self.name = self.directory.name
+        self.members = [(StanceModel(path, threads), weight) for path, weight in ensemble_members(directory)]
+
+    def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 1) -> np.ndarray:
+        """As `StanceModel.predict`: one row per pair, columns in `LABELS` order."""
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        for model, weight in self.members:
+            out += weight * model.predict(pairs, batch_size)
+        return out
+
+
+def load_model(directory: Path = SHIPPED, threads: int | None = None) -> StanceModel | EnsembleModel:
+    """The stance model of a directory: one ONNX model, or the mean of its members where it lists some."""
+    if ensemble_members(directory):
+        return EnsembleModel(directory, threads)
+    return StanceModel(directory, threads)
 
 
 def shipped_model_available() -> bool:

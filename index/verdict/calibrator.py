@@ -77,8 +77,15 @@ def _fits(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
     return json.loads(path.read_text(encoding="utf-8"))["models"]
 
 
-def model_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def model_digest(directory: Path) -> str:
+    """SHA-256 of a stance model directory's ONNX file; of an averaging one's members' digests and weights."""
+    from factdesk.index.stance.model import ensemble_members
+
+    members = ensemble_members(directory)
+    if members:
+        listed = " ".join(f"{model_digest(path)}:{weight:.6f}" for path, weight in members)
+        return hashlib.sha256(listed.encode()).hexdigest()
+    return hashlib.sha256((Path(directory) / "model.onnx").read_bytes()).hexdigest()
 
 
 def load_calibrator(

@@ -1,8 +1,9 @@
-"""The claims a fresh install must answer, with the default stance (the shipped model), the fast model and
-with cues alone."""
+"""The claims a fresh install must answer, with the default stance (the shipped model), the fast model, the
+accurate one and with cues alone."""
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,24 @@ def fast_seeded(
 @pytest.mark.parametrize("claim, verdict, evidence, expected", CLAIMS + NEWS_EDITS)
 def test_seed_claims(seeded: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None) -> None:
     _expect(seeded, claim, verdict, evidence, expected)
+
+
+@pytest.fixture(scope="module")
+def accurate_seeded(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seed_article: Article
+) -> Iterator[Archive]:
+    a = Archive(Path(tmp_path_factory.mktemp("accurate")), embedder=embedder, stance=load_stance("accurate"))
+    a.ingest([seed_article])
+    yield a
+    a.close()
+
+
+@pytest.mark.parametrize("claim, verdict, evidence, expected", CLAIMS + NEWS_EDITS)
+def test_seed_claims_with_the_accurate_model(
+    accurate_seeded: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None
+) -> None:
+    assert accurate_seeded.stance.name == "nli-minilm-l6-l12" and accurate_seeded.calibrator is not None
+    _expect(accurate_seeded, claim, verdict, evidence, expected)
 
 
 @pytest.mark.parametrize("claim, verdict, evidence, expected", CLAIMS)
@@ -175,22 +194,44 @@ def test_seed_claims_with_cues_alone(cue_archive: Archive, claim: str, verdict: 
 # the seed cases a fact-checker tried against the seed article alone: each decided at the default level, and the
 # same whatever top_k. Those the shipped model leaves undecided (it leans the right way or not) are strict xfails:
 # the target of the stance model in training (training/README.md), which must turn them into passes.
-UNDECIDED_YET = pytest.mark.xfail(strict=True, reason="not decided by the shipped stance model yet")
+UNDECIDED_YET = pytest.mark.xfail(strict=True, reason="not decided by this stance model yet")
 SEED_CASES = [
-    pytest.param("FARDC soldiers discarded their uniforms", "supported", marks=UNDECIDED_YET),
+    ("FARDC soldiers discarded their uniforms", "supported"),
     ("The Rwandan government called for renewed engagement in the peace processes", "supported"),
-    pytest.param("M23 demanded that FARDC soldiers surrender", "supported", marks=UNDECIDED_YET),
+    ("M23 demanded that FARDC soldiers surrender", "supported"),
     ("Kenya's president called for an emergency regional summit", "supported"),
     ("Thousands have been forced to flee the clashes", "supported"),
     ("Rwanda ordered schools and businesses in Rubavu to close", "supported"),
-    pytest.param("The bombs landed in Goma", "refuted", marks=UNDECIDED_YET),
+    ("The bombs landed in Goma", "refuted"),
     ("Kagame rejected a ceasefire in eastern DRC", "refuted"),
-    pytest.param("M23 rebels lost control of Goma", "refuted", marks=UNDECIDED_YET),
+    ("M23 rebels lost control of Goma", "refuted"),
 ]
+UNDECIDED_BY_THE_DEFAULT = {
+    "FARDC soldiers discarded their uniforms",
+    "M23 demanded that FARDC soldiers surrender",
+    "The bombs landed in Goma",
+    "M23 rebels lost control of Goma",
+}
+# the accurate model (the default one averaged with the 12-layer one) reads "lost control of Goma" against "M23
+# rebels have captured Goma" as the default model does not
+UNDECIDED_BY_THE_ACCURATE_MODEL = UNDECIDED_BY_THE_DEFAULT - {"M23 rebels lost control of Goma"}
 
 
-@pytest.mark.parametrize("claim, verdict", SEED_CASES)
+def _seed_cases(undecided: set[str]) -> list[Any]:  # pytest.param sets
+    return [pytest.param(c, v, marks=UNDECIDED_YET if c in undecided else ()) for c, v in SEED_CASES]
+
+
+@pytest.mark.parametrize("claim, verdict", _seed_cases(UNDECIDED_BY_THE_DEFAULT))
 def test_seed_cases_are_decided_whatever_top_k(seeded: Archive, claim: str, verdict: str) -> None:
-    results = [seeded.check(claim, top_k=k) for k in (1, 3, 5)]
+    _decided_whatever_top_k(seeded, claim, verdict)
+
+
+@pytest.mark.parametrize("claim, verdict", _seed_cases(UNDECIDED_BY_THE_ACCURATE_MODEL))
+def test_seed_cases_with_the_accurate_model(accurate_seeded: Archive, claim: str, verdict: str) -> None:
+    _decided_whatever_top_k(accurate_seeded, claim, verdict)
+
+
+def _decided_whatever_top_k(archive: Archive, claim: str, verdict: str) -> None:
+    results = [archive.check(claim, top_k=k) for k in (1, 3, 5)]
     assert len({(r.verdict, r.confidence, tuple(r.probabilities.items())) for r in results}) == 1
     assert [r.verdict for r in results] == [verdict] * 3, (results[2].probabilities, results[2].leaning)

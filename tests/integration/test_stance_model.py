@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from factdesk.index.stance import NliStance, combine, with_restatement
+from factdesk.index.stance import NliStance, combine, load_stance, stance_name, with_restatement
 from factdesk.index.stance.labels import LABELS
-from factdesk.index.stance.model import FAST, SHIPPED, StanceModel
+from factdesk.index.stance.model import ACCURATE, FAST, LARGE, SHIPPED, EnsembleModel, StanceModel, load_model
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PAIRS = [  # (premise, hypothesis, expected)
@@ -31,14 +31,14 @@ PAIRS = [  # (premise, hypothesis, expected)
 ]
 
 
-@pytest.fixture(scope="module", params=[SHIPPED, FAST], ids=lambda p: p.name)
-def model(request: pytest.FixtureRequest) -> StanceModel:
-    return StanceModel(request.param)
+@pytest.fixture(scope="module", params=[SHIPPED, FAST, ACCURATE], ids=lambda p: p.name)
+def model(request: pytest.FixtureRequest) -> StanceModel | EnsembleModel:
+    return load_model(request.param)
 
 
-@pytest.mark.parametrize("directory", [SHIPPED, FAST], ids=lambda p: p.name)
-def test_shipped_model_is_small_and_documented(directory: Path) -> None:
-    assert (directory / "model.onnx").stat().st_size <= 30 * 2**20
+@pytest.mark.parametrize("directory, most_mb", [(SHIPPED, 30), (FAST, 30), (LARGE, 40)], ids=["l6", "l3", "l12"])
+def test_shipped_model_is_small_and_documented(directory: Path, most_mb: int) -> None:
+    assert (directory / "model.onnx").stat().st_size <= most_mb * 2**20
     card = (directory / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "0 = entailment, 1 = neutral, 2 = contradiction" in card
     metrics = json.loads((directory / "metrics.json").read_text(encoding="utf-8"))
@@ -47,7 +47,18 @@ def test_shipped_model_is_small_and_documented(directory: Path) -> None:
     assert str(metrics["int8_fp32_agreement"]) in card
 
 
-def test_shipped_model_classifies_fixed_pairs(model: StanceModel) -> None:
+def test_the_accurate_model_is_the_mean_of_the_default_and_the_12_layer_model() -> None:
+    pairs = [(p, h) for p, h, _ in PAIRS]
+    mean = 0.5 * StanceModel(SHIPPED).predict(pairs) + 0.5 * StanceModel(LARGE).predict(pairs)
+    accurate = load_model(ACCURATE)
+    assert isinstance(accurate, EnsembleModel) and np.abs(accurate.predict(pairs) - mean).max() < 1e-6
+    stance = load_stance("accurate")
+    assert stance.name == stance_name("accurate") == ACCURATE.name
+    card = (ACCURATE / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert SHIPPED.name in card and LARGE.name in card
+
+
+def test_shipped_model_classifies_fixed_pairs(model: StanceModel | EnsembleModel) -> None:
     probs = model.predict([(p, h) for p, h, _ in PAIRS])
     assert probs.shape == (len(PAIRS), 3)
     assert np.allclose(probs.sum(1), 1.0, atol=1e-4)
@@ -55,7 +66,7 @@ def test_shipped_model_classifies_fixed_pairs(model: StanceModel) -> None:
     assert predicted == [label for _, _, label in PAIRS]
 
 
-def test_batching_does_not_change_scores(model: StanceModel) -> None:
+def test_batching_does_not_change_scores(model: StanceModel | EnsembleModel) -> None:
     pairs = [(p, h) for p, h, _ in PAIRS]
     small, large = model.predict(pairs, batch_size=2), model.predict(pairs, batch_size=16)
     # activations are quantised per token, so a pair scores the same whatever else is in its batch
@@ -66,7 +77,7 @@ def test_batching_does_not_change_scores(model: StanceModel) -> None:
     assert model.predict([]).shape == (0, 3)
 
 
-def test_repeated_pairs_get_their_own_rows(model: StanceModel) -> None:
+def test_repeated_pairs_get_their_own_rows(model: StanceModel | EnsembleModel) -> None:
     pairs = [(p, h) for p, h, _ in PAIRS]
     repeated = [pairs[3], pairs[0], pairs[3], pairs[1], pairs[0], pairs[3]]  # each distinct pair runs once
     expected = np.stack([model.predict([pair])[0] for pair in repeated])

@@ -38,5 +38,11 @@ def test_the_wheel_holds_one_top_level_package(tmp_path: Path) -> None:
     assert {n.split("/")[0] for n in names if not n.startswith("factdesk-")} == {"factdesk"}
     assert "factdesk = factdesk.service.cli:main" in entry_points
     # the data the runtime reads travels with the code
-    for data in ("index/verdict/calibration.json", "index/stance/nli-minilm-l6/model.onnx", "seeds/goma-2025-01.json"):
+    for data in (
+        "index/verdict/calibration.json",
+        "index/stance/nli-minilm-l6/model.onnx",
+        "index/stance/nli-minilm-l12/model.onnx",  # a member of the accurate model
+        "index/stance/nli-minilm-l6-l12/members.json",
+        "seeds/goma-2025-01.json",
+    ):
         assert f"factdesk/{data}" in names

@@ -1,12 +1,13 @@
 """Verdict rules over judged evidence (index/verdict.py): the calibrated decision and the fallback rule."""
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 
 from factdesk.index.errors import InvalidInput
-from factdesk.index.stance.model import FAST, SHIPPED
+from factdesk.index.stance.model import ACCURATE, FAST, MEMBERS, SHIPPED, ensemble_members
 from factdesk.index.text.cues import Cue
 from factdesk.index.verdict import (
     CORROBORATION,
@@ -152,15 +153,39 @@ def test_backed_needs_a_statement_of_the_verdicts_stance(verdict: str, stances: 
     assert backed(verdict, [Judged(stance) for stance in stances]) is taken
 
 
-@pytest.mark.parametrize("model, calibration", [(SHIPPED, "general"), (FAST, "general"), (SHIPPED, "news")])
-def test_calibrator_round_trips_and_ships_for_both_models(model: Path, calibration: str) -> None:
+@pytest.mark.parametrize(
+    "model, calibration", [(SHIPPED, "general"), (FAST, "general"), (ACCURATE, "general"), (SHIPPED, "news")]
+)
+def test_calibrator_round_trips_and_ships_for_each_model(model: Path, calibration: str) -> None:
     assert Calibrator.from_json(TOY.to_json()) == TOY
     shipped = load_calibrator(model.name, calibration)
     assert shipped is not None, model.name
     assert shipped.features == FEATURES and "dev" in shipped.fitted_on
     assert ("covidfact" in shipped.fitted_on) == (calibration == "general")  # news: real news claims alone
     assert 0.5 <= shipped.min_confidence < 1.0
-    assert shipped.model_sha256 == model_digest(model / "model.onnx"), "calibrate the model again"
+    assert shipped.model_sha256 == model_digest(model), "calibrate the model again"
+
+
+def test_an_averaging_model_is_held_to_its_members_files(tmp_path: Path) -> None:
+    for name, weights in (("a", b"one"), ("b", b"two")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.onnx").write_bytes(weights)
+    mean = tmp_path / "mean"
+    mean.mkdir()
+    (mean / MEMBERS).write_text(json.dumps({"members": {"../a": 1, "../b": 3}}))
+    assert ensemble_members(mean) == [((tmp_path / "a").resolve(), 0.25), ((tmp_path / "b").resolve(), 0.75)]
+    assert ensemble_members(tmp_path / "a") == []
+    first = model_digest(mean)
+    assert first not in {model_digest(tmp_path / "a"), model_digest(tmp_path / "b")}
+    (tmp_path / "b" / "model.onnx").write_bytes(b"retrained")
+    assert model_digest(mean) != first  # a member trained again needs the mean calibrated again
+    (mean / MEMBERS).write_text(json.dumps({"members": {"../a": 1, "../b": 1}}))
+    assert model_digest(mean) != first  # ... as do other weights
+    for members in ({"../a": 1}, {"../a": 1, "../b": 0}):
+        (mean / MEMBERS).write_text(json.dumps({"members": members}))
+        with pytest.raises(InvalidInput, match="two or more member directories"):
+            ensemble_members(mean)
+    assert [path.name for path, _ in ensemble_members(ACCURATE)] == ["nli-minilm-l6", "nli-minilm-l12"]
 
 
 def test_a_calibration_the_model_lacks_is_refused() -> None:
