@@ -39,11 +39,11 @@ from factdesk.training.stance_export import export_onnx, quantize_model, write_c
 from factdesk.training.stance_network import (
     FP32_EXPORT,
     CrossEncoder,
+    Teacher,
     build_model,
     init_export,
     load_init,
     stance_loss,
-    teacher_probabilities,
 )
 from factdesk.training.stance_runs import earlier_run, runs_before
 from factdesk.training.synthetic import make_pairs
@@ -97,11 +97,7 @@ def train(
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    teacher, teacher_minutes = None, 0.0
-    if config.teacher:
-        teacher_started = time.monotonic()
-        teacher = torch.from_numpy(teacher_probabilities(config.teacher, train_pairs, config.threads))
-        teacher_minutes = (time.monotonic() - teacher_started) / 60
+    teacher = Teacher(config.teacher, train_pairs, config.threads) if config.teacher else None
     model, tokenizer = load_init(config.init) if config.init else build_model(config.layers, config.base)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
@@ -134,6 +130,10 @@ def train(
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
 
     started = time.monotonic()
+
+    def training_seconds() -> float:  # the teacher's scoring is timed apart: --max-minutes budgets training
+        return time.monotonic() - started - (teacher.seconds if teacher else 0.0)
+
     step, running = 0, 0.0
     progress = tqdm(total=planned, desc="train", unit="step", mininterval=5)
     model.train()
@@ -161,7 +161,7 @@ def train(
             if config.max_minutes and (step == 50 or step % 100 == 0):
                 # re-estimated as the run goes: the step time drifts with batch lengths and machine load
                 # (both ways, never past the planned steps)
-                per_step = (time.monotonic() - started) / step
+                per_step = training_seconds() / step
                 fit = min(planned, max(step + 1, int(config.max_minutes * 60 / per_step)))
                 if fit != total[0]:
                     log(f"time budget: {per_step:.2f} s/step, {total[0]} → {fit} steps")
@@ -170,20 +170,20 @@ def train(
             if step % 200 == 0:
                 log(
                     f"step {step}/{total[0]} loss {running:.4f} lr {scheduler.get_last_lr()[0]:.2e} "
-                    f"{(time.monotonic() - started) / 60:.1f} min"
+                    f"{training_seconds() / 60:.1f} min"
                 )
     progress.close()
     stats = {
         "steps": step,
         "examples_seen": step * config.batch_size,
         "epochs_done": round(step / steps_per_epoch, 3),
-        "train_minutes": round((time.monotonic() - started) / 60, 2),
+        "train_minutes": round(training_seconds() / 60, 2),
         "device": device.type,
         "final_loss": round(running, 4),
         "encoder_layers": len(model.encoder.encoder.layer),
     }
     if teacher is not None:
-        stats["teacher_minutes"] = round(teacher_minutes, 2)
+        stats["teacher_minutes"] = round(teacher.seconds / 60, 2)
     if config.init:
         stats["init_export"] = init_export(config.init).name
     model.to("cpu").eval()

@@ -129,7 +129,8 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
         notes = (
             f"- Distilled from `{Path(config['teacher']).name}`: the loss is (1 − d) · cross-entropy on the gold "
             f"label + d · KL divergence to the teacher's probabilities, d = {config['distill']}; the teacher "
-            'scores every training pair once before training (its minutes are under "Training run").\n'
+            "scores each training pair once, when its batch first comes (its minutes, apart from the training "
+            'minutes, are under "Training run").\n'
         )
     runtime = (
         "ONNX with int8 weights (`index/quantize.py`, `quantize_weights`: symmetric per output column for every "

@@ -1,6 +1,7 @@
 """The stance cross-encoder as a torch network: built from the packaged encoder, an ONNX base or an earlier export."""
 
 import re
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -8,7 +9,6 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from factdesk.index.stance.labels import LABELS
 from factdesk.training.stance_data import Pair
@@ -149,14 +149,23 @@ def network_of_export(directory: Path, state: dict[str, torch.Tensor]) -> tuple[
     return CrossEncoder(BertModel(config, add_pooling_layer=False), config.hidden_size), base_tokenizer(directory)
 
 
-def teacher_probabilities(directory: Path, pairs: Sequence[Pair], threads: int | None) -> np.ndarray:
-    """The teacher's entailment / neutral / contradiction probabilities for every training pair."""
-    from factdesk.index.stance.model import StanceModel
+class Teacher:
+    """A stance model's entailment / neutral / contradiction probabilities for the training pairs, scored when a
+    batch first needs them: a run that its time budget cuts short scores only the pairs it trains on, each once."""
 
-    teacher = StanceModel(directory, threads=threads)
-    probs = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
-    chunk = 2048
-    for start in tqdm(range(0, len(pairs), chunk), desc="teacher", unit="chunk", mininterval=5):
-        part = pairs[start : start + chunk]
-        probs[start : start + len(part)] = teacher.predict([(p["premise"], p["hypothesis"]) for p in part], 32)
-    return probs
+    def __init__(self, directory: Path, pairs: Sequence[Pair], threads: int | None) -> None:
+        from factdesk.index.stance.model import load_model
+
+        self.model = load_model(directory, threads=threads)
+        self.pairs = pairs
+        self.probs = np.full((len(pairs), len(LABELS)), np.nan, dtype=np.float32)
+        self.seconds = 0.0  # spent scoring
+
+    def __getitem__(self, rows: Sequence[int]) -> torch.Tensor:
+        missing = [i for i in rows if np.isnan(self.probs[i, 0])]
+        if missing:
+            started = time.monotonic()
+            pairs = [(self.pairs[i]["premise"], self.pairs[i]["hypothesis"]) for i in missing]
+            self.probs[missing] = self.model.predict(pairs, 32)
+            self.seconds += time.monotonic() - started
+        return torch.from_numpy(self.probs[list(rows)])

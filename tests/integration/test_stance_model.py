@@ -205,6 +205,20 @@ def test_a_smaller_student_distils_from_the_shipped_model(tmp_path: Path) -> Non
     assert layers == {"layer.0", "layer.1"}
 
 
+def test_the_teacher_scores_a_pair_when_its_batch_first_comes() -> None:
+    from factdesk.training.stance_network import Teacher
+
+    pairs = [{"premise": p, "hypothesis": h, "label": label, "source": "fixed"} for p, h, label in PAIRS]
+    teacher = Teacher(ACCURATE, pairs, threads=1)  # an averaging model teaches as any other
+    first = teacher[[3, 0]].numpy()
+    assert np.isnan(teacher.probs[[1, 2, 4, 5, 6]]).all() and teacher.seconds > 0  # the rest waits for its batch
+    spent = teacher.seconds
+    again = teacher[[0, 3]].numpy()
+    assert teacher.seconds == spent and np.array_equal(again, first[::-1])  # each pair scored once
+    expected = load_model(ACCURATE).predict([(PAIRS[i][0], PAIRS[i][1]) for i in (0, 3)])
+    assert np.abs(again - expected).max() < 1e-6
+
+
 @pytest.mark.slow
 def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     import torch
