@@ -43,6 +43,7 @@ from factdesk.index.verdict import (
 from factdesk.training.calibrate import Claim, Fold, Judged, two_fold, write_fit
 
 TARGET = 0.8  # decided verdicts right at least this often at the default level
+LOWEST_LEVEL = 0.5  # below, a decided verdict could be more likely wrong than right by its own confidence
 LEVELS = [round(0.3 + 0.025 * i, 3) for i in range(27)]
 
 
@@ -124,11 +125,12 @@ def precision_curve(folds: list[Fold], sets: dict[str, list[Claim]]) -> dict[str
 
 
 def default_level(curve: dict[str, list[dict[str, Any]]], level_on: list[str]) -> float | None:
-    """The lowest level at which decided verdicts are right TARGET of the time on each of these sets."""
+    """The lowest level from LOWEST_LEVEL at which decided verdicts are right TARGET of the time on each of these
+    sets."""
     reached = [
         level
         for i, level in enumerate([0.0, *LEVELS])
-        if all((curve[name][i]["precision"] or 0.0) >= TARGET for name in level_on)
+        if level >= LOWEST_LEVEL and all((curve[name][i]["precision"] or 0.0) >= TARGET for name in level_on)
     ]
     return min(reached) if reached else None
 

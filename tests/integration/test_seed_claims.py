@@ -133,6 +133,29 @@ def test_seed_claims_with_the_news_calibration(
     _expect(news_seeded, claim, verdict, evidence, expected, decided=DECIDED_WITH_NEWS)
 
 
+@pytest.fixture(scope="module")
+def accurate_news_seeded(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, seed_article: Article
+) -> Iterator[Archive]:
+    a = Archive(
+        Path(tmp_path_factory.mktemp("accurate-news")),
+        embedder=embedder,
+        stance=load_stance("accurate"),
+        calibration="news",
+    )
+    a.ingest([seed_article])
+    yield a
+    a.close()
+
+
+@pytest.mark.parametrize("claim, verdict, evidence, expected", CLAIMS + NEWS_EDITS)
+def test_seed_claims_with_the_accurate_model_and_the_news_calibration(
+    accurate_news_seeded: Archive, claim: str, verdict: str, evidence: str | None, expected: str | None
+) -> None:
+    assert accurate_news_seeded.min_confidence == accurate_news_seeded.calibrator.min_confidence  # type: ignore[union-attr]
+    _expect(accurate_news_seeded, claim, verdict, evidence, expected, decided={c[0] for c in CLAIMS + NEWS_EDITS})
+
+
 def _expect(
     archive: Archive,
     claim: str,

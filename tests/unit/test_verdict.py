@@ -154,7 +154,8 @@ def test_backed_needs_a_statement_of_the_verdicts_stance(verdict: str, stances: 
 
 
 @pytest.mark.parametrize(
-    "model, calibration", [(SHIPPED, "general"), (FAST, "general"), (ACCURATE, "general"), (SHIPPED, "news")]
+    "model, calibration",
+    [(SHIPPED, "general"), (FAST, "general"), (ACCURATE, "general"), (SHIPPED, "news"), (ACCURATE, "news")],
 )
 def test_calibrator_round_trips_and_ships_for_each_model(model: Path, calibration: str) -> None:
     assert Calibrator.from_json(TOY.to_json()) == TOY
