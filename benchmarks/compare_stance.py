@@ -8,6 +8,10 @@ exactly one of them is right (the rule for shipping a new model: p < 0.05 and be
 The held-out slice is rebuilt as training built it (`--seed`, `--holdout`, `--holdout-more`: keep those of the
 runs compared), so neither model has trained on it. A model trained on the first file alone never saw any of
 the further files. Pairs of a two-way source are right when entailment-or-not is; the test pools every pair.
+`--read both` scores each pair as the service reads a statement: the model also reads the claim restated in the
+statement's words (its figures, verbs of direction, movements: `index/text/restate.py`), so the figures are the
+stance reader's rather than the network's alone; `--read new` reads so only the new side (`--old` and `--new` the
+same directory: what the reading adds to that model).
 """
 
 import argparse
@@ -18,6 +22,7 @@ from typing import Any
 import numpy as np
 from common import emit
 
+from factdesk.index.stance import read_pairs
 from factdesk.index.stance.model import load_model
 from factdesk.training.stance_data import load_data
 from factdesk.training.stance_eval import predictions
@@ -32,6 +37,13 @@ def mcnemar_p(only_old: int, only_new: int) -> float:
     return min(1.0, 2 * tail)
 
 
+def probabilities(directory: Path, pairs: list[tuple[str, str]], read: bool) -> np.ndarray:
+    model = load_model(directory)
+    if not read:
+        return model.predict(pairs, 16)
+    return np.array(read_pairs(lambda asked: model.predict(asked, 16), pairs)[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, nargs="+", required=True, help="the NLI pair files of the training run")
@@ -40,15 +52,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--holdout", type=int, default=3600)
     parser.add_argument("--holdout-more", type=int, default=4000)
+    parser.add_argument(
+        "--read", choices=("both", "new"), help="read each pair through the claim's restatements too, on these sides"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
     _, held = load_data(args.data, args.holdout, args.holdout_more, args.seed)
     pairs = [(p["premise"], p["hypothesis"]) for p in held]
     right = {}
-    figures: dict[str, Any] = {"pairs": len(held)}
+    figures: dict[str, Any] = {"pairs": len(held), "read": args.read}
     for name, directory in (("old", args.old), ("new", args.new)):
-        gold, pred = predictions(load_model(directory).predict(pairs, 16), held)
+        read = args.read == "both" or (args.read == "new" and name == "new")
+        gold, pred = predictions(probabilities(directory, pairs, read), held)
         right[name] = np.array(gold) == np.array(pred)
         figures[name] = {"model": str(directory), "accuracy": round(float(right[name].mean()), 4)}
         for key in ("data", "source"):

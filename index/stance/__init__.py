@@ -4,7 +4,7 @@ One interface, two classifiers. `NliStance` (default when the shipped model is p
 NLI model's probabilities with the typed cues; `CueStance` decides from similarity and cues alone.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -108,6 +108,32 @@ def with_restatement(probs: Sequence[float], restated: Sequence[float], opposite
     return e, n, c
 
 
+def read_pairs(
+    predict: Callable[[list[tuple[str, str]]], np.ndarray],
+    pairs: Sequence[tuple[str, str]],
+    statements: Sequence[str] | None = None,
+) -> tuple[list[tuple[float, ...]], list[str | None]]:
+    """The model's probabilities for (statement, claim) pairs, each read also through the claim restated in the
+    statement's words (`restate.restatements`, `with_restatement`), in one call of `predict`; and for each pair the
+    restatement that decided its reading, if one did. `statements`: the texts to restate the claim against where
+    they differ from the premises the model reads."""
+    against = statements if statements is not None else [premise for premise, _ in pairs]
+    restated = [
+        (k, text, opposite)
+        for k, ((_, claim), statement) in enumerate(zip(pairs, against, strict=True))
+        for text, opposite in restatements(claim, statement)
+    ]
+    asked = [*pairs, *((pairs[k][0], text) for k, text, _ in restated)]
+    scored = predict(asked) if asked else []
+    probs = [tuple(float(p) for p in row) for row in scored[: len(pairs)]]
+    readings: list[str | None] = [None] * len(pairs)
+    for (k, text, opposite), restated_probs in zip(restated, scored[len(pairs) :], strict=True):
+        read = with_restatement(probs[k], restated_probs, opposite)
+        if read != probs[k]:
+            probs[k], readings[k] = read, text
+    return probs, readings
+
+
 class NliStance:
     mode = "nli"
 
@@ -125,22 +151,15 @@ class NliStance:
         candidates of a claim the archive knows nothing of)."""
         on_topic = [i for i, sim in enumerate(similarities) if sim >= ON_TOPIC]
         # reported speech is judged on what it reports: its speaker is the statement's `speaker`, not a doubt
-        premises = {i: reported_content(statements[i]) or statements[i] for i in on_topic}
-        restated = [(i, text, opposite) for i in on_topic for text, opposite in restatements(claim, statements[i])]
-        pairs = [(premises[i], claim) for i in on_topic] + [(premises[i], text) for i, text, _ in restated]
-        scored = self._predict(pairs) if pairs else []
-        probs: dict[int, Sequence[float]] = dict(zip(on_topic, scored[: len(on_topic)], strict=True))
-        readings: dict[int, str] = {}
-        for (i, text, opposite), restated_probs in zip(restated, scored[len(on_topic) :], strict=True):
-            read = with_restatement(probs[i], restated_probs, opposite)
-            if read != tuple(float(p) for p in probs[i]):
-                probs[i], readings[i] = read, text
+        pairs = [(reported_content(statements[i]) or statements[i], claim) for i in on_topic]
+        read, readings = read_pairs(self._predict, pairs, [statements[i] for i in on_topic])
+        probs = dict(zip(on_topic, read, strict=True))
         stances = [
             combine(probs.get(i, OFF_TOPIC), sim, find_cues(claim, s))
             for i, (s, sim) in enumerate(zip(statements, similarities, strict=True))
         ]
-        for i, text in readings.items():
-            stances[i].reading = text
+        for i, reading in zip(on_topic, readings, strict=True):
+            stances[i].reading = reading
         return stances
 
 

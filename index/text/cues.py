@@ -19,6 +19,8 @@ from factdesk.index.text.lexicon import (
     SCALES,
     SENTENCE_START_WORDS,
     SMALL_NUMBERS,
+    STOPWORDS,
+    STRICT_BOUNDS,
     UNIT_ALIASES,
     VAGUE_NUMBERS,
     WEAK_NEIGHBOURS,
@@ -27,6 +29,8 @@ from factdesk.index.text.lexicon import (
 from factdesk.index.text.overlap import content_words, stem
 
 EVENT_WINDOW = 8  # words either side of a date that say what it dates
+ROUNDING = 0.05  # the most a bare figure is taken to be rounded, as a share of it
+FIGURE_WINDOW = 4  # words either side of a figure that say what it counts
 
 
 MODIFIER = "|".join(sorted((re.escape(m) for m in APPROX | AT_LEAST | AT_MOST), key=len, reverse=True))
@@ -36,9 +40,10 @@ NUMBER_WORD = "|".join(sorted(list(SMALL_NUMBERS) + list(VAGUE_NUMBERS), key=len
 
 
 QUANTITY = re.compile(
-    rf"(?:\b(?P<mod>{MODIFIER})\s+)?(?P<num>\d+(?:[.,]\d+)*(?:\s*%)?|\b(?:{NUMBER_WORD})\b)"
+    rf"(?:\b(?P<mod>{MODIFIER})\s+)?(?P<currency>[$€£]\s?)?"
+    rf"(?P<num>\d+(?:[.,]\d+)*(?:\s*(?:%|per\s?cent\b|percent\b))?|\b(?:{NUMBER_WORD})\b)"
     rf"(?:\s+(?P<scale>thousand|million|billion|trillion)\b)?"
-    rf"(?:\s+(?:of\s+)?(?P<unit>[A-Za-z-]+)(?:\s+(?P<unit2>[A-Za-z-]+))?)?",
+    rf"(?:(?:\s+(?:of\s+)?|-)(?P<unit>[A-Za-z-]+)(?:\s+(?P<unit2>[A-Za-z-]+))?)?",
     re.I,
 )
 
@@ -77,14 +82,21 @@ class Cue:
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
-    span: Span
+    span: Span  # the figure with its unit: "about 15 civilians"
+    figure: Span  # the figure alone, with its modifier, currency and scale: "about 15", "more than $3 million"
     low: float
     high: float
     units: frozenset[str]
+    rounding: float = 0.0  # how far the value it was rounded from may be, for a bare figure (`_rounding`)
+    bounded: bool = False  # a bound, not a value: "more than 100", "at most 20"
+
+    def claimed(self) -> tuple[float, float]:
+        """The values a claim's figure allows: a bare figure may have been rounded, a statement's is as said."""
+        return self.low - self.rounding, self.high + self.rounding
 
 
 def _unit(word: str | None) -> str | None:
-    if not word or word.lower() in NOT_UNITS:
+    if not word or word.lower() in NOT_UNITS or word.lower() in STOPWORDS:
         return None
     w = word.lower()
     w = UNIT_ALIASES.get(w, w)
@@ -93,15 +105,42 @@ def _unit(word: str | None) -> str | None:
     return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
 
 
+MONTH_NAME = re.compile(rf"\b(?:{'|'.join(MONTHS)})\b", re.I)
+
+
+def _day_of_month(text: str, m: re.Match[str]) -> bool:
+    """A number of one or two digits next to a month's name: "March 23", "23 March"."""
+    if not (m.group("num").isdigit() and len(m.group("num")) <= 2):
+        return False
+    before = re.findall(r"\w+", text[: m.start("num")])[-1:]
+    after = re.findall(r"\w+", text[m.end("num") :])[:1]
+    return any(MONTH_NAME.fullmatch(w) for w in before + after)
+
+
+def _rounding(raw: str, value: float) -> float:
+    """How far a bare figure may be from the value it was rounded from, by its last digit: "45 million" may be
+    45.1 million, "112,000" may be 112,113 and not 113,000; never more than ROUNDING of it, so "200" is not 240."""
+    digits = raw.rstrip("%").replace(",", "")
+    if not re.fullmatch(r"\d+(?:\.\d+)?", digits) or not float(digits):
+        return 0.0
+    whole, _, decimals = digits.partition(".")
+    step = 10.0 ** -len(decimals) if decimals else 10.0 ** (len(whole) - len(whole.rstrip("0")))
+    return min(0.45 * step * value / float(digits), ROUNDING * value)
+
+
 def quantities(text: str) -> list[Quantity]:
     found = []
     for m in QUANTITY.finditer(text):
-        raw = m.group("num").lower().replace(" ", "")
+        raw = re.sub(r"per\s?cent$", "%", m.group("num").lower()).replace(" ", "")
         if re.fullmatch(r"(?:1[89]|20)\d\d", raw) and not m.group("mod"):
             continue  # a year: dates handle it
         glued = m.start("num") > 0 and text[m.start("num") - 1] in "-–/:"
         if (glued or re.fullmatch(r"\d+[.,]\d+[.,]\d+.*", raw)) and "," not in raw:
             continue  # a code, score or date like 2025-01-27
+        after = text[m.end("num") : m.end("num") + 2]
+        letter_before = m.start("num") > 0 and text[m.start("num") - 1].isalnum()
+        if letter_before or re.match(r"[A-Za-z]|[-–/:]\d", after) or _day_of_month(text, m):
+            continue  # part of a name, a score or a date: "76ers", "2-2", "6/10", "March 23"
         if raw in VAGUE_NUMBERS:
             low, high = VAGUE_NUMBERS[raw]
         else:
@@ -121,14 +160,35 @@ def quantities(text: str) -> list[Quantity]:
                 high * (1.15 if mod not in {"nearly", "almost"} else 1.0),
             )
         elif mod in AT_LEAST:
-            high = math.inf
+            low, high = (math.nextafter(low, math.inf) if mod in STRICT_BOUNDS else low), math.inf
         elif mod in AT_MOST:
-            low = 0.0
+            low, high = 0.0, (math.nextafter(high, 0.0) if mod in STRICT_BOUNDS else high)
         first, second = _unit(m.group("unit")), _unit(m.group("unit2"))
         units = frozenset({"%"} if raw.endswith("%") else {u for u in (first, second if first else None) if u})
-        end = m.end("unit") if first else m.end("scale") if m.group("scale") else m.end("num")
-        found.append(Quantity(Span(m.start(), end, text[m.start() : end]), low, high, units))
+        if m.group("currency"):
+            units |= {m.group("currency").strip()}
+        figure_end = m.end("scale") if m.group("scale") else m.end("num")
+        end = m.end("unit") if first else figure_end
+        found.append(
+            Quantity(
+                Span(m.start(), end, text[m.start() : end]),
+                Span(m.start(), figure_end, text[m.start() : figure_end]),
+                low,
+                high,
+                units,
+                0.0 if m.group("mod") or raw in VAGUE_NUMBERS else _rounding(raw, low),
+                mod in AT_LEAST or mod in AT_MOST,
+            )
+        )
     return found
+
+
+def measure_words(text: str, quantity: Quantity) -> set[str]:
+    """Content-word stems around a figure, other figures left out: what it counts ("urban population" of "an urban
+    population of 193,658")."""
+    before = re.findall(r"\w+", text[: quantity.span.start])[-FIGURE_WINDOW:]
+    after = re.findall(r"\w+", text[quantity.span.end :])[:FIGURE_WINDOW]
+    return set(content_words(" ".join(w for w in before + after if not any(ch.isdigit() for ch in w))))
 
 
 def number_cues(claim: str, statement: str) -> list[Cue]:
@@ -136,7 +196,8 @@ def number_cues(claim: str, statement: str) -> list[Cue]:
     theirs = quantities(statement)
     for q in quantities(claim):
         same_unit = [t for t in theirs if t.units & q.units]
-        if same_unit and not any(t.low <= q.high and q.low <= t.high for t in same_unit):
+        low, high = q.claimed()
+        if same_unit and not any(t.low <= high and low <= t.high for t in same_unit):
             t = same_unit[0]
             cues.append(Cue("number", q.span, t.span, f"claim says {q.span.text!r}, statement says {t.span.text!r}"))
     return cues

@@ -130,6 +130,10 @@ AT_LEAST = {"at least", "more than", "over", "above", "upwards of", "in excess o
 AT_MOST = {"at most", "up to", "fewer than", "less than", "under", "below", "no more than"}
 
 
+# bounds that leave out the figure itself: "more than 64" is not 64, "at least 64" is
+STRICT_BOUNDS = {"more than", "over", "above", "in excess of", "fewer than", "less than", "under", "below"}
+
+
 MONTHS = [
     "january",
     "february",

@@ -1,8 +1,10 @@
 """Restatements of a claim in a statement's words: its verb of direction replaced by the statement's verb of the
-same axis, or its movement between two places reversed. The stance model reads the statement against each."""
+same axis, its movement between two places reversed, or its figures replaced by the statement's figures for the same
+measure. The stance model reads the statement against each."""
 
 import re
 
+from factdesk.index.text.cues import Quantity, measure_words, quantities
 from factdesk.index.text.lexicon import (
     AUXILIARIES,
     BASE,
@@ -16,6 +18,7 @@ from factdesk.index.text.lexicon import (
     PAST,
     THIRD,
 )
+from factdesk.index.text.overlap import has_stem, stem
 
 
 def _slot(word: str, forms: tuple[str, ...], previous: str) -> int:
@@ -48,11 +51,76 @@ def _reversal(claim: str, statement: str) -> str | None:
     return claim[: origin[0]] + m["goal"] + claim[origin[1] : goal[0]] + m["origin"] + claim[goal[1] :]
 
 
+LOOSE_FIGURES = frozenset({"one"})  # often no count at all: "one of them", "what one man does"
+
+
+def _comparable(claim: str, ours: Quantity, statement: str, theirs: Quantity) -> bool:
+    """Figures of the same unit, or where only one of the two has a unit, that unit among the words around the
+    other ("45,000 people" and "a capacity of 45,000")."""
+    if ours.units and theirs.units:
+        return bool(ours.units & theirs.units)
+    around = measure_words(claim, ours) if theirs.units else measure_words(statement, theirs)
+    return all(has_stem(around, stem(u)) for u in ours.units | theirs.units)
+
+
+def _within(ours: Quantity, theirs: Quantity) -> bool:
+    low, high = ours.claimed()
+    return low <= theirs.low and theirs.high <= high
+
+
+def _same_measure(
+    claim: str, ours: Quantity, others: list[Quantity], statement: str, theirs: list[Quantity]
+) -> Quantity | None:
+    """The statement's figure for what the claim's figure counts, of the comparable ones that share the most words
+    around them with it: one within the claim's bounds where there is such a figure at all (the statement has the
+    claim's figure, and the others are of something else: "the sixth death, a 53-year-old man" after "the fifth,
+    a 71-year-old"; "81,114 (38,242 to 162,106)"), else one outside them. None where a figure overlaps the claim's
+    bounds only in part, or none shares a word with it; a figure within another of the claim's is that one's."""
+    around = measure_words(claim, ours)
+    within: list[tuple[int, Quantity]] = []
+    outside: list[tuple[int, Quantity]] = []
+    for q in theirs:
+        if not _comparable(claim, ours, statement, q) or any(_within(other, q) for other in others):
+            continue
+        low, high = ours.claimed()
+        if not _within(ours, q) and q.low <= high and low <= q.high:
+            return None
+        shared = 2 * len(ours.units & q.units) + sum(has_stem(measure_words(statement, q), w) for w in around)
+        (within if _within(ours, q) else outside).append((shared, q))
+    shared, best = max(within or outside, key=lambda found: found[0], default=(0, None))
+    return best if shared else None
+
+
+def _figures(claim: str, statement: str) -> tuple[str, bool] | None:
+    """The claim with each of its bounded figures ("more than 100,000", "at most 2,200") that the statement gives
+    for the same measure replaced by the statement's figure, where that figure falls within the bounds ("more than
+    100,000" against "112,113") or outside them ("less than 2,200" against "2,208", which is the opposite). A bare
+    figure is left to the model and the number cue: on news claims the statement's figure for a nearby measure
+    (an urban population, another year's rate) would too often be read as the claim's."""
+    theirs = [q for q in quantities(statement) if q.figure.text.lower() not in LOOSE_FIGURES]
+    ours = [q for q in quantities(claim) if q.figure.text.lower() not in LOOSE_FIGURES] if theirs else []
+    pieces, last, opposite = [], 0, False
+    for k, figure in enumerate(ours):
+        if not figure.bounded:
+            continue
+        match = _same_measure(claim, figure, ours[:k] + ours[k + 1 :], statement, theirs)
+        if match is None or match.figure.text.lower() == figure.figure.text.lower():
+            continue
+        text = match.figure.text
+        if figure.figure.start == 0:
+            text = text[0].upper() + text[1:]
+        pieces.append(claim[last : figure.figure.start] + text)
+        last = figure.figure.end
+        opposite = opposite or not _within(figure, match)
+    return ("".join(pieces) + claim[last:], opposite) if pieces else None
+
+
 def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     """The claim with one of its verbs of direction replaced by a verb of the same axis that the statement uses
     instead, in the claim's form, and whether that verb is the opposite side: the model then reads the statement
     against the claim said in the statement's words. At most one for each of the claim's verbs, and the claim's
-    movement reversed (`_reversal`), which is always the opposite."""
+    movement reversed (`_reversal`), which is always the opposite, and its figures in the statement's figures
+    (`_figures`)."""
     words = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
     ours = {w for w, _, _ in words}
     theirs = {m.group() for m in OPPOSITE_WORD.finditer(statement.lower())}
@@ -79,4 +147,7 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     reversed_ = _reversal(claim, statement)
     if reversed_:
         results.append((reversed_, True))
+    figures = _figures(claim, statement)
+    if figures:
+        results.append(figures)
     return results

@@ -132,6 +132,18 @@ def test_a_restatement_in_the_statements_words_is_read_by_the_model() -> None:
     assert [c.kind for c in improving.cues] == ["opposite"]  # the cue names the reason
 
 
+def test_a_claims_figure_is_read_in_the_statements_figure() -> None:
+    stance = NliStance()
+    statement = "Two bombs landed in Mbugangari, Rubavu District, injuring about 15 civilians."
+    fewer, more = stance.classify(
+        "Fewer than ten civilians were injured in Rubavu", [statement], [0.7]
+    ) + stance.classify("More than ten civilians were injured in Rubavu", [statement], [0.7])
+    assert fewer.label == "conflicts" and fewer.reading == "About 15 civilians were injured in Rubavu", fewer.probs
+    assert more.label == "supports" and more.reading == "About 15 civilians were injured in Rubavu", more.probs
+    (same,) = stance.classify("About 15 civilians were injured in Rubavu", [statement], [0.7])
+    assert same.reading is None
+
+
 def test_nli_stance_names_the_model() -> None:
     stance = NliStance()
     assert stance.mode == "nli" and stance.name == SHIPPED.name

@@ -26,6 +26,14 @@ def test_compatible_numbers_are_not_cues() -> None:
     assert kinds("Sixteen civilians were injured", BOMBS) == []  # within "about"
 
 
+def test_number_cues_read_shares_sums_rounding_and_bounds() -> None:
+    assert kinds("Imports from China rose by 27 per cent", "Imports from China rose by 31% this year.") == ["number"]
+    assert kinds("The appeal raised $5 million", "The appeal raised $ 6.2 million.") == ["number"]
+    # a bare figure may have been rounded from the statement's; a bound leaves out its own figure
+    assert kinds("Nigeria had 45 million people at independence", "It had 45.1 million people in 1960.") == []
+    assert kinds("The army lost more than 64 vehicles", "The army lost 64 vehicles.") == ["number"]
+
+
 def test_quantities_read_words_scales_and_percentages() -> None:
     q = {x.span.text: (x.low, x.high) for x in quantities("Some 1,200 people, 3.5 million dollars and 40% of voters")}
     assert q["Some 1,200 people"] == (1020.0, 1380.0)
@@ -142,3 +150,62 @@ def test_a_date_cue_needs_the_same_event() -> None:
 )
 def test_restatements(claim: str, statement: str, restated: list[tuple[str, bool]]) -> None:
     assert restatements(claim, statement) == restated
+
+
+@pytest.mark.parametrize(
+    "claim, statement, restated",
+    [
+        # the statement's figure for the same measure, within the claim's bounds or outside them (the opposite)
+        (
+            "More than 100,000 people fled Goma",
+            "Aid agencies said 112,000 people fled Goma in a week.",
+            [("112,000 people fled Goma", False)],
+        ),
+        (
+            "Fewer than 2,000 people fled Goma",
+            "Aid agencies said 2,208 people fled Goma in a week.",
+            [("2,208 people fled Goma", True)],
+        ),
+        # a bound leaves out its own figure; "at least" does not
+        ("The army lost more than 64 vehicles", "The army lost 64 vehicles.", [("The army lost 64 vehicles", True)]),
+        ("The army lost at least 64 vehicles", "The army lost 64 vehicles.", [("The army lost 64 vehicles", False)]),
+        # the currency travels with the figure; the unit may be a word around the other figure
+        (
+            "The appeal raised less than $5 million",
+            "The appeal has raised $ 6.2 million so far.",
+            [("The appeal raised $ 6.2 million", True)],
+        ),
+        (
+            "The stadium holds over 60,000 people",
+            "The stadium has a capacity of 45,000 people.",
+            [("The stadium holds 45,000 people", True)],
+        ),
+        (
+            "The city's urban population is under 190,000",
+            "It has an urban population of 193,658 and a metropolitan population of 239,842.",
+            [("The city's urban population is 193,658", True)],
+        ),
+        # a bare figure is left to the model and the number cue
+        ("About 50 civilians were injured in Rubavu", BOMBS, []),
+        ("At independence the country had 45 million people", "The census counted 45.1 million people.", []),
+        # the claim's own figure is there, or the figures count different things: nothing to restate
+        ("The agency expects 12,500 deaths by June", "It expects 12,500 deaths (range 8,000 to 19,000) by June.", []),
+        ("For 29 of its 60 years the country was under military rule", "It spent 29 years under military rule.", []),
+        ("68 per cent of patients improved", "Of 53 patients, 36 improved.", []),
+        ("About 15 civilians were injured in Rubavu", BOMBS, []),
+        ("A 53-year-old man died in Goma", "A 71-year-old woman was hurt; a 53-year-old man died in Goma.", []),
+        ("Ten soldiers were killed", "The convoy of 40 trucks reached Goma.", []),
+        # days of months, names with figures, scores and "one" are no counts
+        ("M23 took Goma on 23 January", "M23 took Goma on 27 January.", []),
+        ("The score was 2-2", "The match ended 1–2.", []),
+        ("What one man saw in Goma", "Two men saw it in Goma.", []),
+    ],
+)
+def test_figure_restatements(claim: str, statement: str, restated: list[tuple[str, bool]]) -> None:
+    assert restatements(claim, statement) == restated
+
+
+def test_quantities_keep_the_figure_apart_from_its_unit_and_leave_out_names_and_days() -> None:
+    (q,) = quantities("The fund lost more than $ 3 million in March")
+    assert (q.figure.text, q.low > 3e6, q.high, sorted(q.units)) == ("more than $ 3 million", True, float("inf"), ["$"])
+    assert quantities("M23 rebels entered Goma on 27 January") == []
