@@ -1,6 +1,6 @@
 """Restatements of a claim in a statement's words: its verb of direction replaced by the statement's verb of the
-same axis, its movement between two places reversed, or its figures replaced by the statement's figures for the same
-measure. The stance model reads the statement against each."""
+same axis, its movement between two places reversed, or its bounded figures replaced by the statement's figures for
+the same measure. The stance model reads the statement against each."""
 
 import re
 
@@ -77,16 +77,17 @@ def _same_measure(
     a 71-year-old"; "81,114 (38,242 to 162,106)"), else one outside them. None where a figure overlaps the claim's
     bounds only in part, or none shares a word with it; a figure within another of the claim's is that one's."""
     around = measure_words(claim, ours)
+    low, high = ours.claimed()
     within: list[tuple[int, Quantity]] = []
     outside: list[tuple[int, Quantity]] = []
     for q in theirs:
         if not _comparable(claim, ours, statement, q) or any(_within(other, q) for other in others):
             continue
-        low, high = ours.claimed()
-        if not _within(ours, q) and q.low <= high and low <= q.high:
+        inside = _within(ours, q)
+        if not inside and q.low <= high and low <= q.high:
             return None
         shared = 2 * len(ours.units & q.units) + sum(has_stem(measure_words(statement, q), w) for w in around)
-        (within if _within(ours, q) else outside).append((shared, q))
+        (within if inside else outside).append((shared, q))
     shared, best = max(within or outside, key=lambda found: found[0], default=(0, None))
     return best if shared else None
 
