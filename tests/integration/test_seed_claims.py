@@ -234,8 +234,12 @@ UNDECIDED_BY_THE_DEFAULT = {
     "M23 rebels lost control of Goma",
 }
 # the accurate model (the default one averaged with the 12-layer one) reads "lost control of Goma" against "M23
-# rebels have captured Goma" as the default model does not
-UNDECIDED_BY_THE_ACCURATE_MODEL = UNDECIDED_BY_THE_DEFAULT - {"M23 rebels lost control of Goma"}
+# rebels have captured Goma" as the default model does not; with its fit on records of the reader that restates
+# bounded figures (level 0.625), "The bombs landed in Goma" is decided too
+UNDECIDED_BY_THE_ACCURATE_MODEL = UNDECIDED_BY_THE_DEFAULT - {
+    "M23 rebels lost control of Goma",
+    "The bombs landed in Goma",
+}
 
 
 def _seed_cases(undecided: set[str]) -> list[Any]:  # pytest.param sets
