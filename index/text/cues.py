@@ -186,9 +186,7 @@ def quantities(text: str) -> list[Quantity]:
 def measure_words(text: str, quantity: Quantity) -> set[str]:
     """Content-word stems around a figure, other figures left out: what it counts ("urban population" of "an urban
     population of 193,658")."""
-    before = re.findall(r"\w+", text[: quantity.span.start])[-FIGURE_WINDOW:]
-    after = re.findall(r"\w+", text[quantity.span.end :])[:FIGURE_WINDOW]
-    return set(content_words(" ".join(w for w in before + after if not any(ch.isdigit() for ch in w))))
+    return _around(text, quantity.span, FIGURE_WINDOW, figures=False)
 
 
 def number_cues(claim: str, statement: str) -> list[Cue]:
@@ -213,11 +211,11 @@ def _dates(text: str) -> dict[str, list[Span]]:
     return found
 
 
-def _around(text: str, span: Span, words: int = EVENT_WINDOW) -> set[str]:
-    """Content-word stems within `words` words either side of a span: what the date is the date of."""
-    before = re.findall(r"\w+", text[: span.start])[-words:]
-    after = re.findall(r"\w+", text[span.end :])[:words]
-    return set(content_words(" ".join(before + after)))
+def _around(text: str, span: Span, words: int = EVENT_WINDOW, figures: bool = True) -> set[str]:
+    """Content-word stems within `words` words either side of a span (what a date is the date of, what a figure
+    counts); without words that hold a digit where `figures` is false."""
+    near = re.findall(r"\w+", text[: span.start])[-words:] + re.findall(r"\w+", text[span.end :])[:words]
+    return set(content_words(" ".join(w for w in near if figures or not any(ch.isdigit() for ch in w))))
 
 
 def date_cues(claim: str, statement: str) -> list[Cue]:

@@ -98,8 +98,10 @@ def _figures(claim: str, statement: str) -> tuple[str, bool] | None:
     100,000" against "112,113") or outside them ("less than 2,200" against "2,208", which is the opposite). A bare
     figure is left to the model and the number cue: on news claims the statement's figure for a nearby measure
     (an urban population, another year's rate) would too often be read as the claim's."""
+    ours = [q for q in quantities(claim) if q.figure.text.lower() not in LOOSE_FIGURES]
+    if not any(q.bounded for q in ours):
+        return None  # most claims: the statement need not be parsed
     theirs = [q for q in quantities(statement) if q.figure.text.lower() not in LOOSE_FIGURES]
-    ours = [q for q in quantities(claim) if q.figure.text.lower() not in LOOSE_FIGURES] if theirs else []
     pieces, last, opposite = [], 0, False
     for k, figure in enumerate(ours):
         if not figure.bounded:
