@@ -25,6 +25,9 @@ from factdesk.index.text.lexicon import (
     VAGUE_NUMBERS,
     WEAK_NEIGHBOURS,
     WEEKDAYS,
+    YEAR_AFTER,
+    YEAR_BEFORE,
+    YEAR_NOT_A_DATE,
 )
 from factdesk.index.text.overlap import content_words, stem
 
@@ -53,6 +56,22 @@ DATE = re.compile(
     rf"|\b(?P<weekday>{'|'.join(d.capitalize() for d in WEEKDAYS)})\b"
     r"|\b(?P<year>(?:1[89]|20)\d\d)\b"
 )
+
+
+YEAR = r"(?:1[89]|20)\d\d(?![-–/]?\w)"  # not a range, a decade or a name: "2005-06", "1990s", "2019-nCoV"
+
+
+def _words(words: set[str]) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+YEAR_BOUND = re.compile(rf"\b(?P<bound>{_words(YEAR_BEFORE | YEAR_AFTER)})\s+(?P<year>{YEAR})\b", re.I)
+
+
+EVENT_YEAR = re.compile(rf"(?<![-–/])(?<![-–/]\s)\b(?P<year>{YEAR})\b(?!\s*[-–]\s*\d)")
+
+
+YEAR_NOT_A_DATE_BEFORE = re.compile(rf"\b(?:{_words(YEAR_NOT_A_DATE)})\s+(?:the\s+)?(?:early\s+|late\s+)?$", re.I)
 
 
 NEGATION = re.compile(
@@ -218,12 +237,49 @@ def _around(text: str, span: Span, words: int = EVENT_WINDOW, figures: bool = Tr
     return set(content_words(" ".join(w for w in near if figures or not any(ch.isdigit() for ch in w))))
 
 
+@dataclass(frozen=True, slots=True)
+class YearBound:
+    span: Span  # the bound with its year: "before 2015"
+    year: Span
+    low: int  # the years it allows
+    high: int
+
+    def allows(self, year: int) -> bool:
+        return self.low <= year <= self.high
+
+
+def year_bounds(text: str) -> list[YearBound]:
+    """The years a text bounds rather than gives: "released before 2015" allows any year up to 2014."""
+    found = []
+    for m in YEAR_BOUND.finditer(text):
+        year = int(m["year"])
+        before = re.sub(r"\s+", " ", m["bound"].lower()) in YEAR_BEFORE
+        low, high = (0, year - 1) if before else (year + 1, 9999)
+        found.append(YearBound(Span(m.start(), m.end(), m.group()), Span(*m.span("year"), m["year"]), low, high))
+    return found
+
+
+def event_years(text: str) -> list[Span]:
+    """The years a text dates something in: not a bound, a span or one end of a range ("since 2010", "2006–2009")."""
+    return [
+        Span(*m.span("year"), m["year"])
+        for m in EVENT_YEAR.finditer(text)
+        if not YEAR_NOT_A_DATE_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+    ]
+
+
+def event_words(text: str, span: Span) -> set[str]:
+    """Content-word stems around a date, figures and other dates left out: what it dates."""
+    return _around(text, span, figures=False)
+
+
 def date_cues(claim: str, statement: str) -> list[Cue]:
     """A date of the claim that the statement gives otherwise for the same event: the words around the two dates
     share a content word ("summit on Friday" / "on Monday ... called for a summit"), so a statement that dates
     something else in another year is no conflict."""
     cues = []
     ours, theirs = _dates(claim), _dates(statement)
+    bounds = year_bounds(claim)
     for kind, spans in ours.items():
         other = theirs[kind]
         values = {s.text.lower() for s in other}
@@ -232,6 +288,9 @@ def date_cues(claim: str, statement: str) -> list[Cue]:
                 continue
             context = _around(claim, s) - {stem(o.text.lower()) for o in other}
             same_event = next((o for o in other if context & _around(statement, o)), None)
+            bound = next((b for b in bounds if b.year.start == s.start), None)
+            if same_event and bound and same_event.text.isdigit() and bound.allows(int(same_event.text)):
+                continue  # "before 2015" against "2013": within the bound
             if same_event:
                 cues.append(Cue("date", s, same_event, f"claim says {s.text}, statement says {same_event.text}"))
     return cues

@@ -134,6 +134,18 @@ AT_MOST = {"at most", "up to", "fewer than", "less than", "under", "below", "no 
 STRICT_BOUNDS = {"more than", "over", "above", "in excess of", "fewer than", "less than", "under", "below"}
 
 
+# words that bound a year rather than give it: "released before 2015" is any year up to 2014 ("by" and "since"
+# say other things: a deadline, a span)
+YEAR_BEFORE = {"before", "prior to", "earlier than"}
+
+
+YEAR_AFTER = {"after", "later than"}
+
+
+# words before a year that make it no event's date: a bound, a span or one end of a range ("since 2010's Iron Man 2")
+YEAR_NOT_A_DATE = YEAR_BEFORE | YEAR_AFTER | {"since", "until", "till", "by", "from", "between", "through", "to"}
+
+
 MONTHS = [
     "january",
     "february",

@@ -209,3 +209,45 @@ def test_quantities_keep_the_figure_apart_from_its_unit_and_leave_out_names_and_
     (q,) = quantities("The fund lost more than $ 3 million in March")
     assert (q.figure.text, q.low > 3e6, q.high, sorted(q.units)) == ("more than $ 3 million", True, float("inf"), ["$"])
     assert quantities("M23 rebels entered Goma on 27 January") == []
+
+
+@pytest.mark.parametrize(
+    "claim, statement, restated",
+    [
+        # the year the statement dates the same event in, within the claim's bound or outside it (the opposite)
+        (
+            "The bridge was opened before 2015",
+            "The bridge was opened in March 2013.",
+            [("The bridge was opened in 2013", False)],
+        ),
+        (
+            "The bridge was opened before 2015",
+            "The bridge was opened in 2015.",
+            [("The bridge was opened in 2015", True)],
+        ),
+        (
+            "After 2010, the ministry moved to Goma",
+            "The ministry moved to Goma in 2008.",
+            [("In 2008, the ministry moved to Goma", True)],
+        ),
+        # the year of another event, a span or a range is not the event's: "since 2010's" dates the earlier album
+        (
+            "The album was released after 2015",
+            "Released on 18 October 2016, the album is the band's first since 2010's Tour.",
+            [("The album was released in 2016", False)],
+        ),
+        ("The bridge was opened before 2015", "Trade across the border has grown since 2009.", []),
+        ("The bridge was opened before 2015", "Work on the bridge ran from 2009 to 2016.", []),
+        # a decade, a range or a name is no bound
+        ("The bridge was opened after the 2005-06 season", "The bridge was opened in 2004.", []),
+        ("Kidney damage may follow after 2019-nCoV infection", "Kidney damage was seen in 2020.", []),
+    ],
+)
+def test_year_restatements(claim: str, statement: str, restated: list[tuple[str, bool]]) -> None:
+    assert restatements(claim, statement) == restated
+
+
+def test_a_year_within_the_claims_bound_is_no_date_cue() -> None:
+    claim = "The ceasefire was signed before 2020"
+    assert find_cues(claim, "The ceasefire was finally signed in 2019.") == []
+    assert [c.kind for c in find_cues(claim, "The ceasefire was finally signed in 2021.")] == ["date"]
