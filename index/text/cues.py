@@ -36,7 +36,12 @@ ROUNDING = 0.05  # the most a bare figure is taken to be rounded, as a share of 
 FIGURE_WINDOW = 4  # words either side of a figure that say what it counts
 
 
-MODIFIER = "|".join(sorted((re.escape(m) for m in APPROX | AT_LEAST | AT_MOST), key=len, reverse=True))
+def _alternatives(words: set[str]) -> str:
+    """A regex alternation of these words and phrases, the longest first."""
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+MODIFIER = _alternatives(APPROX | AT_LEAST | AT_MOST)
 
 
 NUMBER_WORD = "|".join(sorted(list(SMALL_NUMBERS) + list(VAGUE_NUMBERS), key=len, reverse=True))
@@ -61,17 +66,13 @@ DATE = re.compile(
 YEAR = r"(?:1[89]|20)\d\d(?![-–/]?\w)"  # not a range, a decade or a name: "2005-06", "1990s", "2019-nCoV"
 
 
-def _words(words: set[str]) -> str:
-    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
-
-
-YEAR_BOUND = re.compile(rf"\b(?P<bound>{_words(YEAR_BEFORE | YEAR_AFTER)})\s+(?P<year>{YEAR})\b", re.I)
+YEAR_BOUND = re.compile(rf"\b(?P<bound>{_alternatives(YEAR_BEFORE | YEAR_AFTER)})\s+(?P<year>{YEAR})\b", re.I)
 
 
 EVENT_YEAR = re.compile(rf"(?<![-–/])(?<![-–/]\s)\b(?P<year>{YEAR})\b(?!\s*[-–]\s*\d)")
 
 
-YEAR_NOT_A_DATE_BEFORE = re.compile(rf"\b(?:{_words(YEAR_NOT_A_DATE)})\s+(?:the\s+)?(?:early\s+|late\s+)?$", re.I)
+NO_EVENT_BEFORE = re.compile(rf"\b(?:{_alternatives(YEAR_NOT_A_DATE)})\s+(?:the\s+)?$", re.I)
 
 
 NEGATION = re.compile(
@@ -253,8 +254,7 @@ def year_bounds(text: str) -> list[YearBound]:
     found = []
     for m in YEAR_BOUND.finditer(text):
         year = int(m["year"])
-        before = re.sub(r"\s+", " ", m["bound"].lower()) in YEAR_BEFORE
-        low, high = (0, year - 1) if before else (year + 1, 9999)
+        low, high = (0, year - 1) if m["bound"].lower() in YEAR_BEFORE else (year + 1, 9999)
         found.append(YearBound(Span(m.start(), m.end(), m.group()), Span(*m.span("year"), m["year"]), low, high))
     return found
 
@@ -264,7 +264,7 @@ def event_years(text: str) -> list[Span]:
     return [
         Span(*m.span("year"), m["year"])
         for m in EVENT_YEAR.finditer(text)
-        if not YEAR_NOT_A_DATE_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
+        if not NO_EVENT_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
     ]
 
 
