@@ -4,7 +4,7 @@ the same measure, or its bounded years by the statement's year. The stance model
 
 import re
 
-from factdesk.index.text.cues import Quantity, event_words, event_years, measure_words, quantities, year_bounds
+from factdesk.index.text.cues import Quantity, Span, event_words, event_years, measure_words, quantities, year_bounds
 from factdesk.index.text.lexicon import (
     AUXILIARIES,
     BASE,
@@ -102,20 +102,14 @@ def _figures(claim: str, statement: str) -> tuple[str, bool] | None:
     if not any(q.bounded for q in ours):
         return None  # most claims: the statement need not be parsed
     theirs = [q for q in quantities(statement) if q.figure.text.lower() not in LOOSE_FIGURES]
-    pieces, last, opposite = [], 0, False
+    replaced = []
     for k, figure in enumerate(ours):
         if not figure.bounded:
             continue
         match = _same_measure(claim, figure, ours[:k] + ours[k + 1 :], statement, theirs)
-        if match is None or match.figure.text.lower() == figure.figure.text.lower():
-            continue
-        text = match.figure.text
-        if figure.figure.start == 0:
-            text = text[0].upper() + text[1:]
-        pieces.append(claim[last : figure.figure.start] + text)
-        last = figure.figure.end
-        opposite = opposite or not _within(figure, match)
-    return ("".join(pieces) + claim[last:], opposite) if pieces else None
+        if match is not None and match.figure.text.lower() != figure.figure.text.lower():
+            replaced.append((figure.figure, match.figure.text, not _within(figure, match)))
+    return _replaced(claim, replaced)
 
 
 def _years(claim: str, statement: str) -> tuple[str, bool] | None:
@@ -127,18 +121,28 @@ def _years(claim: str, statement: str) -> tuple[str, bool] | None:
     if not bounds:
         return None
     theirs = [(year, event_words(statement, year)) for year in event_years(statement)]
-    pieces, last, opposite = [], 0, False
+    replaced = []
     for bound in bounds:
         around = event_words(claim, bound.span)
         scored = [(sum(has_stem(words, w) for w in around), bound.allows(int(y.text)), y) for y, words in theirs]
         shared, inside, year = max(scored, key=lambda found: found[:2], default=(0, False, None))
-        if not shared or year is None:
-            continue
-        text = f"{'In' if bound.span.start == 0 else 'in'} {year.text}"
-        pieces.append(claim[last : bound.span.start] + text)
-        last = bound.span.end
-        opposite = opposite or not inside
-    return ("".join(pieces) + claim[last:], opposite) if pieces else None
+        if shared and year is not None:
+            replaced.append((bound.span, f"in {year.text}", not inside))
+    return _replaced(claim, replaced)
+
+
+def _replaced(claim: str, replaced: list[tuple[Span, str, bool]]) -> tuple[str, bool] | None:
+    """The claim with each span replaced by its text (capitalised at the claim's start), and whether any of them
+    is the opposite of what it replaces; None when nothing is."""
+    if not replaced:
+        return None
+    pieces, last = [], 0
+    for span, text, _ in replaced:
+        if span.start == 0:
+            text = text[0].upper() + text[1:]
+        pieces.append(claim[last : span.start] + text)
+        last = span.end
+    return "".join(pieces) + claim[last:], any(opposite for _, _, opposite in replaced)
 
 
 def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
