@@ -29,7 +29,7 @@ from factdesk.index.text.lexicon import (
     YEAR_BEFORE,
     YEAR_NOT_A_DATE,
 )
-from factdesk.index.text.overlap import content_words, stem
+from factdesk.index.text.overlap import content_words, has_stem, stem
 
 EVENT_WINDOW = 8  # words either side of a date that say what it dates
 ROUNDING = 0.05  # the most a bare figure is taken to be rounded, as a share of it
@@ -66,10 +66,18 @@ DATE = re.compile(
 YEAR = r"(?:1[89]|20)\d\d(?![-–/]?\w)"  # not a range, a decade or a name: "2005-06", "1990s", "2019-nCoV"
 
 
-YEAR_BOUND = re.compile(rf"\b(?P<bound>{_alternatives(YEAR_BEFORE | YEAR_AFTER)})\s+(?P<year>{YEAR})\b", re.I)
+MONTH = rf"(?:{'|'.join(m.capitalize() for m in MONTHS)})"
 
 
-EVENT_YEAR = re.compile(rf"(?<![-–/])(?<![-–/]\s)\b(?P<year>{YEAR})\b(?!\s*[-–]\s*\d)")
+DATE_BOUND = re.compile(
+    rf"\b(?P<bound>{_alternatives(YEAR_BEFORE | YEAR_AFTER)})\s+(?:(?P<month>{MONTH})\s+)?(?P<year>{YEAR})\b", re.I
+)
+
+
+EVENT_DATE = re.compile(
+    rf"(?<![-–/])(?<![-–/]\s)\b(?:(?P<month>{MONTH})\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?)?(?P<year>{YEAR})\b"
+    r"(?!\s*[-–]\s*\d)"
+)
 
 
 NO_EVENT_BEFORE = re.compile(rf"\b(?:{_alternatives(YEAR_NOT_A_DATE)})\s+(?:the\s+)?$", re.I)
@@ -238,34 +246,69 @@ def _around(text: str, span: Span, words: int = EVENT_WINDOW, figures: bool = Tr
     return set(content_words(" ".join(w for w in near if figures or not any(ch.isdigit() for ch in w))))
 
 
+def _months(m: re.Match[str]) -> tuple[int, int]:
+    """The first and last month (year × 12 + month) of a date to the month or to the year."""
+    year = int(m["year"]) * 12
+    if m["month"]:
+        month = year + MONTHS.index(m["month"].lower())
+        return month, month
+    return year, year + 11
+
+
 @dataclass(frozen=True, slots=True)
-class YearBound:
-    span: Span  # the bound with its year: "before 2015"
-    year: Span
-    low: int  # the years it allows
-    high: int
-
-    def allows(self, year: int) -> bool:
-        return self.low <= year <= self.high
+class Dated:
+    span: Span  # the date as written: "March 4, 2018", "2016"
+    first: int  # its first and last month, year × 12 + month
+    last: int
+    said: str  # to the month or the year: "March 2018", "2016"
 
 
-def year_bounds(text: str) -> list[YearBound]:
-    """The years a text bounds rather than gives: "released before 2015" allows any year up to 2014."""
+@dataclass(frozen=True, slots=True)
+class DateBound:
+    span: Span  # the bound with its date: "before 2015", "after February 2019"
+    date: Span  # the date alone
+    first: int  # the months it allows, year × 12 + month
+    last: int
+
+
+def date_bounds(text: str) -> list[DateBound]:
+    """The years and months a text bounds rather than gives: "released before 2015" allows any month up to
+    December 2014, "after February 2019" any from March 2019."""
     found = []
-    for m in YEAR_BOUND.finditer(text):
-        year = int(m["year"])
-        low, high = (0, year - 1) if m["bound"].lower() in YEAR_BEFORE else (year + 1, 9999)
-        found.append(YearBound(Span(m.start(), m.end(), m.group()), Span(*m.span("year"), m["year"]), low, high))
+    for m in DATE_BOUND.finditer(text):
+        first, last = _months(m)
+        allowed = (0, first - 1) if m["bound"].lower() in YEAR_BEFORE else (last + 1, 10**6)
+        date = Span(m.end("bound") + 1, m.end(), text[m.end("bound") + 1 : m.end()].strip())
+        found.append(DateBound(Span(m.start(), m.end(), m.group()), date, *allowed))
     return found
 
 
-def event_years(text: str) -> list[Span]:
-    """The years a text dates something in: not a bound, a span or one end of a range ("since 2010", "2006–2009")."""
-    return [
-        Span(*m.span("year"), m["year"])
-        for m in EVENT_YEAR.finditer(text)
-        if not NO_EVENT_BEFORE.search(text[max(0, m.start() - 30) : m.start()])
-    ]
+def event_dates(text: str) -> list[Dated]:
+    """The dates, to the month or the year, that a text dates something in: not a bound, a span or one end of a
+    range ("since 2010", "from 2009 to 2016", "2006–2009")."""
+    found = []
+    for m in EVENT_DATE.finditer(text):
+        if NO_EVENT_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
+            continue
+        said = f"{m['month']} {m['year']}" if m["month"] else m["year"]
+        found.append(Dated(Span(m.start(), m.end(), m.group()), *_months(m), said))
+    return found
+
+
+def bound_reading(claim: str, bound: DateBound, statement: str) -> tuple[Dated, bool] | None:
+    """The statement's date for the event the claim bounds, and whether it is outside the bound: the date whose
+    words around share the most with the bound's, of dates as close one within the bound. None where no date
+    shares a word, or the closest falls within the bound only in part ("after February 2005" against "2005")."""
+    around = event_words(claim, bound.span)
+    best, best_key = None, (0, 0)
+    for dated in event_dates(statement):
+        shared = sum(has_stem(event_words(statement, dated.span), w) for w in around)
+        within = bound.first <= dated.first and dated.last <= bound.last
+        outside = dated.last < bound.first or bound.last < dated.first
+        key = (shared, 2 if within else 1 if outside else 0)
+        if shared and key > best_key:
+            best, best_key = (dated, outside) if within or outside else None, key
+    return best
 
 
 def event_words(text: str, span: Span) -> set[str]:
@@ -279,7 +322,7 @@ def date_cues(claim: str, statement: str) -> list[Cue]:
     something else in another year is no conflict."""
     cues = []
     ours, theirs = _dates(claim), _dates(statement)
-    bounds = year_bounds(claim)
+    bounds = date_bounds(claim)
     for kind, spans in ours.items():
         other = theirs[kind]
         values = {s.text.lower() for s in other}
@@ -288,9 +331,9 @@ def date_cues(claim: str, statement: str) -> list[Cue]:
                 continue
             context = _around(claim, s) - {stem(o.text.lower()) for o in other}
             same_event = next((o for o in other if context & _around(statement, o)), None)
-            bound = next((b for b in bounds if b.year.start == s.start), None)
-            if same_event and bound and same_event.text.isdigit() and bound.allows(int(same_event.text)):
-                continue  # "before 2015" against "2013": within the bound
+            bound = next((b for b in bounds if b.date.start <= s.start < b.date.end), None)
+            if bound and not (bound_reading(claim, bound, statement) or (None, False))[1]:
+                continue  # "before 2015" against "2013": within the bound, or no date of the same event outside it
             if same_event:
                 cues.append(Cue("date", s, same_event, f"claim says {s.text}, statement says {same_event.text}"))
     return cues

@@ -1,10 +1,10 @@
 """Restatements of a claim in a statement's words: its verb of direction replaced by the statement's verb of the
 same axis, its movement between two places reversed, its bounded figures replaced by the statement's figures for
-the same measure, or its bounded years by the statement's year. The stance model reads the statement against each."""
+the same measure, or its bounded dates by the statement's date. The stance model reads the statement against each."""
 
 import re
 
-from factdesk.index.text.cues import Quantity, Span, event_words, event_years, measure_words, quantities, year_bounds
+from factdesk.index.text.cues import Quantity, Span, bound_reading, date_bounds, measure_words, quantities
 from factdesk.index.text.lexicon import (
     AUXILIARIES,
     BASE,
@@ -112,22 +112,16 @@ def _figures(claim: str, statement: str) -> tuple[str, bool] | None:
     return _replaced(claim, replaced)
 
 
-def _years(claim: str, statement: str) -> tuple[str, bool] | None:
-    """The claim with each year bound ("released before 2015") replaced by the year the statement dates the same
-    event in ("in 2016"), and whether that year is outside the bound. The same event: the year whose words around
-    share the most with the bound's (a statement dates other things too: "since 2010's Iron Man 2"); of years as
-    close, one within the bound."""
-    bounds = year_bounds(claim)
-    if not bounds:
-        return None
-    theirs = [(year, event_words(statement, year)) for year in event_years(statement)]
+def _dates(claim: str, statement: str) -> tuple[str, bool] | None:
+    """The claim with each bound on a year or month ("released before 2015", "after February 2019") replaced by
+    the statement's date for the same event ("in 2016", "in December 2018": `cues.bound_reading`), and whether that
+    date is outside the bound."""
     replaced = []
-    for bound in bounds:
-        around = event_words(claim, bound.span)
-        scored = [(sum(has_stem(words, w) for w in around), bound.allows(int(y.text)), y) for y, words in theirs]
-        shared, inside, year = max(scored, key=lambda found: found[:2], default=(0, False, None))
-        if shared and year is not None:
-            replaced.append((bound.span, f"in {year.text}", not inside))
+    for bound in date_bounds(claim):
+        reading = bound_reading(claim, bound, statement)
+        if reading:
+            dated, outside = reading
+            replaced.append((bound.span, f"in {dated.said}", outside))
     return _replaced(claim, replaced)
 
 
@@ -150,7 +144,7 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     instead, in the claim's form, and whether that verb is the opposite side: the model then reads the statement
     against the claim said in the statement's words. At most one for each of the claim's verbs, and the claim's
     movement reversed (`_reversal`), which is always the opposite, its figures in the statement's figures
-    (`_figures`) and its bounded years in the statement's year for the same event (`_years`)."""
+    (`_figures`) and its bounded dates in the statement's date for the same event (`_dates`)."""
     words = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
     ours = {w for w, _, _ in words}
     theirs = {m.group() for m in OPPOSITE_WORD.finditer(statement.lower())}
@@ -177,7 +171,7 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     reversed_ = _reversal(claim, statement)
     if reversed_:
         results.append((reversed_, True))
-    for read in (_figures(claim, statement), _years(claim, statement)):
+    for read in (_figures(claim, statement), _dates(claim, statement)):
         if read:
             results.append(read)
     return results

@@ -150,8 +150,8 @@ def test_a_claims_bounded_year_is_read_in_the_statements_year() -> None:
     before, after = stance.classify(
         "Rwanda opened the border post at Rubavu before 2015", [statement], [0.7]
     ) + stance.classify("Rwanda opened the border post at Rubavu after 2015", [statement], [0.7])
-    assert before.label == "conflicts" and before.reading == "Rwanda opened the border post at Rubavu in 2016"
-    assert after.label == "supports" and after.reading == "Rwanda opened the border post at Rubavu in 2016"
+    assert before.label == "conflicts" and before.reading == "Rwanda opened the border post at Rubavu in October 2016"
+    assert after.label == "supports" and after.reading == "Rwanda opened the border post at Rubavu in October 2016"
 
 
 def test_nli_stance_names_the_model() -> None:

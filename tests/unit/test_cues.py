@@ -218,7 +218,7 @@ def test_quantities_keep_the_figure_apart_from_its_unit_and_leave_out_names_and_
         (
             "The bridge was opened before 2015",
             "The bridge was opened in March 2013.",
-            [("The bridge was opened in 2013", False)],
+            [("The bridge was opened in March 2013", False)],
         ),
         (
             "The bridge was opened before 2015",
@@ -234,8 +234,20 @@ def test_quantities_keep_the_figure_apart_from_its_unit_and_leave_out_names_and_
         (
             "The album was released after 2015",
             "Released on 18 October 2016, the album is the band's first since 2010's Tour.",
-            [("The album was released in 2016", False)],
+            [("The album was released in October 2016", False)],
         ),
+        # a bound to the month, and a date that falls within it only in part
+        (
+            "The bridge was opened before March 2018",
+            "It was opened in late February 2018.",
+            [("The bridge was opened in February 2018", False)],
+        ),
+        (
+            "Work on the road will start after May 2019",
+            "Work on the road will start in December 2018.",
+            [("Work on the road will start in December 2018", True)],
+        ),
+        ("The bridge was opened after February 2005", "The bridge was opened in 2005.", []),
         ("The bridge was opened before 2015", "Trade across the border has grown since 2009.", []),
         ("The bridge was opened before 2015", "Work on the bridge ran from 2009 to 2016.", []),
         # a decade, a range or a name is no bound
@@ -243,11 +255,14 @@ def test_quantities_keep_the_figure_apart_from_its_unit_and_leave_out_names_and_
         ("Kidney damage may follow after 2019-nCoV infection", "Kidney damage was seen in 2020.", []),
     ],
 )
-def test_year_restatements(claim: str, statement: str, restated: list[tuple[str, bool]]) -> None:
+def test_date_restatements(claim: str, statement: str, restated: list[tuple[str, bool]]) -> None:
     assert restatements(claim, statement) == restated
 
 
-def test_a_year_within_the_claims_bound_is_no_date_cue() -> None:
+def test_a_date_within_the_claims_bound_is_no_date_cue() -> None:
     claim = "The ceasefire was signed before 2020"
     assert find_cues(claim, "The ceasefire was finally signed in 2019.") == []
     assert [c.kind for c in find_cues(claim, "The ceasefire was finally signed in 2021.")] == ["date"]
+    claim = "The ceasefire was signed before March 2020"
+    assert find_cues(claim, "The ceasefire was finally signed in February 2020.") == []
+    assert [c.kind for c in find_cues(claim, "The ceasefire was finally signed in April 2020.")] == ["date"]
