@@ -332,7 +332,8 @@ def date_cues(claim: str, statement: str) -> list[Cue]:
             context = _around(claim, s) - {stem(o.text.lower()) for o in other}
             same_event = next((o for o in other if context & _around(statement, o)), None)
             bound = next((b for b in bounds if b.date.start <= s.start < b.date.end), None)
-            if bound and not (bound_reading(claim, bound, statement) or (None, False))[1]:
+            reading = bound_reading(claim, bound, statement) if bound else None
+            if bound and not (reading and reading[1]):
                 continue  # "before 2015" against "2013": within the bound, or no date of the same event outside it
             if same_event:
                 cues.append(Cue("date", s, same_event, f"claim says {s.text}, statement says {same_event.text}"))
