@@ -9,9 +9,9 @@ The held-out slice is rebuilt as training built it (`--seed`, `--holdout`, `--ho
 runs compared), so neither model has trained on it. A model trained on the first file alone never saw any of
 the further files. Pairs of a two-way source are right when entailment-or-not is; the test pools every pair.
 `--read both` scores each pair as the service reads a statement: the model also reads the claim restated in the
-statement's words (its figures, verbs of direction, movements: `index/text/restate.py`), so the figures are the
-stance reader's rather than the network's alone; `--read new` reads so only the new side (`--old` and `--new` the
-same directory: what the reading adds to that model).
+statement's words (its figures, bounded dates, verbs of direction, movements: `index/text/restate.py`), so the
+figures are the stance reader's rather than the network's alone; `--read new` reads so only the new side (`--old`
+and `--new` the same directory: what the reading adds to that model).
 """
 
 import argparse

@@ -56,17 +56,17 @@ QUANTITY = re.compile(
 )
 
 
+MONTH = rf"(?:{'|'.join(m.capitalize() for m in MONTHS)})"
+
+
 DATE = re.compile(
-    rf"\b(?P<month>{'|'.join(m.capitalize() for m in MONTHS)})\b"
+    rf"\b(?P<month>{MONTH})\b"
     rf"|\b(?P<weekday>{'|'.join(d.capitalize() for d in WEEKDAYS)})\b"
     r"|\b(?P<year>(?:1[89]|20)\d\d)\b"
 )
 
 
 YEAR = r"(?:1[89]|20)\d\d(?![-–/]?\w)"  # not a range, a decade or a name: "2005-06", "1990s", "2019-nCoV"
-
-
-MONTH = rf"(?:{'|'.join(m.capitalize() for m in MONTHS)})"
 
 
 DATE_BOUND = re.compile(
@@ -133,7 +133,7 @@ def _unit(word: str | None) -> str | None:
     return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
 
 
-MONTH_NAME = re.compile(rf"\b(?:{'|'.join(MONTHS)})\b", re.I)
+MONTH_NAME = re.compile(rf"\b{MONTH}\b", re.I)
 
 
 def _day_of_month(text: str, m: re.Match[str]) -> bool:
@@ -278,7 +278,8 @@ def date_bounds(text: str) -> list[DateBound]:
     for m in DATE_BOUND.finditer(text):
         first, last = _months(m)
         allowed = (0, first - 1) if m["bound"].lower() in YEAR_BEFORE else (last + 1, 10**6)
-        date = Span(m.end("bound") + 1, m.end(), text[m.end("bound") + 1 : m.end()].strip())
+        start = m.start("month") if m["month"] else m.start("year")
+        date = Span(start, m.end(), text[start : m.end()])
         found.append(DateBound(Span(m.start(), m.end(), m.group()), date, *allowed))
     return found
 
@@ -293,6 +294,11 @@ def event_dates(text: str) -> list[Dated]:
         said = f"{m['month']} {m['year']}" if m["month"] else m["year"]
         found.append(Dated(Span(m.start(), m.end(), m.group()), *_months(m), said))
     return found
+
+
+def event_words(text: str, span: Span) -> set[str]:
+    """Content-word stems around a date, figures and other dates left out: what it dates."""
+    return _around(text, span, figures=False)
 
 
 def bound_reading(claim: str, bound: DateBound, statement: str) -> tuple[Dated, bool] | None:
@@ -311,11 +317,6 @@ def bound_reading(claim: str, bound: DateBound, statement: str) -> tuple[Dated, 
     return best
 
 
-def event_words(text: str, span: Span) -> set[str]:
-    """Content-word stems around a date, figures and other dates left out: what it dates."""
-    return _around(text, span, figures=False)
-
-
 def date_cues(claim: str, statement: str) -> list[Cue]:
     """A date of the claim that the statement gives otherwise for the same event: the words around the two dates
     share a content word ("summit on Friday" / "on Monday ... called for a summit"), so a statement that dates
@@ -331,12 +332,13 @@ def date_cues(claim: str, statement: str) -> list[Cue]:
                 continue
             context = _around(claim, s) - {stem(o.text.lower()) for o in other}
             same_event = next((o for o in other if context & _around(statement, o)), None)
+            if same_event is None:
+                continue
             bound = next((b for b in bounds if b.date.start <= s.start < b.date.end), None)
             reading = bound_reading(claim, bound, statement) if bound else None
             if bound and not (reading and reading[1]):
                 continue  # "before 2015" against "2013": within the bound, or no date of the same event outside it
-            if same_event:
-                cues.append(Cue("date", s, same_event, f"claim says {s.text}, statement says {same_event.text}"))
+            cues.append(Cue("date", s, same_event, f"claim says {s.text}, statement says {same_event.text}"))
     return cues
 
 
