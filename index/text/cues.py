@@ -301,18 +301,28 @@ def event_words(text: str, span: Span) -> set[str]:
     return _around(text, span, figures=False)
 
 
+def _capitalised(text: str, span: Span, words: int = EVENT_WINDOW) -> set[str]:
+    """Stems of the capitalised words within `words` words either side of a span: the names near it."""
+    near = re.findall(r"\w+", text[: span.start])[-words:] + re.findall(r"\w+", text[span.end :])[:words]
+    return {stem(w.lower()) for w in near if w[0].isupper()}
+
+
 def bound_reading(claim: str, bound: DateBound, statement: str) -> tuple[Dated, bool] | None:
     """The statement's date for the event the claim bounds, and whether it is outside the bound: the date whose
-    words around share the most with the bound's, of dates as close one within the bound. None where no date
-    shares a word, or the closest falls within the bound only in part ("after February 2005" against "2005")."""
+    words around share the most with the bound's, names counted only between dates that share as many other
+    words (a report's date beside its subject, "On March 4, 2018, Holt announced that she had suffered a
+    miscarriage in late February 2018"), of dates as close one within the bound. None where no date shares a
+    word, or the closest falls within the bound only in part ("after February 2005" against "2005")."""
     around = event_words(claim, bound.span)
-    best, best_key = None, (0, 0)
+    names = around & _capitalised(claim, bound.span)
+    best, best_key = None, (0, 0, 0)
     for dated in event_dates(statement):
-        shared = sum(has_stem(event_words(statement, dated.span), w) for w in around)
+        theirs = event_words(statement, dated.span)
+        shared = (sum(has_stem(theirs, w) for w in around - names), sum(has_stem(theirs, w) for w in names))
         within = bound.first <= dated.first and dated.last <= bound.last
         outside = dated.last < bound.first or bound.last < dated.first
-        key = (shared, 2 if within else 1 if outside else 0)
-        if shared and key > best_key:
+        key = (*shared, 2 if within else 1 if outside else 0)
+        if any(shared) and key > best_key:
             best, best_key = (dated, outside) if within or outside else None, key
     return best
 

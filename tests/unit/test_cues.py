@@ -247,6 +247,17 @@ def test_quantities_keep_the_figure_apart_from_its_unit_and_leave_out_names_and_
             "Work on the road will start in December 2018.",
             [("Work on the road will start in December 2018", True)],
         ),
+        # the event's date rather than the report's beside the subject's name; names still tell two events apart
+        (
+            "Kabila resigned after February 2018",
+            "On March 4, 2018, Kabila said on the radio that he had resigned in late February 2018.",
+            [("Kabila resigned in February 2018", True)],
+        ),
+        (
+            "Jones won before 2012",
+            "Smith won the seat in 2010, a decade before the long and bitter contest in which Jones won it back in 2020.",
+            [("Jones won in 2020", True)],
+        ),
         ("The bridge was opened after February 2005", "The bridge was opened in 2005.", []),
         ("The bridge was opened before 2015", "Trade across the border has grown since 2009.", []),
         ("The bridge was opened before 2015", "Work on the bridge ran from 2009 to 2016.", []),
