@@ -49,6 +49,12 @@ def test_calibrate_fits_scores_and_chooses_a_level(tmp_path: Path) -> None:
         folds = figures["held_out"][name]["default_level"]
         assert len(folds) == 2 and all(f["decided_precision"] >= 0.75 for f in folds)
         assert all(f["ece_decided"] <= 0.15 for f in figures["held_out"][name]["all_decided"])
+        # both halves together: every claim scored once, by the fit that did not see it
+        both = figures["held_out"][name]["pooled"]["default_level"]
+        assert both["claims"] == {"a": 300, "b": 200}[name]
+        assert both["decided"] == round(sum(f["coverage"] * f["claims"] for f in folds))
+        low, high = sorted(f["decided_precision"] for f in folds)
+        assert low <= both["decided_precision"] <= high and 0 <= both["ece_decided"] <= 0.15
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 
