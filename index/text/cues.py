@@ -239,10 +239,15 @@ def _dates(text: str) -> dict[str, list[Span]]:
     return found
 
 
+def _near(text: str, span: Span, words: int) -> list[str]:
+    """The words within `words` words either side of a span."""
+    return re.findall(r"\w+", text[: span.start])[-words:] + re.findall(r"\w+", text[span.end :])[:words]
+
+
 def _around(text: str, span: Span, words: int = EVENT_WINDOW, figures: bool = True) -> set[str]:
     """Content-word stems within `words` words either side of a span (what a date is the date of, what a figure
     counts); without words that hold a digit where `figures` is false."""
-    near = re.findall(r"\w+", text[: span.start])[-words:] + re.findall(r"\w+", text[span.end :])[:words]
+    near = _near(text, span, words)
     return set(content_words(" ".join(w for w in near if figures or not any(ch.isdigit() for ch in w))))
 
 
@@ -303,8 +308,7 @@ def event_words(text: str, span: Span) -> set[str]:
 
 def _capitalised(text: str, span: Span, words: int = EVENT_WINDOW) -> set[str]:
     """Stems of the capitalised words within `words` words either side of a span: the names near it."""
-    near = re.findall(r"\w+", text[: span.start])[-words:] + re.findall(r"\w+", text[span.end :])[:words]
-    return {stem(w.lower()) for w in near if w[0].isupper()}
+    return {stem(w.lower()) for w in _near(text, span, words) if w[0].isupper()}
 
 
 def bound_reading(claim: str, bound: DateBound, statement: str) -> tuple[Dated, bool] | None:
