@@ -42,6 +42,7 @@ from factdesk.training.stance_network import (
     Teacher,
     build_model,
     init_export,
+    keep_layers,
     load_init,
     stance_loss,
 )
@@ -69,7 +70,7 @@ class TrainConfig:
     limit: int | None = None  # train on the first N pairs only (smoke tests)
     max_steps: int | None = None
     threads: int | None = None
-    layers: int | None = None  # keep this many of the encoder's layers, evenly spaced, the last one included
+    layers: int | None = None  # keep this many of the encoder's (or the --init network's) layers, evenly spaced
     teacher: Path | None = None  # a stance model directory whose probabilities the student also learns
     init: Path | None = None  # a stance model directory to go on training from (its layers), not the base encoder
     base: Path | None = None  # a BERT-family ONNX export (+ tokenizer.json) to start from instead of all-MiniLM-L6-v2
@@ -98,7 +99,12 @@ def train(
         torch.set_num_threads(config.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     teacher = Teacher(config.teacher, train_pairs, config.threads) if config.teacher else None
-    model, tokenizer = load_init(config.init) if config.init else build_model(config.layers, config.base)
+    if config.init:
+        model, tokenizer = load_init(config.init)
+        if config.layers:  # a student made of some of a trained network's layers
+            keep_layers(model.encoder, config.layers)
+    else:
+        model, tokenizer = build_model(config.layers, config.base)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
     labels = torch.tensor([TARGETS.index(p["label"]) for p in train_pairs])

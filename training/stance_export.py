@@ -124,6 +124,10 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
             f"the encoder of the ONNX export `{Path(base).name}` ({layers_run} layers, its int8 weights "
             "dequantised, its own tokenizer; any pooler or head it had dropped)"
         )
+    init_layers = metrics.get("init_run", {}).get("training", {}).get("encoder_layers")
+    if config.get("init") and config.get("layers") and init_layers and layers and layers < init_layers:
+        kept = ", ".join(str(i) for i in kept_layers(init_layers, layers))
+        architecture += f"; this run kept layers {kept} of the {init_layers} of `{Path(config['init']).name}`"
     notes = ""
     if config.get("teacher"):
         notes = (

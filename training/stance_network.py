@@ -66,11 +66,17 @@ def build_model(layers: int | None = None, base: Path | None = None) -> tuple[Cr
         path = base_model_path()
         encoder = AutoModel.from_pretrained(path)
         tokenizer = AutoTokenizer.from_pretrained(path)
-    if layers and layers < encoder.config.num_hidden_layers:
-        kept = kept_layers(encoder.config.num_hidden_layers, layers)
-        encoder.encoder.layer = nn.ModuleList(encoder.encoder.layer[i] for i in kept)
-        encoder.config.num_hidden_layers = layers
+    if layers:
+        keep_layers(encoder, layers)
     return CrossEncoder(encoder, encoder.config.hidden_size), tokenizer
+
+
+def keep_layers(encoder: Any, layers: int) -> None:
+    """Keep this many of a BERT encoder's layers, evenly spaced (`kept_layers`); none dropped when it has no more."""
+    total = encoder.config.num_hidden_layers
+    if layers < total:
+        encoder.encoder.layer = nn.ModuleList(encoder.encoder.layer[i] for i in kept_layers(total, layers))
+        encoder.config.num_hidden_layers = layers
 
 
 def _tensors(state: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:

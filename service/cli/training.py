@@ -46,8 +46,6 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         raise InvalidInput(f"{args.base}: no ONNX encoder (model.onnx and tokenizer.json) to start from")
     if args.init and args.base:
         raise InvalidInput("--base does not go with --init: the model goes on from the network it has")
-    if args.init and args.layers:
-        raise InvalidInput("--layers does not go with --init: the model goes on with the layers it has")
     # every option named as a TrainConfig field is that field; the paths and per-source counts are read first
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
     named = ("out", "covidfact", "teacher", "init", "base")
@@ -136,7 +134,12 @@ def add_train_stance(sub: Any) -> None:
     p.add_argument("--limit", type=int, help="train on the first N pairs only (smoke runs)")
     p.add_argument("--max-steps", type=int)
     p.add_argument("--threads", type=int, help="torch CPU threads")
-    p.add_argument("--layers", type=int, help="keep this many encoder layers (evenly spaced): a smaller, faster model")
+    p.add_argument(
+        "--layers",
+        type=int,
+        help="keep this many encoder layers (evenly spaced) of the base or of the --init network: a smaller, faster "
+        "model",
+    )
     p.add_argument("--teacher", help="a trained stance model directory to distil from (its probabilities)")
     p.add_argument("--distill", type=float, default=0.5, help="share of the loss that follows the teacher")
     p.add_argument(
