@@ -25,6 +25,7 @@ from factdesk.index.text.lexicon import (
     VAGUE_NUMBERS,
     WEAK_NEIGHBOURS,
     WEEKDAYS,
+    WINNING,
     YEAR_AFTER,
     YEAR_BEFORE,
     YEAR_NOT_A_DATE,
@@ -376,17 +377,42 @@ def negation_cues(claim: str, statement: str) -> list[Cue]:
     ]
 
 
+PASSIVE = frozenset({"is", "are", "was", "were", "be", "been", "being", "get", "gets", "got"})
+
+
+def same_party(claim_before: str, statement: str, verb: str) -> bool:
+    """Whether the claim's words before its verb and the statement's before its own (`verb`) share a content
+    word, both verbs active: the verbs of WINNING say who won or lost, and mean the opposite only of the same side
+    ("she was captured" says she lost)."""
+    found = re.search(rf"\b{verb}\b", statement.lower())
+    if not found:
+        return False
+    statement_before = statement[: found.start()]
+    if _last_word(claim_before) in PASSIVE or _last_word(statement_before) in PASSIVE:
+        return False
+    theirs = set(content_words(statement_before))
+    return any(has_stem(theirs, word) for word in content_words(claim_before))
+
+
+def _last_word(text: str) -> str:
+    words = re.findall(r"[a-z]+", text.lower())
+    return words[-1] if words else ""
+
+
 def opposite_cues(claim: str, statement: str) -> list[Cue]:
-    """One side of an OPPOSITES pair in the claim, only the other side in the statement."""
+    """One side of an OPPOSITES pair in the claim, only the other side in the statement (of who won or lost, only
+    where both name the same party: `same_party`)."""
     ours = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
     theirs = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(statement.lower())]
     our_words, their_words = {w for w, _, _ in ours}, {w for w, _, _ in theirs}
     cues = []
-    for one, other in OPPOSITES:
+    for axis, (one, other) in enumerate(OPPOSITES):
         for side, opposite in ((one, other), (other, one)):
             if our_words & side and their_words & opposite and not their_words & side and not our_words & opposite:
                 _, a, b = next(t for t in ours if t[0] in side)
                 _, c, d = next(t for t in theirs if t[0] in opposite)
+                if axis == WINNING and not same_party(claim[:a], statement, statement[c:d].lower()):
+                    continue
                 cues.append(
                     Cue(
                         "opposite",

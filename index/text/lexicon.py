@@ -218,7 +218,14 @@ AXES: list[tuple[list[tuple[str, ...]], list[tuple[str, ...]]]] = [
             ("shut", "shuts", "shut", "shut", "shutting", "shutdown"),
         ],
     ),
-    ([("win", "wins", "won", "won", "winning", "victory")], [("lose", "loses", "lost", "lost", "losing", "defeat")]),
+    (
+        [
+            ("win", "wins", "won", "won", "winning", "victory"),
+            ("capture", "captures", "captured", "captured", "capturing", "capture"),
+            ("seize", "seizes", "seized", "seized", "seizing", "seizure"),
+        ],
+        [("lose", "loses", "lost", "lost", "losing", "defeat")],
+    ),
     (
         [
             ("allow", "allows", "allowed", "allowed", "allowing", ""),
@@ -250,6 +257,12 @@ AXES: list[tuple[list[tuple[str, ...]], list[tuple[str, ...]]]] = [
     ),
 ]
 
+# The axis whose verbs say who won or lost: "M23 captured Goma" is the opposite of "M23 lost Goma" only when M23 is
+# the one that captured it ("The army lost Bukavu" against "Rebels seized Bukavu" agree), so its verbs are
+# restated, or an opposite cue, only where the claim and the statement name the same party before them
+# (cues.same_party).
+WINNING = next(axis for axis, (won, _) in enumerate(AXES) if won[0][0] == "win")
+
 
 BASE, THIRD, PAST, PARTICIPLE, ING, NOUN = range(6)
 
@@ -274,7 +287,7 @@ DIRECTION_WORDS: dict[str, tuple[int, int, tuple[str, ...]]] = {
 # Opposite directions: a claim that says one side while the statement says only the other ("prices rose" / "prices
 # fell", "schools remained open" / "the closure of schools"). Words of the negation list are left to it.
 # Words of an axis that are no verb of it there ("defeated" says who lost, not who defeated whom).
-NOT_VERBS = {0: ({"higher"}, {"lower"}), 3: (set(), {"defeated"})}
+NOT_VERBS = {0: ({"higher"}, {"lower"}), WINNING: (set(), {"defeated"})}
 
 
 OPPOSITES = [

@@ -4,7 +4,15 @@ the same measure, or its bounded dates by the statement's date. The stance model
 
 import re
 
-from factdesk.index.text.cues import Quantity, Span, bound_reading, date_bounds, measure_words, quantities
+from factdesk.index.text.cues import (
+    Quantity,
+    Span,
+    bound_reading,
+    date_bounds,
+    measure_words,
+    quantities,
+    same_party,
+)
 from factdesk.index.text.lexicon import (
     AUXILIARIES,
     BASE,
@@ -17,6 +25,7 @@ from factdesk.index.text.lexicon import (
     PARTICIPLE,
     PAST,
     THIRD,
+    WINNING,
 )
 from factdesk.index.text.overlap import has_stem, stem
 
@@ -142,7 +151,8 @@ def _replaced(claim: str, replaced: list[tuple[Span, str, bool]]) -> tuple[str, 
 def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     """The claim with one of its verbs of direction replaced by a verb of the same axis that the statement uses
     instead, in the claim's form, and whether that verb is the opposite side: the model then reads the statement
-    against the claim said in the statement's words. At most one for each of the claim's verbs, and the claim's
+    against the claim said in the statement's words (a verb of who won or lost only where both name the same party
+    before it: `cues.same_party`). At most one for each of the claim's verbs, and the claim's
     movement reversed (`_reversal`), which is always the opposite, its figures in the statement's figures
     (`_figures`) and its bounded dates in the statement's date for the same event (`_dates`)."""
     words = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
@@ -158,6 +168,8 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
         for other in sorted(theirs):
             found = DIRECTION_WORDS.get(other)
             if not found or found[0] != axis or found[2] == forms or ours & set(found[2]):
+                continue
+            if axis == WINNING and not same_party(claim[:a], statement, other):
                 continue
             opposite = found[1] != side
             if opposite and theirs & same_side:

@@ -227,19 +227,16 @@ SEED_CASES = [
     ("Kagame rejected a ceasefire in eastern DRC", "refuted"),
     ("M23 rebels lost control of Goma", "refuted"),
 ]
+# "M23 rebels lost control of Goma" is read as "M23 rebels captured control of Goma" against "M23 rebels have
+# captured Goma" (the same side names both verbs), which that statement contradicts it by
 UNDECIDED_BY_THE_DEFAULT = {
     "FARDC soldiers discarded their uniforms",
     "M23 demanded that FARDC soldiers surrender",
     "The bombs landed in Goma",
-    "M23 rebels lost control of Goma",
 }
-# the accurate model (the default one averaged with the 12-layer one) reads "lost control of Goma" against "M23
-# rebels have captured Goma" as the default model does not; with its fit on records of the reader that restates
-# bounded figures (level 0.625), "The bombs landed in Goma" is decided too
-UNDECIDED_BY_THE_ACCURATE_MODEL = UNDECIDED_BY_THE_DEFAULT - {
-    "M23 rebels lost control of Goma",
-    "The bombs landed in Goma",
-}
+# with its fit on records of the reader that restates bounded figures (level 0.625), the accurate model (the default
+# one averaged with the 12-layer one) decides "The bombs landed in Goma" too
+UNDECIDED_BY_THE_ACCURATE_MODEL = UNDECIDED_BY_THE_DEFAULT - {"The bombs landed in Goma"}
 
 
 def _seed_cases(undecided: set[str]) -> list[Any]:  # pytest.param sets

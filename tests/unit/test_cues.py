@@ -98,6 +98,9 @@ def test_entities_differ_by_name_not_by_spelling(claim: str, statement: str, nam
         # both directions in the statement, or the same one: nothing to say
         ("Cases increased in March", "Deaths fell while cases increased in March.", None),
         ("Prices rose sharply", "Prices rose by 40 percent.", None),
+        # who won or lost: only of the same party
+        ("M23 rebels lost control of Goma", "M23 rebels have captured Goma.", ("lost", "captured")),
+        ("The army lost control of Bukavu", "Rebels seized Bukavu on Sunday.", None),
     ],
 )
 def test_opposite_words(claim: str, statement: str, words: tuple[str, str] | None) -> None:
@@ -128,6 +131,17 @@ def test_a_date_cue_needs_the_same_event() -> None:
         ("Fuel prices fell last week", "Fuel prices rose by 40 percent.", [("Fuel prices rose last week", True)]),
         ("Schools were closed", "Schools reopened on Monday.", [("Schools were reopened", True)]),
         ("Rising prices hurt families", "Soaring prices hurt families.", [("Soaring prices hurt families", False)]),
+        # who won or lost: the opposite only of the same side, named before both verbs
+        (
+            "M23 rebels lost control of Goma",
+            "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu.",
+            [("M23 rebels captured control of Goma", True)],
+        ),
+        ("Trump lost the election", "Trump won the election.", [("Trump won the election", True)]),
+        ("The army lost control of Bukavu", "Rebels seized Bukavu on Sunday.", []),
+        ("M23 captured Goma", "The army lost Goma to M23.", []),
+        ("Biden won the election", "Trump lost the election.", []),
+        ("The town was captured by M23", "The town was lost in June.", []),  # who lost it is after the verb
         # the same verb, both directions in the statement, or no verb of the axis: nothing to restate
         ("Prices rose sharply", "Prices rose by 40 percent.", []),
         ("Cases fell in June", "Cases rose in May but fell in June.", []),
