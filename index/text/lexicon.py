@@ -222,7 +222,7 @@ AXES: list[tuple[list[tuple[str, ...]], list[tuple[str, ...]]]] = [
         [
             ("win", "wins", "won", "won", "winning", "victory"),
             ("capture", "captures", "captured", "captured", "capturing", "capture"),
-            ("seize", "seizes", "seized", "seized", "seizing", "seizure"),
+            ("seize", "seizes", "seized", "seized", "seizing", ""),  # "seizure" is also a fit
         ],
         [("lose", "loses", "lost", "lost", "losing", "defeat")],
     ),
