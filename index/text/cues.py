@@ -382,7 +382,7 @@ PASSIVE = frozenset({"is", "are", "was", "were", "be", "been", "being", "get", "
 
 def same_party(claim_before: str, statement: str, verb: str) -> bool:
     """Whether the claim's words before its verb and the statement's before its own (`verb`) share a content
-    word, both verbs active: the verbs of WINNING say who won or lost, and mean the opposite only of the same side
+    word, both verbs active: the verbs of WINNING say who won or lost, and mean the opposite only of the same party
     ("she was captured" says she lost)."""
     found = re.search(rf"\b{verb}\b", statement.lower())
     if not found:

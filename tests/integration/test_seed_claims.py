@@ -228,7 +228,7 @@ SEED_CASES = [
     ("M23 rebels lost control of Goma", "refuted"),
 ]
 # "M23 rebels lost control of Goma" is read as "M23 rebels captured control of Goma" against "M23 rebels have
-# captured Goma" (the same side names both verbs), which that statement contradicts it by
+# captured Goma" (the same party before both verbs), which that statement contradicts it by
 UNDECIDED_BY_THE_DEFAULT = {
     "FARDC soldiers discarded their uniforms",
     "M23 demanded that FARDC soldiers surrender",

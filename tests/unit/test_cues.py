@@ -131,7 +131,7 @@ def test_a_date_cue_needs_the_same_event() -> None:
         ("Fuel prices fell last week", "Fuel prices rose by 40 percent.", [("Fuel prices rose last week", True)]),
         ("Schools were closed", "Schools reopened on Monday.", [("Schools were reopened", True)]),
         ("Rising prices hurt families", "Soaring prices hurt families.", [("Soaring prices hurt families", False)]),
-        # who won or lost: the opposite only of the same side, named before both verbs
+        # who won or lost: the opposite only of the same party, named before both verbs
         (
             "M23 rebels lost control of Goma",
             "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu.",
