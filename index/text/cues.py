@@ -16,6 +16,7 @@ from factdesk.index.text.lexicon import (
     NOT_UNITS,
     OPPOSITE_WORD,
     OPPOSITES,
+    PASSIVE,
     SCALES,
     SENTENCE_START_WORDS,
     SMALL_NUMBERS,
@@ -375,9 +376,6 @@ def negation_cues(claim: str, statement: str) -> list[Cue]:
     return [
         Cue("negation", None, Span(m.start(), m.end(), m.group()), f"statement negates ({m.group()!r}), claim does not")
     ]
-
-
-PASSIVE = frozenset({"is", "are", "was", "were", "be", "been", "being", "get", "gets", "got"})
 
 
 def same_party(claim_before: str, statement: str, verb: str) -> bool:

@@ -268,6 +268,8 @@ BASE, THIRD, PAST, PARTICIPLE, ING, NOUN = range(6)
 
 
 AUXILIARIES = frozenset({"has", "have", "had", "been", "be", "being", "is", "are", "was", "were", "get", "got"})
+# the auxiliaries of a passive verb ("was captured" says who lost; "has captured" is active)
+PASSIVE = (AUXILIARIES - {"has", "have", "had"}) | {"gets"}
 
 
 DETERMINERS = frozenset({"a", "an", "the", "its", "their", "this", "that", "his", "her", "our", "any", "no"})
