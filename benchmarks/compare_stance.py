@@ -8,9 +8,11 @@ exactly one of them is right (the rule for shipping a new model: p < 0.05 and be
 The held-out slice is rebuilt as training built it (`--seed`, `--holdout`, `--holdout-more`: keep those of the
 runs compared), so neither model has trained on it. A model trained on the first file alone never saw any of
 the further files. Pairs of a two-way source are right when entailment-or-not is; the test pools every pair.
-`--read both` scores each pair as the service reads a statement: the model also reads the claim restated in the
-statement's words (its figures, bounded dates, verbs of direction, movements: `index/text/restate.py`), so the
-figures are the stance reader's rather than the network's alone; `--read new` reads so only the new side (`--old`
+`--read both` scores each pair as the service reads a statement (`index.stance.read_statements`): reported speech
+on what it reports, a denial also through what it denies, a claim passed on from a post as no evidence
+(`index/text/frames.py`), and the claim restated in the statement's words (its figures, bounded dates, verbs of
+direction, movements: `index/text/restate.py`), so the figures are the stance reader's rather than the network's
+alone; `--read new` reads so only the new side (`--old`
 and `--new` the same directory: what the reading adds to that model).
 """
 
@@ -22,7 +24,7 @@ from typing import Any
 import numpy as np
 from common import emit
 
-from factdesk.index.stance import read_pairs
+from factdesk.index.stance import read_statements
 from factdesk.index.stance.model import load_model
 from factdesk.training.stance_data import load_data
 from factdesk.training.stance_eval import predictions
@@ -41,7 +43,7 @@ def probabilities(directory: Path, pairs: list[tuple[str, str]], read: bool) -> 
     model = load_model(directory)
     if not read:
         return model.predict(pairs, 16)
-    return np.array(read_pairs(lambda asked: model.predict(asked, 16), pairs)[0])
+    return np.array(read_statements(lambda asked: model.predict(asked, 16), pairs)[0])
 
 
 def main() -> None:

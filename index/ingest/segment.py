@@ -134,8 +134,11 @@ HEDGES = re.compile(
 CAPITALISED = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][\w’'-]+")
 
 
-# the frame of reported speech or a hedged report around what a sentence reports
-_SAYS = rf"(?:{REPORTING_VERBS}|told reporters|told [A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*)"
+# the frame of reported speech or a hedged report around what a sentence reports; a speaker who denies what comes
+# before ("..., the army denied") does not assert it
+DENYING_VERBS = frozenset({"denied", "denies", "rejected"})
+ASSERTING_VERBS = "|".join(v for v in REPORTING_VERBS.split("|") if v not in DENYING_VERBS)
+_SAYS = rf"(?:{ASSERTING_VERBS}|told reporters|told [A-Z][\w’'-]*(?: [A-Z][\w’'-]*)*)"
 TRAILING_ATTRIBUTION = re.compile(
     rf",\s+(?:according to [^,.;“”\"]{{2,80}}|(?:the |a |an )?[\w’'.-]+(?: [\w’'.-]+){{0,6}} {_SAYS}"
     rf"(?: on \w+| in a statement| on (?:X|Twitter))?)\s*[.!?]?[\"”’]?$"

@@ -13,8 +13,9 @@ import numpy as np
 
 from factdesk.index.batching import MicroBatcher
 from factdesk.index.errors import InvalidInput
-from factdesk.index.ingest.segment import reported_content
+from factdesk.index.ingest.segment import reported_content, sentence_spans
 from factdesk.index.text.cues import Cue, find_cues
+from factdesk.index.text.frames import PASSED_ON, frame_of
 from factdesk.index.text.restate import restatements
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
@@ -112,26 +113,61 @@ def read_pairs(
     predict: Callable[[list[tuple[str, str]]], np.ndarray],
     pairs: Sequence[tuple[str, str]],
     statements: Sequence[str] | None = None,
+    denied: Sequence[str | None] | None = None,
 ) -> tuple[list[tuple[float, ...]], list[str | None]]:
     """The model's probabilities for (statement, claim) pairs, each read also through the claim restated in the
     statement's words (`restate.restatements`, `with_restatement`), in one call of `predict`; and for each pair the
     restatement that decided its reading, if one did. `statements`: the texts to restate the claim against where
-    they differ from the premises the model reads."""
+    they differ from the premises the model reads. `denied`: for each pair, what its statement denies, if it is a
+    denial (`frames.framed`): a claim that entails what is denied is contradicted."""
     against = statements if statements is not None else [premise for premise, _ in pairs]
     restated = [
         (k, text, opposite)
         for k, ((_, claim), statement) in enumerate(zip(pairs, against, strict=True))
         for text, opposite in restatements(claim, statement)
     ]
-    asked = [*pairs, *((pairs[k][0], text) for k, text, _ in restated)]
+    denials = [(k, content) for k, content in enumerate(denied or []) if content]
+    asked = [
+        *pairs,
+        *((pairs[k][0], text) for k, text, _ in restated),
+        *((pairs[k][1], content) for k, content in denials),
+    ]
     scored = predict(asked) if asked else []
     probs = [tuple(float(p) for p in row) for row in scored[: len(pairs)]]
     readings: list[str | None] = [None] * len(pairs)
-    for (k, text, opposite), restated_probs in zip(restated, scored[len(pairs) :], strict=True):
+    for (k, text, opposite), restated_probs in zip(
+        restated, scored[len(pairs) : len(pairs) + len(restated)], strict=True
+    ):
         read = with_restatement(probs[k], restated_probs, opposite)
         if read != probs[k]:
             probs[k], readings[k] = read, text
+    for (k, _), implied in zip(denials, scored[len(pairs) + len(restated) :], strict=True):
+        probs[k] = with_restatement(probs[k], implied, opposite=True)
     return probs, readings
+
+
+def read_statements(
+    predict: Callable[[list[tuple[str, str]]], np.ndarray], pairs: Sequence[tuple[str, str]]
+) -> tuple[list[tuple[float, ...]], list[str | None]]:
+    """The stance reader's probabilities for (statement, claim) pairs, and the restatement that decided each, if one
+    did (`read_pairs`). Reported speech is judged on what it reports: its speaker is the statement's
+    `speaker`, not a doubt. A denial is read also through whether the claim entails what it denies; a
+    claim passed on from a post or a rumour is no evidence either way, and the model is not asked about it
+    (`frames.frame_of`)."""
+    # a frame bears on its own sentence: a text of several (a held-out body of news) asserts the others
+    frames = [frame_of(claim, statement) if len(sentence_spans(statement)) == 1 else None for statement, claim in pairs]
+    asked = [k for k, frame in enumerate(frames) if frame is None or frame.kind != PASSED_ON]
+    read, readings = read_pairs(
+        predict,
+        [(reported_content(pairs[k][0]) or pairs[k][0], pairs[k][1]) for k in asked],
+        [pairs[k][0] for k in asked],
+        [frame.content if (frame := frames[k]) else None for k in asked],
+    )
+    probs: list[tuple[float, ...]] = [OFF_TOPIC] * len(pairs)
+    decided: list[str | None] = [None] * len(pairs)
+    for k, p, reading in zip(asked, read, readings, strict=True):
+        probs[k], decided[k] = p, reading
+    return probs, decided
 
 
 class NliStance:
@@ -150,9 +186,7 @@ class NliStance:
         whatever it says, so they get P(neutral) = 1 and no model time (0.7% of COVID-Fact's candidates; most
         candidates of a claim the archive knows nothing of)."""
         on_topic = [i for i, sim in enumerate(similarities) if sim >= ON_TOPIC]
-        # reported speech is judged on what it reports: its speaker is the statement's `speaker`, not a doubt
-        pairs = [(reported_content(statements[i]) or statements[i], claim) for i in on_topic]
-        read, readings = read_pairs(self._predict, pairs, [statements[i] for i in on_topic])
+        read, readings = read_statements(self._predict, [(statements[i], claim) for i in on_topic])
         probs = dict(zip(on_topic, read, strict=True))
         stances = [
             combine(probs.get(i, OFF_TOPIC), sim, find_cues(claim, s))

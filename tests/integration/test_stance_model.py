@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from factdesk.index.stance import NliStance, combine, load_stance, stance_name, with_restatement
+from factdesk.index.stance import OFF_TOPIC, NliStance, combine, load_stance, stance_name, with_restatement
 from factdesk.index.stance.labels import LABELS
 from factdesk.index.stance.model import ACCURATE, FAST, LARGE, SHIPPED, EnsembleModel, StanceModel, load_model
 
@@ -372,3 +372,18 @@ def test_training_takes_several_files_and_reports_each(tmp_path: Path) -> None:
         in (out / "MODEL_CARD.md").read_text()
     )
     assert main(["train-stance", "--data", data[0], str(tmp_path / "missing.jsonl"), "--out", str(out)]) == 1
+
+
+def test_a_denial_is_read_against_what_it_denies_and_a_passed_on_claim_is_no_evidence() -> None:
+    stance = NliStance()
+    statements = [
+        "The army dismissed claims that M23 rebels had captured Bukavu.",
+        "M23 rebels have captured Bukavu, the army denied.",
+        "A post shared on Facebook claims that M23 rebels have captured Bukavu.",
+    ]
+    dismissed, denied, passed_on = stance.classify("M23 rebels have captured Bukavu", statements, [0.8] * 3)
+    assert dismissed.label == "conflicts" and denied.label == "conflicts", (dismissed.probs, denied.probs)
+    assert passed_on.label == "neutral" and passed_on.probs == OFF_TOPIC
+    # a claim about what the post says is read against the post
+    (post,) = stance.classify("A Facebook post claims M23 rebels have captured Bukavu", statements[2:], [0.9])
+    assert post.label == "supports", post.probs

@@ -85,6 +85,7 @@ def test_checkworthiness_prefers_concrete_facts() -> None:
         ("“We will win,” Kagame stated.", None),  # a quotation keeps its own words
         ("The group declared control over the city.", None),
         ("Not yet, officials said.", None),  # nothing left worth judging
+        ("Rebels have captured Bukavu, the army denied.", None),  # a denial does not assert what it denies
     ],
 )
 def test_reported_content_drops_the_frame(sentence: str, content: str | None) -> None:

@@ -1,0 +1,81 @@
+"""Frames that keep a statement from asserting what it reports: a denial ("The embassy dismissed claims that
+China is seeking to ...", "There is no evidence that ...", "... falsely claimed that ...") says its content is
+false, and a claim passed on from a post or a rumour ("A post shared on Facebook claims that ...") does not vouch
+for its content. The stance model reads the content alone; a denied content that entails a claim conflicts with
+it, a passed-on one is no evidence either way."""
+
+import re
+from dataclasses import dataclass
+
+from factdesk.index.text.overlap import missing_share
+
+DENIED, PASSED_ON = "denied", "passed_on"
+
+_DENY = r"(?:den(?:y|ies|ied|ying)|dismiss(?:es|ed|ing)?|reject(?:s|ed|ing)?|refut(?:es|ed|ing)|debunk(?:s|ed|ing)?|"
+_DENY += r"disput(?:es|ed|ing)|disprov(?:es|ed|ing))"
+_REPORTS = r"(?:claims?|reports?|rumou?rs?|allegations?|accusations?|assertions?|fears?|notion|idea|stor(?:y|ies))"
+_FALSE = r"(?:false|fake|baseless|unfounded|bogus|debunked|unsubstantiated|fabricated|untrue)"
+DENIAL = re.compile(
+    rf"\b(?:{_DENY} (?:the |these |those |such |all |any )?(?:{_FALSE} )?{_REPORTS} that"
+    r"|den(?:y|ies|ied|ying) that"
+    r"|no (?:credible |scientific )?evidence (?:that|to suggest that|to support (?:the )?claims? that"
+    r"|(?:showing|to show) that)"
+    r"|falsely (?:claim|say|said|state|report|suggest|assert|allege)\w*(?: that)?"
+    rf"|{_FALSE} {_REPORTS} (?:that|saying(?: that)?|claiming(?: that)?)"
+    r"|(?:myth|hoax|conspiracy theor(?:y|ies)|falsehood) (?:that|claiming(?: that)?)"
+    r"|it (?:is|was|'s|’s) (?:not true|false|untrue|a myth) that) ",
+    re.I,
+)
+# where a claim comes from when it is passed on: not a speaker who vouches for it
+_SOURCES = r"(?:posts?|messages?|videos?|images?|photos?|memes?|tweets?|screenshots?|rumou?rs?|chain letters?|"
+_SOURCES += r"social media)"
+PASSING_ON = re.compile(
+    rf"\b{_SOURCES}\b[^.;:“”\"]{{0,60}}? (?:claim(?:s|ed|ing)?(?: that)?|alleg(?:es|ed|ing) that"
+    r"|purport(?:s|ed|ing)? to show(?: that)?) ",
+    re.I,
+)
+
+# the same frames after what they frame: "Rebels have captured Goma, the army denied."
+TRAILING = re.compile(
+    r",\s+(?P<who>(?:the |a |an )?[\w’'.-]+(?: [\w’'.-]+){0,6}) (?P<verb>den(?:ied|ies)|disput(?:ed|es)|"
+    r"claim(?:ed|s)|alleg(?:ed|es))\s*[.!?]?[\"”’]?$"
+)
+SOURCE = re.compile(rf"\b{_SOURCES}\b", re.I)
+
+
+# where what a frame reports ends: a clause of its own after it ("..., noting that ...", "— ...")
+CLAUSE_END = re.compile(r"\s*(?:[—–;]| - |, (?:\w+ing|according to|as|while|but|which|who)\b)")
+
+
+@dataclass(frozen=True, slots=True)
+class Framed:
+    kind: str  # DENIED or PASSED_ON
+    content: str  # what the statement reports, without the frame
+
+
+def framed(statement: str) -> Framed | None:
+    """The frame of a statement that does not assert what it reports, and that content; None when there is none,
+    or fewer than three words follow it."""
+    for kind, pattern in ((DENIED, DENIAL), (PASSED_ON, PASSING_ON)):
+        m = pattern.search(statement)
+        content = CLAUSE_END.split(statement[m.end() :], maxsplit=1)[0].strip(" ,.") if m else ""
+        if len(content.split()) >= 3:
+            return Framed(kind, content[0].upper() + content[1:] + ".")
+    m = TRAILING.search(statement)
+    if m and len(statement[: m.start()].split()) >= 3:
+        content = statement[: m.start()].strip(" ,") + "."
+        if m["verb"].startswith(("den", "disput")):
+            return Framed(DENIED, content)
+        if SOURCE.search(m["who"]):
+            return Framed(PASSED_ON, content)
+    return None
+
+
+def frame_of(claim: str, statement: str) -> Framed | None:
+    """The statement's frame as it bears on the claim: none where the claim has a frame of the same kind (a claim
+    about what a post says is read against the post as it stands), nor where what it frames has less than a third of
+    the claim's content words (it is about something else)."""
+    ours, theirs = framed(claim), framed(statement)
+    if theirs is None or (ours is not None and ours.kind == theirs.kind):
+        return None
+    return theirs if missing_share(claim, theirs.content) <= 2 / 3 else None

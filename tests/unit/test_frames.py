@@ -1,0 +1,58 @@
+import pytest
+
+from factdesk.index.text.frames import DENIED, PASSED_ON, Framed, frame_of, framed
+
+
+@pytest.mark.parametrize(
+    "statement, expected",
+    [
+        (
+            "The embassy dismissed claims that M23 rebels had captured Goma, calling them fake.",
+            Framed(DENIED, "M23 rebels had captured Goma."),  # without the clause after it
+        ),
+        ("The army denied that rebels had crossed the border.", Framed(DENIED, "Rebels had crossed the border.")),
+        (
+            "There is no evidence that the bombs were fired from Goma.",
+            Framed(DENIED, "The bombs were fired from Goma."),
+        ),
+        ("He falsely claimed that the election was rigged.", Framed(DENIED, "The election was rigged.")),
+        ("Officials rejected the false report that Kagame had resigned.", Framed(DENIED, "Kagame had resigned.")),
+        ("It is not true that schools in Rubavu are closed.", Framed(DENIED, "Schools in Rubavu are closed.")),
+        ("Rebels have captured Bukavu, the army denied.", Framed(DENIED, "Rebels have captured Bukavu.")),
+        (
+            "A post shared on Facebook claims that the border at Rubavu is closed.",
+            Framed(PASSED_ON, "The border at Rubavu is closed."),
+        ),
+        (
+            "The comments followed a report on social media that claimed that Goma had fallen overnight.",
+            Framed(PASSED_ON, "Goma had fallen overnight."),
+        ),
+        ("The vaccine causes infertility, a viral post claimed.", Framed(PASSED_ON, "The vaccine causes infertility.")),
+    ],
+)
+def test_a_frame_that_does_not_assert_its_content_is_found(statement: str, expected: Framed) -> None:
+    assert framed(statement) == expected
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "The bridge was destroyed on Sunday, officials said.",  # reported speech asserts its content
+        "Rwanda backs M23, the UN alleged.",  # an allegation by a named party is read as it stands
+        "Kagame claimed that Rwanda had been attacked.",
+        "The army denied the reports.",  # nothing left that is denied
+        "Rebels rejected the ceasefire on Monday.",
+        "He dismissed suggestions that he wear a mask.",  # a request, not a claim
+    ],
+)
+def test_statements_that_assert_or_name_a_party_have_no_frame(statement: str) -> None:
+    assert framed(statement) is None
+
+
+def test_a_claim_about_what_a_post_says_is_read_against_the_post_as_it_stands() -> None:
+    post = "A post shared on Facebook claims that the border at Rubavu is closed."
+    assert frame_of("A Facebook post claims the border at Rubavu is closed", post) is None
+    assert frame_of("The border at Rubavu is closed", post) == Framed(PASSED_ON, "The border at Rubavu is closed.")
+    denial = "Officials denied that the border at Rubavu is closed."
+    assert frame_of("Officials denied that the border is closed", denial) is None
+    assert frame_of("A Facebook post claims the border at Rubavu is closed", denial) == framed(denial)
