@@ -118,6 +118,7 @@ def evidence_record(result: CheckResult, gold_ids: set[str]) -> list[dict[str, A
             "scores": e.stance_scores,
             "cues": sorted({c.kind for c in e.cues}),
             "reading": e.reading,
+            "context": e.context,
             "publisher": e.publisher_key,
             "gold": any(a.id in gold_ids for a in e.sources),  # a wire copy of gold evidence is gold
         }

@@ -31,6 +31,7 @@ class Judged:
     def __init__(self, record: dict[str, Any]) -> None:
         self.text = record.get("text", "")
         self.reading = record.get("reading")
+        self.context = record.get("context")
         self.similarity = record["similarity"]
         self.cues = [Cue(kind, None, None, "") for kind in record["cues"]]
         stance = combine(record["model"], self.similarity, self.cues)

@@ -26,6 +26,10 @@ class Evidence:
         return self.statement.text
 
     @property
+    def context(self) -> str | None:
+        return self.statement.context
+
+    @property
     def publisher_key(self) -> str:
         """The statement's origin, counted once however many outlets carry it: its publisher, else the url's
         host, else the article itself; for wire copies the first of their sources' keys."""

@@ -37,3 +37,22 @@ def missing_share(claim: str, statement: str) -> float:
         return 0.0
     theirs = set(content_words(statement))
     return sum(not has_stem(theirs, w) for w in ours) / len(ours)
+
+
+# a statement whose subject refers back to a name in the sentence before it: "The group declared control over the
+# city" after "Meanwhile, M23 rebels have captured Goma"
+REFERS_BACK = re.compile(
+    r"^(?:(?:Meanwhile|However|But|And|Later|Earlier|Previously|Instead),?\s+)?(?:He|She|They|It|His|Her|Their|Its"
+    r"|(?:The|This|That|These|Those) (?:group|rebels?|militia|movement|army|forces?|government|administration|"
+    r"company|firm|agency|organi[sz]ation|ministry|president|minister|officials?|spokesperson|spokesman|party|"
+    r"country|city|court|study|report|team|researchers|scientists|authors|leaders?))\b"
+)
+NAME = re.compile(r"\b(?:[A-Z][\w’'-]*|\w*\d\w*)")
+
+
+def with_referent(statement: str, context: str | None) -> str:
+    """The statement, with the names of the sentence before it where its subject refers back to one: the words a
+    claim may name that the statement says as "the group" or "he"."""
+    if not context or not REFERS_BACK.match(statement):
+        return statement
+    return f"{statement} {' '.join(NAME.findall(context))}"

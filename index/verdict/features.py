@@ -6,7 +6,7 @@ from typing import Protocol
 
 from factdesk.index.stance import CLEAR_MIN, CONFLICTS, HARD_CUES, LOOSE, NEUTRAL, SOFT_CUES, SUPPORTS
 from factdesk.index.text.cues import Cue
-from factdesk.index.text.overlap import missing_share
+from factdesk.index.text.overlap import missing_share, with_referent
 
 FEATURES = (
     "entail",  # best entailment of an on-topic statement
@@ -21,6 +21,7 @@ FEATURES = (
     "soft_cue",  # similarity of the closest statement with a negation or opposite-word cue
     "soft_cue_entail",
     "support_missing",  # share of the claim's content words missing from the statement with the best entailment
+    # (names of the sentence before it count where its subject refers back: "The group ...")
     "restated",  # best entailment of a statement that has every content word of the claim
 )
 
@@ -31,6 +32,9 @@ class Judged(Protocol):
     similarity: float
     cues: list[Cue]
     reading: str | None  # the claim restated in the statement's words, when the model read that
+
+    @property
+    def context(self) -> str | None: ...  # the sentence before the statement in its article
 
     @property
     def text(self) -> str: ...
@@ -52,7 +56,7 @@ def aggregate(claim: str, evidence: Sequence[Judged]) -> dict[str, float]:
     if not evidence:
         return dict.fromkeys(FEATURES, 0.0) | {"support_missing": 1.0}
     top = max(evidence, key=lambda e: e.similarity)
-    missing = [missing_share(e.reading or claim, e.text) for e in evidence]
+    missing = [missing_share(e.reading or claim, with_referent(e.text, e.context)) for e in evidence]
     supporting = max(range(len(evidence)), key=lambda i: evidence[i].stance_scores[SUPPORTS])
     hard_sim, hard_entail = _closest(evidence, HARD_CUES)
     soft_sim, soft_entail = _closest(evidence, SOFT_CUES)

@@ -36,6 +36,7 @@ class Judged:
     cues: list[Cue] = field(default_factory=list)
     text: str = "Two bridges were destroyed in the fighting, officials said."
     reading: str | None = None
+    context: str | None = None
 
     @property
     def stance_scores(self) -> dict[str, float]:
@@ -116,6 +117,19 @@ def test_a_cue_is_a_feature_not_a_verdict() -> None:
     assert features["hard_cue"] == 0.8 and features["hard_cue_entail"] == 0.7 and features["soft_cue"] == 0.0
     assert features["support_missing"] == 0.0  # every content word of the claim is in the statement
     assert decide_verdict(CLAIM, [Judged("neutral", similarity=0.8, cues=[number])], TOY).label == "not_enough_evidence"
+
+
+def test_a_statement_that_refers_back_has_the_names_of_the_sentence_before() -> None:
+    claim = "M23 demanded that FARDC soldiers surrender"
+    text = "The group declared control over the city, demanding the surrender of FARDC soldiers."
+    context = "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu."
+    alone = aggregate(claim, [Judged("supports", supports=0.82, text=text)])
+    after = aggregate(claim, [Judged("supports", supports=0.82, text=text, context=context)])
+    assert alone["support_missing"] == 0.2 and alone["restated"] == 0.0  # "M23" is "the group"
+    assert after["support_missing"] == 0.0 and after["restated"] == 0.82
+    # a subject of its own keeps its own words
+    named = aggregate(claim, [Judged("supports", supports=0.82, text="Kinshasa " + text[4:], context=context)])
+    assert named["support_missing"] == 0.2
 
 
 def test_nothing_on_topic_is_not_enough_evidence_whatever_the_fit() -> None:
