@@ -15,7 +15,7 @@ from factdesk.index.batching import MicroBatcher
 from factdesk.index.errors import InvalidInput
 from factdesk.index.ingest.segment import reported_content, sentence_spans
 from factdesk.index.text.cues import Cue, find_cues
-from factdesk.index.text.frames import PASSED_ON, frame_of
+from factdesk.index.text.frames import PASSED_ON, Framed, frame_of
 from factdesk.index.text.restate import restatements
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
@@ -148,12 +148,12 @@ def read_pairs(
 
 def read_statements(
     predict: Callable[[list[tuple[str, str]]], np.ndarray], pairs: Sequence[tuple[str, str]]
-) -> tuple[list[tuple[float, ...]], list[str | None]]:
-    """The stance reader's probabilities for (statement, claim) pairs, and the restatement that decided each, if one
-    did (`read_pairs`). Reported speech is judged on what it reports: its speaker is the statement's
-    `speaker`, not a doubt. A denial is read also through whether the claim entails what it denies; a
-    claim passed on from a post or a rumour is no evidence either way, and the model is not asked about it
-    (`frames.frame_of`)."""
+) -> tuple[list[tuple[float, ...]], list[str | None], list[Framed | None]]:
+    """The stance reader's probabilities for (statement, claim) pairs, the restatement that decided each, if one
+    did (`read_pairs`), and the frame it was read through, if any. Reported speech is judged on what it reports:
+    its speaker is the statement's `speaker`, not a doubt. A denial is read also through whether the claim entails
+    what it denies; a claim passed on from a post or a rumour is no evidence either way, and the model is not asked
+    about it (`frames.frame_of`)."""
     # a frame bears on its own sentence: a text of several (a held-out body of news) asserts the others
     frames = [frame_of(claim, statement) if len(sentence_spans(statement)) == 1 else None for statement, claim in pairs]
     asked = [k for k, frame in enumerate(frames) if frame is None or frame.kind != PASSED_ON]
@@ -167,7 +167,7 @@ def read_statements(
     decided: list[str | None] = [None] * len(pairs)
     for k, p, reading in zip(asked, read, readings, strict=True):
         probs[k], decided[k] = p, reading
-    return probs, decided
+    return probs, decided, frames
 
 
 class NliStance:
@@ -186,14 +186,16 @@ class NliStance:
         whatever it says, so they get P(neutral) = 1 and no model time (0.7% of COVID-Fact's candidates; most
         candidates of a claim the archive knows nothing of)."""
         on_topic = [i for i, sim in enumerate(similarities) if sim >= ON_TOPIC]
-        read, readings = read_statements(self._predict, [(statements[i], claim) for i in on_topic])
+        read, readings, frames = read_statements(self._predict, [(statements[i], claim) for i in on_topic])
         probs = dict(zip(on_topic, read, strict=True))
         stances = [
             combine(probs.get(i, OFF_TOPIC), sim, find_cues(claim, s))
             for i, (s, sim) in enumerate(zip(statements, similarities, strict=True))
         ]
-        for i, reading in zip(on_topic, readings, strict=True):
+        for i, reading, frame in zip(on_topic, readings, frames, strict=True):
             stances[i].reading = reading
+            if frame:
+                stances[i].cues.append(frame.cue(statements[i]))
         return stances
 
 

@@ -104,7 +104,7 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    kind: str  # number | date | negation | opposite | entity
+    kind: str  # number | date | negation | opposite | entity; denied | passed_on (frames.Framed.cue)
     claim: Span | None
     statement: Span | None
     detail: str

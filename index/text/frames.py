@@ -7,6 +7,7 @@ it, a passed-on one is no evidence either way."""
 import re
 from dataclasses import dataclass
 
+from factdesk.index.text.cues import Cue, Span
 from factdesk.index.text.overlap import missing_share
 
 DENIED, PASSED_ON = "denied", "passed_on"
@@ -51,6 +52,13 @@ CLAUSE_END = re.compile(r"\s*(?:[—–;]| - |, (?:\w+ing|according to|as|while|
 class Framed:
     kind: str  # DENIED or PASSED_ON
     content: str  # what the statement reports, without the frame
+    frame: tuple[int, int] = (0, 0)  # where the frame's words are in the statement
+
+    def cue(self, statement: str) -> Cue:
+        """The frame as a reason a reader sees beside the evidence (no feature of the verdict)."""
+        start, end = self.frame
+        said = "the statement denies" if self.kind == DENIED else "passed on, not vouched for"
+        return Cue(self.kind, None, Span(start, end, statement[start:end]), f"{said}: “{self.content}”")
 
 
 def framed(statement: str) -> Framed | None:
@@ -59,15 +67,15 @@ def framed(statement: str) -> Framed | None:
     for kind, pattern in ((DENIED, DENIAL), (PASSED_ON, PASSING_ON)):
         m = pattern.search(statement)
         content = CLAUSE_END.split(statement[m.end() :], maxsplit=1)[0].strip(" ,.") if m else ""
-        if len(content.split()) >= 3:
-            return Framed(kind, content[0].upper() + content[1:] + ".")
+        if m and len(content.split()) >= 3:
+            return Framed(kind, content[0].upper() + content[1:] + ".", (m.start(), m.end() - 1))
     m = TRAILING.search(statement)
     if m and len(statement[: m.start()].split()) >= 3:
         content = statement[: m.start()].strip(" ,") + "."
         if m["verb"].startswith(("den", "disput")):
-            return Framed(DENIED, content)
+            return Framed(DENIED, content, (m.start("who"), m.end("verb")))
         if SOURCE.search(m["who"]):
-            return Framed(PASSED_ON, content)
+            return Framed(PASSED_ON, content, (m.start("who"), m.end("verb")))
     return None
 
 

@@ -384,6 +384,7 @@ def test_a_denial_is_read_against_what_it_denies_and_a_passed_on_claim_is_no_evi
     dismissed, denied, passed_on = stance.classify("M23 rebels have captured Bukavu", statements, [0.8] * 3)
     assert dismissed.label == "conflicts" and denied.label == "conflicts", (dismissed.probs, denied.probs)
     assert passed_on.label == "neutral" and passed_on.probs == OFF_TOPIC
+    assert [c.kind for c in dismissed.cues] == ["denied"] and [c.kind for c in passed_on.cues] == ["passed_on"]
     # a claim about what the post says is read against the post
     (post,) = stance.classify("A Facebook post claims M23 rebels have captured Bukavu", statements[2:], [0.9])
     assert post.label == "supports", post.probs

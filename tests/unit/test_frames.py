@@ -31,7 +31,8 @@ from factdesk.index.text.frames import DENIED, PASSED_ON, Framed, frame_of, fram
     ],
 )
 def test_a_frame_that_does_not_assert_its_content_is_found(statement: str, expected: Framed) -> None:
-    assert framed(statement) == expected
+    found = framed(statement)
+    assert found is not None and (found.kind, found.content) == (expected.kind, expected.content)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +53,21 @@ def test_statements_that_assert_or_name_a_party_have_no_frame(statement: str) ->
 def test_a_claim_about_what_a_post_says_is_read_against_the_post_as_it_stands() -> None:
     post = "A post shared on Facebook claims that the border at Rubavu is closed."
     assert frame_of("A Facebook post claims the border at Rubavu is closed", post) is None
-    assert frame_of("The border at Rubavu is closed", post) == Framed(PASSED_ON, "The border at Rubavu is closed.")
+    assert frame_of("The border at Rubavu is closed", post) == framed(post)
     denial = "Officials denied that the border at Rubavu is closed."
     assert frame_of("Officials denied that the border is closed", denial) is None
     assert frame_of("A Facebook post claims the border at Rubavu is closed", denial) == framed(denial)
+
+
+def test_a_frame_is_shown_as_a_reason_where_its_words_are() -> None:
+    statement = "The embassy dismissed claims that M23 rebels had captured Goma, calling them fake."
+    found = framed(statement)
+    assert found is not None
+    cue = found.cue(statement)
+    assert cue.kind == DENIED and cue.statement is not None and cue.statement.text == "dismissed claims that"
+    assert cue.detail == "the statement denies: “M23 rebels had captured Goma.”"
+    trailing = "The vaccine causes infertility, a viral post claimed."
+    found = framed(trailing)
+    assert found is not None
+    cue = found.cue(trailing)
+    assert cue.kind == PASSED_ON and cue.statement is not None and cue.statement.text == "a viral post claimed"
