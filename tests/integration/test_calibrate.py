@@ -93,6 +93,22 @@ def test_compare_verdicts_tells_the_better_model(tmp_path: Path) -> None:
     assert mismatched.returncode != 0 and "same claims" in mismatched.stderr
 
 
+def test_compare_verdicts_can_hold_the_old_fit(tmp_path: Path) -> None:
+    for name, wrong in (("old", 0.15), ("new", 0.02)):
+        _records(tmp_path / f"a-{name}.jsonl", 300, 1, wrong)
+    out = tmp_path / "figures.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "compare_verdicts.py"),
+         "--old", f"a={tmp_path / 'a-old.jsonl'}", "--new", f"a={tmp_path / 'a-new.jsonl'}",
+         "--same-fit", "--resamples", "300", "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    assert figures["default_level"]["new"] == figures["default_level"]["old"]  # the old records' level
+    assert figures["a"]["all_decided"]["new"] > figures["a"]["all_decided"]["old"]  # evidence read right more often
+
+
 def _statement(model: list[float]) -> dict[str, object]:
     return {"text": "Two bridges were destroyed.", "similarity": 0.8, "model": model, "cues": [], "publisher": "a"}
 
