@@ -12,8 +12,8 @@ the further files. Pairs of a two-way source are right when entailment-or-not is
 on what it reports, a denial also through what it denies, a claim passed on from a post as no evidence
 (`index/text/frames.py`), and the claim restated in the statement's words (its figures, bounded dates, verbs of
 direction, movements: `index/text/restate.py`), so the figures are the stance reader's rather than the network's
-alone; `--read new` reads so only the new side (`--old`
-and `--new` the same directory: what the reading adds to that model).
+alone; `--read new` reads so only the new side (`--old` and `--new` the same directory: what the reading adds to
+that model).
 """
 
 import argparse

@@ -1,8 +1,8 @@
 """Frames that keep a statement from asserting what it reports: a denial ("The embassy dismissed claims that
 China is seeking to ...", "There is no evidence that ...", "... falsely claimed that ...") says its content is
 false, and a claim passed on from a post or a rumour ("A post shared on Facebook claims that ...") does not vouch
-for its content. The stance model reads the content alone; a denied content that entails a claim conflicts with
-it, a passed-on one is no evidence either way."""
+for its content. Beside the statement, the stance model reads whether the claim entails what is denied (if it does,
+the statement conflicts with the claim); a passed-on content is no evidence either way."""
 
 import re
 from dataclasses import dataclass
