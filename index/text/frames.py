@@ -6,6 +6,7 @@ the statement conflicts with the claim); a passed-on content is no evidence eith
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from factdesk.index.text.cues import Cue, Span
 from factdesk.index.text.overlap import missing_share
@@ -61,6 +62,7 @@ class Framed:
         return Cue(self.kind, None, Span(start, end, statement[start:end]), f"{said}: “{self.content}”")
 
 
+@lru_cache(maxsize=4096)  # a check asks about its claim once for each statement of its pool
 def framed(statement: str) -> Framed | None:
     """The frame of a statement that does not assert what it reports, and that content; None when there is none,
     or fewer than three words follow it."""
