@@ -155,7 +155,10 @@ def read_statements(
     what it denies; a claim passed on from a post or a rumour is no evidence either way, and the model is not asked
     about it (`frames.frame_of`)."""
     # a frame bears on its own sentence: a text of several (a held-out body of news) asserts the others
-    frames = [frame_of(claim, statement) if len(sentence_spans(statement)) == 1 else None for statement, claim in pairs]
+    frames = [
+        frame if (frame := frame_of(claim, statement)) and len(sentence_spans(statement)) == 1 else None
+        for statement, claim in pairs
+    ]
     asked = [k for k, frame in enumerate(frames) if frame is None or frame.kind != PASSED_ON]
     read, readings = read_pairs(
         predict,

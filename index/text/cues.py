@@ -378,14 +378,10 @@ def negation_cues(claim: str, statement: str) -> list[Cue]:
     ]
 
 
-def same_party(claim_before: str, statement: str, verb: str) -> bool:
-    """Whether the claim's words before its verb and the statement's before its own (`verb`) share a content
-    word, both verbs active: the verbs of WINNING say who won or lost, and mean the opposite only of the same party
-    ("she was captured" says she lost)."""
-    found = re.search(rf"\b{verb}\b", statement.lower())
-    if not found:
-        return False
-    statement_before = statement[: found.start()]
+def same_party(claim_before: str, statement_before: str) -> bool:
+    """Whether the claim's words before its verb and the statement's before its own share a content word, both
+    verbs active: the verbs of WINNING say who won or lost, and mean the opposite only of the same party ("she was
+    captured" says she lost)."""
     if _last_word(claim_before) in PASSIVE or _last_word(statement_before) in PASSIVE:
         return False
     theirs = set(content_words(statement_before))
@@ -409,7 +405,7 @@ def opposite_cues(claim: str, statement: str) -> list[Cue]:
             if our_words & side and their_words & opposite and not their_words & side and not our_words & opposite:
                 _, a, b = next(t for t in ours if t[0] in side)
                 _, c, d = next(t for t in theirs if t[0] in opposite)
-                if axis == WINNING and not same_party(claim[:a], statement, statement[c:d].lower()):
+                if axis == WINNING and not same_party(claim[:a], statement[:c]):
                     continue
                 cues.append(
                     Cue(

@@ -157,7 +157,9 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     (`_figures`) and its bounded dates in the statement's date for the same event (`_dates`)."""
     words = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
     ours = {w for w, _, _ in words}
-    theirs = {m.group() for m in OPPOSITE_WORD.finditer(statement.lower())}
+    theirs: dict[str, int] = {}  # each word and where it first is
+    for m in OPPOSITE_WORD.finditer(statement.lower()):
+        theirs.setdefault(m.group(), m.start())
     results = []
     for k, (word, a, b) in enumerate(words):
         if word not in DIRECTION_WORDS:
@@ -169,10 +171,10 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
             found = DIRECTION_WORDS.get(other)
             if not found or found[0] != axis or found[2] == forms or ours & set(found[2]):
                 continue
-            if axis == WINNING and not same_party(claim[:a], statement, other):
+            if axis == WINNING and not same_party(claim[:a], statement[: theirs[other]]):
                 continue
             opposite = found[1] != side
-            if opposite and theirs & same_side:
+            if opposite and theirs.keys() & same_side:
                 continue  # the statement says both directions: of different things
             replacement = found[2][slot]
             if replacement:
