@@ -37,7 +37,9 @@ PASSING_ON = re.compile(
     re.I,
 )
 
-# the same frames after what they frame: "Rebels have captured Goma, the army denied."
+# the same frames after what they frame: "Rebels have captured Goma, the army denied." Not "rejected", which
+# segment.DENYING_VERBS also keeps out of reported speech: trailing, it is mostly passive ("..., or the ballot
+# will be rejected"), no speaker's denial
 TRAILING = re.compile(
     r",\s+(?P<who>(?:the |a |an )?[\w’'.-]+(?: [\w’'.-]+){0,6}) (?P<verb>den(?:ied|ies)|disput(?:ed|es)|"
     r"claim(?:ed|s)|alleg(?:ed|es))\s*[.!?]?[\"”’]?$"

@@ -43,6 +43,7 @@ def test_a_frame_that_does_not_assert_its_content_is_found(statement: str, expec
         "Kagame claimed that Rwanda had been attacked.",
         "The army denied the reports.",  # nothing left that is denied
         "Rebels rejected the ceasefire on Monday.",
+        "Each voter signs the envelope, or the ballot will be rejected.",  # passive: nobody denies the signing
         "He dismissed suggestions that he wear a mask.",  # a request, not a claim
     ],
 )
