@@ -12,6 +12,7 @@ import numpy as np
 from factdesk.index.batching import MicroBatcher
 from factdesk.index.factchecks import FactCheckMatch
 from factdesk.index.rerank import rerank
+from factdesk.index.retrieve.clauses import closest_clauses
 from factdesk.index.retrieve.copies import COPY_POOL, evidence_pool
 from factdesk.index.retrieve.evidence import Evidence
 from factdesk.index.retrieve.fact_checks import EarlierFactChecks
@@ -58,9 +59,9 @@ def check(steps: CheckSteps, claim: str, top_k: int, min_confidence: float, limi
     """Decide the verdict over a fixed evidence pool, then return the `top_k` most relevant statements.
 
     The pool: the RERANK_POOL best candidates of retrieval, wire copies merged among the first COPY_POOL times
-    as many, each given a stance; the verdict (decided only when its calibrated probability reaches
-    `min_confidence`) reads that pool whatever `top_k` is. A `top_k` above the pool judges as many more candidates
-    for display. `limit`: only articles published by then.
+    as many, each as similar as its closest clause (index.retrieve.clauses) and given a stance; the verdict
+    (decided only when its calibrated probability reaches `min_confidence`) reads that pool whatever `top_k` is.
+    A `top_k` above the pool judges as many more candidates for display. `limit`: only articles published by then.
 
     Relevance = fused retrieval score + RELATED_WEIGHT · (1 − P(neutral)): a statement that entails or
     contradicts the claim outranks one that is merely on the same topic among each RERANK_WINDOW in retrieval
@@ -72,6 +73,7 @@ def check(steps: CheckSteps, claim: str, top_k: int, min_confidence: float, limi
     candidates = steps.retrieval.search(claim, wanted, pool=RETRIEVAL_POOL, limit=limit, vector=vector)
     pool, more = evidence_pool(steps.retrieval.vectors, candidates, RERANK_POOL, top_k)
     judged = pool + more
+    closest_clauses(steps.embed_queries, vector, judged)
     stances = steps.stance.classify(claim, [e.text for e in judged], [e.similarity for e in judged])
     pool, evidence = rerank(pool, more, stances)
     verdict = decide_verdict(claim, pool, steps.calibrator, min_confidence)

@@ -91,7 +91,7 @@ class EvidenceOut(Placed):
     statement_id: int
     stance: str
     stance_scores: StanceScores
-    similarity: float
+    similarity: float  # cosine to the claim: of the statement, or of its closest clause where that is higher
     cues: list[CueOut]
     article: ArticleRef
     published_at: str | None  # the article's

