@@ -12,13 +12,16 @@ from factdesk.index.retrieve.evidence import Evidence
 # where a sentence joins two statements of its own
 CLAUSE_BREAK = re.compile(r", while |; |, but | — | – |, whereas ")
 MIN_CLAUSE_WORDS = 4  # shorter parts ("— he said —") are asides, not statements
+# clauses read of one statement: a sentence joins two to four; one of many more is a list, or text written to make
+# every check that finds it embed thousands
+MAX_CLAUSES = 4
 
 
 def clauses(text: str) -> list[str]:
-    """The clauses of a compound statement; none for a simple one."""
+    """The clauses of a compound statement, its first MAX_CLAUSES; none for a simple one."""
     parts = [part.strip() for part in CLAUSE_BREAK.split(text)]
     parts = [part for part in parts if len(part.split()) >= MIN_CLAUSE_WORDS]
-    return parts if len(parts) > 1 else []
+    return parts[:MAX_CLAUSES] if len(parts) > 1 else []
 
 
 def closest_clauses(

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from fakes import WordEmbedder
 
-from factdesk.index.retrieve.clauses import clauses, closest_clauses
+from factdesk.index.retrieve.clauses import MAX_CLAUSES, clauses, closest_clauses
 from factdesk.index.retrieve.evidence import Evidence
 
 COMPOUND = "Refugees crossed into Rwanda, while dozens of soldiers were seen discarding their uniforms."
@@ -30,6 +30,11 @@ def _evidence(text: str, similarity: float) -> Evidence:
 )
 def test_clauses(text: str, parts: list[str]) -> None:
     assert clauses(text) == parts
+
+
+def test_a_statement_of_many_clauses_gives_its_first_few() -> None:
+    listed = "; ".join(f"rebels seized the town number {n}" for n in range(3000)) + "."
+    assert clauses(listed) == [f"rebels seized the town number {n}" for n in range(MAX_CLAUSES)]
 
 
 def test_a_compound_statement_is_as_close_as_its_closest_clause() -> None:
