@@ -51,7 +51,7 @@ NUMBER_WORD = "|".join(sorted(list(SMALL_NUMBERS) + list(VAGUE_NUMBERS), key=len
 
 QUANTITY = re.compile(
     rf"(?:\b(?P<mod>{MODIFIER})\s+)?(?P<currency>[$€£]\s?)?"
-    rf"(?P<num>\d+(?:[.,]\d+)*(?:\s*(?:%|per\s?cent\b|percent\b))?|\b(?:{NUMBER_WORD})\b)"
+    rf"(?P<num>(?:(?<![\d.])\.\d+|\d+(?:[.,]\d+)*|\b(?:{NUMBER_WORD})\b)(?:\s*(?:%|per\s?cent\b|percent\b))?)"
     rf"(?:\s+(?P<scale>thousand|million|billion|trillion)\b)?"
     rf"(?:(?:\s+(?:of\s+)?|-)(?P<unit>[A-Za-z-]+)(?:\s+(?P<unit2>[A-Za-z-]+))?)?",
     re.I,
@@ -161,7 +161,9 @@ def _rounding(raw: str, value: float) -> float:
 def quantities(text: str) -> list[Quantity]:
     found = []
     for m in QUANTITY.finditer(text):
-        raw = re.sub(r"per\s?cent$", "%", m.group("num").lower()).replace(" ", "")
+        num = m.group("num").lower()
+        raw = re.sub(r"per\s?cent$", "%", num).replace(" ", "")
+        raw = "0" + raw if raw.startswith(".") else raw  # ".02%"
         if re.fullmatch(r"(?:1[89]|20)\d\d", raw) and not m.group("mod"):
             continue  # a year: dates handle it
         glued = m.start("num") > 0 and text[m.start("num") - 1] in "-–/:"
@@ -174,8 +176,11 @@ def quantities(text: str) -> list[Quantity]:
         if raw in VAGUE_NUMBERS:
             low, high = VAGUE_NUMBERS[raw]
         else:
-            value = SMALL_NUMBERS.get(raw)
-            if value is None:
+            words = " ".join(re.sub(r"(?:%|per\s?cent)$", "", num).split())  # "a dozen", "forty percent"
+            value = SMALL_NUMBERS.get(words)
+            if value is not None:  # as round as its figure: "forty" as "40"
+                raw = str(value) + raw[len(raw.rstrip("%")) :]
+            else:
                 digits = raw.rstrip("%").replace(",", "")
                 try:
                     value = float(digits)

@@ -32,6 +32,10 @@ def test_number_cues_read_shares_sums_rounding_and_bounds() -> None:
     # a bare figure may have been rounded from the statement's; a bound leaves out its own figure
     assert kinds("Nigeria had 45 million people at independence", "It had 45.1 million people in 1960.") == []
     assert kinds("The army lost more than 64 vehicles", "The army lost 64 vehicles.") == ["number"]
+    # a share in words is a share: "forty percent" against "55%"
+    assert kinds("Forty percent of voters backed him", "55% of voters backed him.") == ["number"]
+    assert kinds("Forty per cent of voters backed him", "40% of voters backed him.") == []
+    assert kinds("Forty percent of voters backed him", "42% of voters backed him.") == []  # as round as "40"
 
 
 def test_quantities_read_words_scales_and_percentages() -> None:
@@ -39,6 +43,10 @@ def test_quantities_read_words_scales_and_percentages() -> None:
     assert q["Some 1,200 people"] == (1020.0, 1380.0)
     assert q["3.5 million dollars"] == (3.5e6, 3.5e6)
     assert q["40% of voters"] == (40.0, 40.0)
+    words = {x.span.text: (x.low, sorted(x.units)) for x in quantities("A dozen people and twenty percent of voters")}
+    assert words == {"A dozen people": (12, ["person"]), "twenty percent of voters": (20, ["%"])}
+    (rate,) = quantities("so a .02% infection rate")
+    assert (rate.low, rate.units) == (0.02, {"%"})
 
 
 def test_date_cue() -> None:
