@@ -162,8 +162,9 @@ def quantities(text: str) -> list[Quantity]:
     found = []
     for m in QUANTITY.finditer(text):
         num = m.group("num").lower()
-        raw = re.sub(r"per\s?cent$", "%", num).replace(" ", "")
-        raw = "0" + raw if raw.startswith(".") else raw  # ".02%"
+        share = re.search(r"\s*(?:%|per\s?cent)$", num)
+        figure = num[: share.start()] if share else num  # "40", ".02", "forty", "a dozen"
+        raw = ("0" if figure.startswith(".") else "") + figure.replace(" ", "") + ("%" if share else "")
         if re.fullmatch(r"(?:1[89]|20)\d\d", raw) and not m.group("mod"):
             continue  # a year: dates handle it
         glued = m.start("num") > 0 and text[m.start("num") - 1] in "-–/:"
@@ -176,10 +177,9 @@ def quantities(text: str) -> list[Quantity]:
         if raw in VAGUE_NUMBERS:
             low, high = VAGUE_NUMBERS[raw]
         else:
-            words = " ".join(re.sub(r"(?:%|per\s?cent)$", "", num).split())  # "a dozen", "forty percent"
-            value = SMALL_NUMBERS.get(words)
+            value = SMALL_NUMBERS.get(" ".join(figure.split()))
             if value is not None:  # as round as its figure: "forty" as "40"
-                raw = str(value) + raw[len(raw.rstrip("%")) :]
+                raw = str(value) + ("%" if share else "")
             else:
                 digits = raw.rstrip("%").replace(",", "")
                 try:
