@@ -1,5 +1,5 @@
-"""The word lists the text steps read: stopwords, number words and modifiers, months and weekdays, verbs of
-direction on opposite sides of an axis, words that start sentences or are no units."""
+"""The word lists the text steps read: stopwords, verbs of saying, number words and modifiers, months and weekdays,
+verbs of direction on opposite sides of an axis, words that start sentences or are no units."""
 
 import re
 
@@ -57,6 +57,16 @@ STOPWORDS = frozenset(
         "our",
     ]
 )
+
+# verbs that say only that something was said: a claim's "said" is in a statement's "stating, '...'" or "told
+# reporters" (`overlap.missing_share`); verbs that say how ("warned", "denied", "demanded") are words like any other
+SAYING = frozenset(
+    """
+    say says said saying state states stated stating tell tells told telling add adds added note notes noted
+    explain explains explained write writes wrote tweet tweets tweeted remark remarked comment commented according
+    """.split()
+)
+
 SMALL_NUMBERS = {
     w: i
     for i, w in enumerate(

@@ -2,7 +2,7 @@
 
 import re
 
-from factdesk.index.text.lexicon import STOPWORDS
+from factdesk.index.text.lexicon import SAYING, STOPWORDS
 
 STEM = 5  # letters that stand for a word's stem when words are compared: "captured" is in "capture"
 
@@ -16,8 +16,12 @@ def stem(word: str) -> str:
     return bare if len(bare) >= 3 else word
 
 
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", text) if w.lower() not in STOPWORDS and len(w) > 1]
+
+
 def content_words(text: str) -> list[str]:
-    return [stem(w) for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS and len(w) > 1]
+    return [stem(w.lower()) for w in _words(text)]
 
 
 def has_stem(stems: set[str], stem: str) -> bool:
@@ -31,12 +35,14 @@ def has_stem(stems: set[str], stem: str) -> bool:
 
 def missing_share(claim: str, statement: str) -> float:
     """The share of the claim's content words that the statement lacks: a statement that entails a claim with
-    none missing restates it, one that lacks a word may be agreeing with a claim that swapped it."""
-    ours = content_words(claim)
+    none missing restates it, one that lacks a word may be agreeing with a claim that swapped it. A claim's verb of
+    saying (SAYING) is in a statement that has one too."""
+    ours = _words(claim)
     if not ours:
         return 0.0
     theirs = set(content_words(statement))
-    return sum(not has_stem(theirs, w) for w in ours) / len(ours)
+    says = any(w in SAYING for w in re.findall(r"\w+", statement))  # in lower case: "States" is a name
+    return sum(not (says and w in SAYING) and not has_stem(theirs, stem(w.lower())) for w in ours) / len(ours)
 
 
 # a statement whose subject refers back to a name in the sentence before it: "The group declared control over the

@@ -23,6 +23,13 @@ CLAIMS = [
         "supports",
     ),
     ("Rwanda ordered schools and businesses in Rubavu to close", "supported", "Border crossings", "supports"),
+    # "said" against "stating, “I look forward to ...”": a verb of saying is in a statement that says so another way
+    (
+        "Kagame said he looks forward to working with the Trump Administration",
+        "supported",
+        "Kagame underscored the need",
+        "supports",
+    ),
     ("The Eiffel Tower is in Paris", "not_enough_evidence", None, None),
     # only 0.35 similar to its statement, yet plainly contradicted by it
     ("Nobody was injured in Rubavu", "refuted", "According to Rwanda’s The New Times", "conflicts"),
@@ -103,6 +110,7 @@ def test_seed_claims_with_the_fast_model(
 # claims, an entailing statement is right less often than it looks)
 DECIDED_AT_THE_DEFAULT = {
     "M23 rebels have captured Goma",
+    "Kagame said he looks forward to working with the Trump Administration",
     "Goma was captured by M23 rebels",
     "M23 rebels failed to capture Goma",
     "Nobody was injured in Rubavu",
@@ -206,7 +214,11 @@ def test_speaker_is_returned(seeded: Archive) -> None:
     assert "Kagame" in (result.evidence[0].statement.speaker or "")
 
 
-NEED_THE_MODEL = {"Rwanda ordered schools and businesses in Rubavu to close", "Nobody was injured in Rubavu"}
+NEED_THE_MODEL = {
+    "Rwanda ordered schools and businesses in Rubavu to close",
+    "Nobody was injured in Rubavu",
+    "Kagame said he looks forward to working with the Trump Administration",
+}
 
 
 @pytest.mark.parametrize("claim, verdict", [(c[0], c[1]) for c in CLAIMS if c[0] not in NEED_THE_MODEL])

@@ -132,6 +132,21 @@ def test_a_statement_that_refers_back_has_the_names_of_the_sentence_before() -> 
     assert named["support_missing"] == 0.2
 
 
+def test_a_verb_of_saying_is_in_a_statement_that_says_so_another_way() -> None:
+    claim = "Kagame said he looks forward to working with the new administration"
+    quoted = "Kagame welcomed the talks, stating, “I look forward to working with the new administration.”"
+    plain = "Kagame looks forward to working with the new administration."
+    assert aggregate(claim, [Judged("supports", supports=0.9, text=quoted)])["restated"] == 0.9
+    assert aggregate(claim, [Judged("supports", supports=0.9, text=plain)])["support_missing"] == 1 / 7
+    # a verb that says how is a word of the claim like any other, and "States" is a name
+    warned = "Kagame warned he looks forward to working with the new administration"
+    assert aggregate(warned, [Judged("supports", supports=0.9, text=quoted)])["support_missing"] == 1 / 7
+    told = "Kagame looks forward to working with the new administration, he told reporters."
+    assert aggregate(claim, [Judged("supports", supports=0.9, text=told)])["restated"] == 0.9
+    states = "The United States looks forward to working with the new administration"
+    assert aggregate(states, [Judged("supports", supports=0.9, text=told)])["support_missing"] == 2 / 7
+
+
 def test_nothing_on_topic_is_not_enough_evidence_whatever_the_fit() -> None:
     always_refuted = Calibrator(("refuted", "supported"), FEATURES, ((0.0,) * len(FEATURES),) * 2, (5.0, 0.0))
     off_topic = [Judged("neutral", supports=0.05, similarity=0.2)]
