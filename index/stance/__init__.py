@@ -15,7 +15,7 @@ from factdesk.index.batching import MicroBatcher
 from factdesk.index.errors import InvalidInput
 from factdesk.index.ingest.segment import reported_content, sentence_spans
 from factdesk.index.text.cues import Cue, find_cues
-from factdesk.index.text.frames import PASSED_ON, Framed, frame_of
+from factdesk.index.text.frames import PASSED_ON, Framed, appositions, frame_of
 from factdesk.index.text.restate import restatements
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
@@ -109,6 +109,16 @@ def with_restatement(probs: Sequence[float], restated: Sequence[float], opposite
     return e, n, c
 
 
+def with_aside(probs: Sequence[float], aside: Sequence[float]) -> tuple[float, ...]:
+    """The model's reading of a statement, given also its reading of what the statement says in passing of the
+    claim's subject (`frames.appositions`): the aside's where the model is CLEAR_MIN sure of it either way and
+    surer than of the whole, which it reads on its main clause; a less sure aside, read out of its sentence, is
+    no better a reading than the whole."""
+    decided = max(aside[0], aside[2])
+    surer = decided >= CLEAR_MIN and decided > max(probs[0], probs[2])
+    return tuple(float(p) for p in (aside if surer else probs))
+
+
 def read_pairs(
     predict: Callable[[list[tuple[str, str]]], np.ndarray],
     pairs: Sequence[tuple[str, str]],
@@ -116,7 +126,8 @@ def read_pairs(
     denied: Sequence[str | None] | None = None,
 ) -> tuple[list[tuple[float, ...]], list[str | None]]:
     """The model's probabilities for (statement, claim) pairs, each read also through the claim restated in the
-    statement's words (`restate.restatements`, `with_restatement`), in one call of `predict`; and for each pair the
+    statement's words (`restate.restatements`, `with_restatement`) and against what the statement says in passing
+    of the claim's subject (`frames.appositions`, `with_aside`), in one call of `predict`; and for each pair the
     restatement that decided its reading, if one did. `statements`: the texts to restate the claim against where
     they differ from the premises the model reads. `denied`: for each pair, what its statement denies, if it is a
     denial (`frames.framed`): a claim that entails what is denied is contradicted."""
@@ -126,22 +137,31 @@ def read_pairs(
         for k, ((_, claim), statement) in enumerate(zip(pairs, against, strict=True))
         for text, opposite in restatements(claim, statement)
     ]
+    asides = [
+        (k, aside)
+        for k, ((_, claim), statement) in enumerate(zip(pairs, against, strict=True))
+        for aside in appositions(claim, statement)
+    ]
     denials = [(k, content) for k, content in enumerate(denied or []) if content]
     asked = [
         *pairs,
         *((pairs[k][0], text) for k, text, _ in restated),
+        *((aside, pairs[k][1]) for k, aside in asides),
         *((pairs[k][1], content) for k, content in denials),
     ]
     scored = predict(asked) if asked else []
     probs = [tuple(float(p) for p in row) for row in scored[: len(pairs)]]
     readings: list[str | None] = [None] * len(pairs)
-    for (k, text, opposite), restated_probs in zip(
-        restated, scored[len(pairs) : len(pairs) + len(restated)], strict=True
-    ):
+    start = len(pairs)
+    for (k, text, opposite), restated_probs in zip(restated, scored[start : start + len(restated)], strict=True):
         read = with_restatement(probs[k], restated_probs, opposite)
         if read != probs[k]:
             probs[k], readings[k] = read, text
-    for (k, _), implied in zip(denials, scored[len(pairs) + len(restated) :], strict=True):
+    start += len(restated)
+    for (k, _), aside_probs in zip(asides, scored[start : start + len(asides)], strict=True):
+        probs[k] = with_aside(probs[k], aside_probs)
+    start += len(asides)
+    for (k, _), implied in zip(denials, scored[start:], strict=True):
         probs[k] = with_restatement(probs[k], implied, opposite=True)
     return probs, readings
 

@@ -2,14 +2,16 @@
 China is seeking to ...", "There is no evidence that ...", "... falsely claimed that ...") says its content is
 false, and a claim passed on from a post or a rumour ("A post shared on Facebook claims that ...") does not vouch
 for its content. Beside the statement, the stance model reads whether the claim entails what is denied (if it does,
-the statement conflicts with the claim); a passed-on content is no evidence either way."""
+the statement conflicts with the claim); a passed-on content is no evidence either way. And what a statement says
+in passing of a name ("... captured Goma, the capital of North Kivu, ...") is read as a sentence of its own against
+a claim that says what that name is."""
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factdesk.index.text.cues import Cue, Span
-from factdesk.index.text.overlap import missing_share
+from factdesk.index.text.cues import ENTITY, Cue, Span
+from factdesk.index.text.overlap import content_words, has_stem, missing_share
 
 DENIED, PASSED_ON = "denied", "passed_on"
 
@@ -91,3 +93,31 @@ def frame_of(claim: str, statement: str) -> Framed | None:
     if theirs is None or (ours is not None and ours.kind == theirs.kind):
         return None
     return theirs if missing_share(claim, theirs.content) <= 2 / 3 else None
+
+
+# what a statement says of a name in passing, between commas: "Goma, the capital of North Kivu, ..."
+APPOSITION = re.compile(rf"(?P<name>{ENTITY.pattern}), (?P<what>(?:the|a|an) [^,;:.()“”\"]{{3,80}}?)(?:, |\.?$)")
+# a claim that says what a name is: "Goma is the capital of South Kivu"
+DEFINES = re.compile(rf"^(?:The )?(?P<name>{ENTITY.pattern}) (?P<verb>is|was|are|were|remains) (?P<what>.+)$")
+
+
+def _words_of(name: str) -> list[str]:
+    return re.findall(r"\w+", name.lower())
+
+
+def appositions(claim: str, statement: str) -> list[str]:
+    """What the statement says in passing of the name the claim says what it is, as a sentence in the claim's
+    verb, where the two say it with a word in common: "Goma is the capital of South Kivu" against "... captured
+    Goma, the capital of North Kivu, in ..." → "Goma is the capital of North Kivu." The model reads the claim
+    against it beside the whole statement, whose reading is of its main clause."""
+    m = DEFINES.match(claim.strip().rstrip("."))
+    if m is None:
+        return []
+    name = _words_of(m["name"])
+    ours = set(content_words(m["what"]))
+    found = []
+    for a in APPOSITION.finditer(statement):
+        theirs = _words_of(a["name"])
+        if theirs[len(theirs) - len(name) :] == name and any(has_stem(ours, w) for w in content_words(a["what"])):
+            found.append(f"{m['name']} {m['verb']} {a['what']}.")
+    return found

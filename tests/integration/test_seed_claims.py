@@ -46,6 +46,8 @@ NEWS_EDITS = [
     ("The humanitarian situation is improving", "refuted", "The humanitarian situation is deteriorating", "conflicts"),
     ("Refugees are fleeing from Rwanda into Congo", "refuted", "The conflict has pushed", "conflicts"),
     ("Refugees are fleeing from Congo into Rwanda", "supported", "The conflict has pushed", "supports"),
+    # "... captured Goma, the capital of North Kivu, ...": what the statement says of Goma in passing
+    ("Goma is the capital of South Kivu", "refuted", "Meanwhile, M23 rebels have captured Goma", "conflicts"),
 ]
 
 
@@ -110,6 +112,7 @@ def test_seed_claims_with_the_fast_model(
 # claims, an entailing statement is right less often than it looks)
 DECIDED_AT_THE_DEFAULT = {
     "M23 rebels have captured Goma",
+    "Goma is the capital of South Kivu",
     "Kagame said he looks forward to working with the Trump Administration",
     "Goma was captured by M23 rebels",
     "M23 rebels failed to capture Goma",

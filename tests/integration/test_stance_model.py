@@ -7,7 +7,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from factdesk.index.stance import OFF_TOPIC, NliStance, combine, load_stance, stance_name, with_restatement
+from factdesk.index.stance import (
+    OFF_TOPIC,
+    NliStance,
+    combine,
+    load_stance,
+    stance_name,
+    with_aside,
+    with_restatement,
+)
 from factdesk.index.stance.labels import LABELS
 from factdesk.index.stance.model import ACCURATE, FAST, LARGE, SHIPPED, EnsembleModel, StanceModel, load_model
 
@@ -130,6 +138,18 @@ def test_a_restatement_in_the_statements_words_is_read_by_the_model() -> None:
     (improving,) = stance.classify("The humanitarian situation is improving", statements[1:], [0.7])
     assert improving.label == "conflicts" and improving.reading == "The humanitarian situation is deteriorating"
     assert [c.kind for c in improving.cues] == ["opposite"]  # the cue names the reason
+
+
+def test_what_a_statement_says_in_passing_is_read_where_the_model_is_sure_of_it() -> None:
+    assert with_aside((0.49, 0.12, 0.39), (0.01, 0.04, 0.95)) == (0.01, 0.04, 0.95)
+    assert with_aside((0.02, 0.72, 0.26), (0.04, 0.30, 0.66)) == (0.02, 0.72, 0.26)  # not sure enough
+    assert with_aside((0.96, 0.02, 0.02), (0.05, 0.04, 0.91)) == (0.96, 0.02, 0.02)  # less sure than the whole
+    statement = "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu, in a stunning escalation."
+    south, north = NliStance().classify(
+        "Goma is the capital of South Kivu", [statement], [0.65]
+    ) + NliStance().classify("Goma is the capital of North Kivu", [statement], [0.65])
+    assert south.label == "conflicts" and south.probs[2] > 0.9, south.probs
+    assert north.label == "supports", north.probs
 
 
 def test_a_claims_figure_is_read_in_the_statements_figure() -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from factdesk.index.text.frames import DENIED, PASSED_ON, Framed, frame_of, framed
+from factdesk.index.text.frames import DENIED, PASSED_ON, Framed, appositions, frame_of, framed
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,30 @@ def test_a_frame_is_shown_as_a_reason_where_its_words_are() -> None:
     assert found is not None
     cue = found.cue(trailing)
     assert cue.kind == PASSED_ON and cue.statement is not None and cue.statement.text == "a viral post claimed"
+
+
+@pytest.mark.parametrize(
+    "claim, statement, expected",
+    [
+        (
+            "Goma is the capital of South Kivu",
+            "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu, in a stunning escalation.",
+            ["Goma is the capital of North Kivu."],
+        ),
+        (
+            "Kagame was the president of Kenya.",
+            "The summit was called by Paul Kagame, the president of Rwanda.",  # at the end, a longer name
+            ["Kagame was the president of Rwanda."],
+        ),
+        # nothing in common with what the claim says the name is
+        ("Goma is a city in Rwanda", "M23 rebels have captured Goma, the capital of North Kivu, on Monday.", []),
+        # another name that ends alike, a claim that says no more than what a name does, an aside of two sentences
+        ("Chloroquine is a toxic drug", "Hydroxychloroquine, a less toxic drug, was tried.", []),
+        ("Goma fell to M23 rebels", "M23 rebels have captured Goma, the capital of North Kivu, on Monday.", []),
+        ("Caesar was the father of a daughter", "Gaius Julius Caesar, the dictator. He had a daughter.", []),
+    ],
+)
+def test_what_a_statement_says_of_a_name_in_passing_is_read_against_a_claim_of_what_it_is(
+    claim: str, statement: str, expected: list[str]
+) -> None:
+    assert appositions(claim, statement) == expected
