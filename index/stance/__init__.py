@@ -15,7 +15,7 @@ from factdesk.index.batching import MicroBatcher
 from factdesk.index.errors import InvalidInput
 from factdesk.index.ingest.segment import reported_content, sentence_spans
 from factdesk.index.text.cues import Cue, find_cues
-from factdesk.index.text.frames import PASSED_ON, Framed, appositions, frame_of
+from factdesk.index.text.frames import PASSED_ON, Aside, appositions, frame_of
 from factdesk.index.text.restate import restatements
 
 SUPPORTS, CONFLICTS, NEUTRAL = "supports", "conflicts", "neutral"
@@ -124,13 +124,14 @@ def read_pairs(
     pairs: Sequence[tuple[str, str]],
     statements: Sequence[str] | None = None,
     denied: Sequence[str | None] | None = None,
-) -> tuple[list[tuple[float, ...]], list[str | None]]:
+) -> tuple[list[tuple[float, ...]], list[str | None], list[Aside | None]]:
     """The model's probabilities for (statement, claim) pairs, each read also through the claim restated in the
     statement's words (`restate.restatements`, `with_restatement`) and against what the statement says in passing
     of the claim's subject (`frames.appositions`, `with_aside`), in one call of `predict`; and for each pair the
-    restatement that decided its reading, if one did. `statements`: the texts to restate the claim against where
-    they differ from the premises the model reads. `denied`: for each pair, what its statement denies, if it is a
-    denial (`frames.framed`): a claim that entails what is denied is contradicted."""
+    restatement that decided its reading, if one did, and the aside whose reading it took, if it took one.
+    `statements`: the texts to restate the claim against where they differ from the premises the model reads.
+    `denied`: for each pair, what its statement denies, if it is a denial (`frames.framed`): a claim that entails
+    what is denied is contradicted."""
     against = statements if statements is not None else [premise for premise, _ in pairs]
     restated = [
         (k, text, opposite)
@@ -146,7 +147,7 @@ def read_pairs(
     asked = [
         *pairs,
         *((pairs[k][0], text) for k, text, _ in restated),
-        *((aside, pairs[k][1]) for k, aside in asides),
+        *((aside.text, pairs[k][1]) for k, aside in asides),
         *((pairs[k][1], content) for k, content in denials),
     ]
     scored = predict(asked) if asked else []
@@ -158,19 +159,23 @@ def read_pairs(
         if read != probs[k]:
             probs[k], readings[k] = read, text
     start += len(restated)
-    for (k, _), aside_probs in zip(asides, scored[start : start + len(asides)], strict=True):
-        probs[k] = with_aside(probs[k], aside_probs)
+    taken: list[Aside | None] = [None] * len(pairs)
+    for (k, aside), aside_probs in zip(asides, scored[start : start + len(asides)], strict=True):
+        read = with_aside(probs[k], aside_probs)
+        if read != probs[k]:
+            probs[k], taken[k] = read, aside
     start += len(asides)
     for (k, _), implied in zip(denials, scored[start:], strict=True):
         probs[k] = with_restatement(probs[k], implied, opposite=True)
-    return probs, readings
+    return probs, readings, taken
 
 
 def read_statements(
     predict: Callable[[list[tuple[str, str]]], np.ndarray], pairs: Sequence[tuple[str, str]]
-) -> tuple[list[tuple[float, ...]], list[str | None], list[Framed | None]]:
+) -> tuple[list[tuple[float, ...]], list[str | None], list[list[Cue]]]:
     """The stance reader's probabilities for (statement, claim) pairs, the restatement that decided each, if one
-    did (`read_pairs`), and the frame it was read through, if any. Reported speech is judged on what it reports:
+    did (`read_pairs`), and the reasons of its reading that are no cue of the words: the frame it was read through,
+    the aside whose reading it took. Reported speech is judged on what it reports:
     its speaker is the statement's `speaker`, not a doubt. A denial is read also through whether the claim entails
     what it denies; a claim passed on from a post or a rumour is no evidence either way, and the model is not asked
     about it (`frames.frame_of`)."""
@@ -180,7 +185,7 @@ def read_statements(
         for statement, claim in pairs
     ]
     asked = [k for k, frame in enumerate(frames) if frame is None or frame.kind != PASSED_ON]
-    read, readings = read_pairs(
+    read, readings, asides = read_pairs(
         predict,
         [(reported_content(pairs[k][0]) or pairs[k][0], pairs[k][1]) for k in asked],
         [pairs[k][0] for k in asked],
@@ -188,9 +193,12 @@ def read_statements(
     )
     probs: list[tuple[float, ...]] = [OFF_TOPIC] * len(pairs)
     decided: list[str | None] = [None] * len(pairs)
-    for k, p, reading in zip(asked, read, readings, strict=True):
+    reasons = [[frame.cue(statement)] if frame else [] for frame, (statement, _) in zip(frames, pairs, strict=True)]
+    for k, p, reading, aside in zip(asked, read, readings, asides, strict=True):
         probs[k], decided[k] = p, reading
-    return probs, decided, frames
+        if aside:
+            reasons[k].append(aside.cue(pairs[k][0]))
+    return probs, decided, reasons
 
 
 class NliStance:
@@ -209,16 +217,15 @@ class NliStance:
         whatever it says, so they get P(neutral) = 1 and no model time (0.7% of COVID-Fact's candidates; most
         candidates of a claim the archive knows nothing of)."""
         on_topic = [i for i, sim in enumerate(similarities) if sim >= ON_TOPIC]
-        read, readings, frames = read_statements(self._predict, [(statements[i], claim) for i in on_topic])
+        read, readings, reasons = read_statements(self._predict, [(statements[i], claim) for i in on_topic])
         probs = dict(zip(on_topic, read, strict=True))
         stances = [
             combine(probs.get(i, OFF_TOPIC), sim, find_cues(claim, s))
             for i, (s, sim) in enumerate(zip(statements, similarities, strict=True))
         ]
-        for i, reading, frame in zip(on_topic, readings, frames, strict=True):
+        for i, reading, more in zip(on_topic, readings, reasons, strict=True):
             stances[i].reading = reading
-            if frame:
-                stances[i].cues.append(frame.cue(statements[i]))
+            stances[i].cues.extend(more)
         return stances
 
 

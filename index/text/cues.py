@@ -104,7 +104,7 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    kind: str  # number | date | negation | opposite | entity; denied | passed_on (frames.Framed.cue)
+    kind: str  # number | date | negation | opposite | entity; denied | passed_on | aside (frames.Framed, frames.Aside)
     claim: Span | None
     statement: Span | None
     detail: str

@@ -13,7 +13,7 @@ from functools import lru_cache
 from factdesk.index.text.cues import ENTITY, Cue, Span
 from factdesk.index.text.overlap import content_words, has_stem, missing_share
 
-DENIED, PASSED_ON = "denied", "passed_on"
+DENIED, PASSED_ON, ASIDE = "denied", "passed_on", "aside"
 
 _DENY = r"(?:den(?:y|ies|ied|ying)|dismiss(?:es|ed|ing)?|reject(?:s|ed|ing)?|refut(?:es|ed|ing)|debunk(?:s|ed|ing)?|"
 _DENY += r"disput(?:es|ed|ing)|disprov(?:es|ed|ing))"
@@ -105,7 +105,18 @@ def _words_of(name: str) -> list[str]:
     return re.findall(r"\w+", name.lower())
 
 
-def appositions(claim: str, statement: str) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Aside:
+    text: str  # what a statement says in passing of a name, as a sentence in the claim's verb
+    span: tuple[int, int]  # where the statement says it
+
+    def cue(self, statement: str) -> Cue:
+        """The aside as the reason for a statement's reading, where it decided it (no feature of the verdict)."""
+        start, end = self.span
+        return Cue(ASIDE, None, Span(start, end, statement[start:end]), f"the statement says in passing: “{self.text}”")
+
+
+def appositions(claim: str, statement: str) -> list[Aside]:
     """What the statement says in passing of the name the claim says what it is, as a sentence in the claim's
     verb, where the two say it with a word in common: "Goma is the capital of South Kivu" against "... captured
     Goma, the capital of North Kivu, in ..." → "Goma is the capital of North Kivu." The model reads the claim
@@ -119,5 +130,5 @@ def appositions(claim: str, statement: str) -> list[str]:
     for a in APPOSITION.finditer(statement):
         theirs = _words_of(a["name"])
         if theirs[len(theirs) - len(name) :] == name and any(has_stem(ours, w) for w in content_words(a["what"])):
-            found.append(f"{m['name']} {m['verb']} {a['what']}.")
+            found.append(Aside(f"{m['name']} {m['verb']} {a['what']}.", (a.start(), a.end("what"))))
     return found

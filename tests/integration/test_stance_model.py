@@ -149,6 +149,9 @@ def test_what_a_statement_says_in_passing_is_read_where_the_model_is_sure_of_it(
         "Goma is the capital of South Kivu", [statement], [0.65]
     ) + NliStance().classify("Goma is the capital of North Kivu", [statement], [0.65])
     assert south.label == "conflicts" and south.probs[2] > 0.9, south.probs
+    (aside,) = [c for c in south.cues if c.kind == "aside"]  # the reason the reader sees
+    assert aside.statement is not None and aside.statement.text == "Goma, the capital of North Kivu"
+    assert aside.detail == "the statement says in passing: “Goma is the capital of North Kivu.”"
     assert north.label == "supports", north.probs
 
 

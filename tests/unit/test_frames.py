@@ -80,12 +80,12 @@ def test_a_frame_is_shown_as_a_reason_where_its_words_are() -> None:
         (
             "Goma is the capital of South Kivu",
             "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu, in a stunning escalation.",
-            ["Goma is the capital of North Kivu."],
+            [("Goma is the capital of North Kivu.", "Goma, the capital of North Kivu")],
         ),
         (
             "Kagame was the president of Kenya.",
             "The summit was called by Paul Kagame, the president of Rwanda.",  # at the end, a longer name
-            ["Kagame was the president of Rwanda."],
+            [("Kagame was the president of Rwanda.", "Paul Kagame, the president of Rwanda")],
         ),
         # nothing in common with what the claim says the name is
         ("Goma is a city in Rwanda", "M23 rebels have captured Goma, the capital of North Kivu, on Monday.", []),
@@ -96,6 +96,8 @@ def test_a_frame_is_shown_as_a_reason_where_its_words_are() -> None:
     ],
 )
 def test_what_a_statement_says_of_a_name_in_passing_is_read_against_a_claim_of_what_it_is(
-    claim: str, statement: str, expected: list[str]
+    claim: str, statement: str, expected: list[tuple[str, str]]
 ) -> None:
-    assert appositions(claim, statement) == expected
+    found = appositions(claim, statement)
+    assert [aside.text for aside in found] == [text for text, _ in expected]
+    assert [statement[slice(*aside.span)] for aside in found] == [said for _, said in expected]  # where it is said
