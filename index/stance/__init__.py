@@ -14,7 +14,7 @@ import numpy as np
 from factdesk.index.batching import MicroBatcher
 from factdesk.index.errors import InvalidInput
 from factdesk.index.ingest.segment import reported_content, sentence_spans
-from factdesk.index.text.cues import Cue, find_cues
+from factdesk.index.text.cues import READ_CHARS, Cue, find_cues
 from factdesk.index.text.frames import PASSED_ON, Aside, appositions, frame_of
 from factdesk.index.text.restate import restatements
 
@@ -187,7 +187,7 @@ def read_statements(
     asked = [k for k, frame in enumerate(frames) if frame is None or frame.kind != PASSED_ON]
     read, readings, asides = read_pairs(
         predict,
-        [(reported_content(pairs[k][0]) or pairs[k][0], pairs[k][1]) for k in asked],
+        [((reported_content(pairs[k][0]) or pairs[k][0])[:READ_CHARS], pairs[k][1]) for k in asked],
         [pairs[k][0] for k in asked],
         [frame.content if (frame := frames[k]) else None for k in asked],
     )

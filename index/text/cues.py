@@ -7,6 +7,7 @@ sees *why* a statement conflicts: "about 50 civilians" against "about 15 civilia
 import math
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from factdesk.index.text.lexicon import (
     APPROX,
@@ -34,6 +35,12 @@ from factdesk.index.text.lexicon import (
 from factdesk.index.text.overlap import content_words, has_stem, stem
 
 EVENT_WINDOW = 8  # words either side of a date that say what it dates
+# a claim's figures and dates compared with a statement's, its first: each is compared with each of the statement's,
+# and a claim of more is a list
+CLAIM_FIGURES = 8
+# the characters of a text that its cues, restatements and frames are read in: more than any sentence of the dev
+# sets' evidence and twice the longest claim, so that a statement of a megabyte costs what a long sentence does
+READ_CHARS = 4_000
 ROUNDING = 0.05  # the most a bare figure is taken to be rounded, as a share of it
 FIGURE_WINDOW = 4  # words either side of a figure that say what it counts
 
@@ -135,6 +142,19 @@ def _unit(word: str | None) -> str | None:
     return w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
 
 
+WORD = re.compile(r"\w+")
+TOKEN = re.compile(r"[\w’'-]+|,")  # a word of a name's neighbours, or a comma
+# the most characters a word is taken to take: the words around a span are read from a bounded stretch of text, so
+# reading them for every figure, date or name of a statement stays linear in its length
+LOOK = 64
+
+
+def _near(text: str, span: Span, words: int) -> list[str]:
+    """The words within `words` words either side of a span."""
+    before = WORD.findall(text, max(0, span.start - LOOK * words), span.start)[-words:]
+    return before + [m.group() for m in islice(WORD.finditer(text, span.end), words)]
+
+
 MONTH_NAME = re.compile(rf"\b{MONTH}\b", re.I)
 
 
@@ -142,9 +162,7 @@ def _day_of_month(text: str, m: re.Match[str]) -> bool:
     """A number of one or two digits next to a month's name: "March 23", "23 March"."""
     if not (m.group("num").isdigit() and len(m.group("num")) <= 2):
         return False
-    before = re.findall(r"\w+", text[: m.start("num")])[-1:]
-    after = re.findall(r"\w+", text[m.end("num") :])[:1]
-    return any(MONTH_NAME.fullmatch(w) for w in before + after)
+    return any(MONTH_NAME.fullmatch(w) for w in _near(text, Span(m.start("num"), m.end("num"), ""), 1))
 
 
 def _rounding(raw: str, value: float) -> float:
@@ -227,7 +245,7 @@ def measure_words(text: str, quantity: Quantity) -> set[str]:
 def number_cues(claim: str, statement: str) -> list[Cue]:
     cues = []
     theirs = quantities(statement)
-    for q in quantities(claim):
+    for q in quantities(claim)[:CLAIM_FIGURES]:
         same_unit = [t for t in theirs if t.units & q.units]
         low, high = q.claimed()
         if same_unit and not any(t.low <= high and low <= t.high for t in same_unit):
@@ -244,11 +262,6 @@ def _dates(text: str) -> dict[str, list[Span]]:
             continue  # the verb "may" at a sentence start
         found[kind].append(Span(m.start(), m.end(), m.group()))
     return found
-
-
-def _near(text: str, span: Span, words: int) -> list[str]:
-    """The words within `words` words either side of a span."""
-    return re.findall(r"\w+", text[: span.start])[-words:] + re.findall(r"\w+", text[span.end :])[:words]
 
 
 def _around(text: str, span: Span, words: int = EVENT_WINDOW, figures: bool = True) -> set[str]:
@@ -344,11 +357,11 @@ def date_cues(claim: str, statement: str) -> list[Cue]:
     something else in another year is no conflict."""
     cues = []
     ours, theirs = _dates(claim), _dates(statement)
-    bounds = date_bounds(claim)
+    bounds = date_bounds(claim)[:CLAIM_FIGURES]
     for kind, spans in ours.items():
         other = theirs[kind]
         values = {s.text.lower() for s in other}
-        for s in spans:
+        for s in spans[:CLAIM_FIGURES]:
             if not other or s.text.lower() in values:
                 continue
             context = _around(claim, s) - {stem(o.text.lower()) for o in other}
@@ -436,10 +449,10 @@ def _entities(text: str) -> list[tuple[Span, str | None, str | None]]:
         start = m.end() - len(" ".join(words)) if len(words) < len(name.split()) else m.start()
         if start == 0 and len(words) == 1 and words[0].lower() in WEAK_NEIGHBOURS:
             continue
-        before = re.findall(r"[\w’'-]+|,", text[:start])
-        after = re.findall(r"[\w’'-]+|,", text[m.end() :])
+        before = TOKEN.findall(text, max(0, start - LOOK * 3), start)
+        after = TOKEN.search(text, m.end())
         prev = next((w.lower() for w in reversed(before) if w.lower() not in {"the", "a", "an"}), None)
-        nxt = after[0].lower() if after else None
+        nxt = after.group().lower() if after else None
         found.append((Span(start, m.end(), text[start : m.end()]), prev, nxt))
     return found
 
@@ -492,6 +505,7 @@ def entity_cues(claim: str, statement: str) -> list[Cue]:
 
 
 def find_cues(claim: str, statement: str) -> list[Cue]:
+    claim, statement = claim[:READ_CHARS], statement[:READ_CHARS]
     return [
         *number_cues(claim, statement),
         *date_cues(claim, statement),

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factdesk.index.text.cues import ENTITY, Cue, Span
+from factdesk.index.text.cues import ENTITY, READ_CHARS, Cue, Span
 from factdesk.index.text.overlap import content_words, has_stem, missing_share
 
 DENIED, PASSED_ON, ASIDE = "denied", "passed_on", "aside"
@@ -70,6 +70,7 @@ class Framed:
 def framed(statement: str) -> Framed | None:
     """The frame of a statement that does not assert what it reports, and that content; None when there is none,
     or fewer than three words follow it."""
+    statement = statement[:READ_CHARS]
     for kind, pattern in ((DENIED, DENIAL), (PASSED_ON, PASSING_ON)):
         m = pattern.search(statement)
         content = CLAUSE_END.split(statement[m.end() :], maxsplit=1)[0].strip(" ,.") if m else ""
@@ -96,7 +97,10 @@ def frame_of(claim: str, statement: str) -> Framed | None:
 
 
 # what a statement says of a name in passing, between commas: "Goma, the capital of North Kivu, ..."
-APPOSITION = re.compile(rf"(?P<name>{ENTITY.pattern}), (?P<what>(?:the|a|an) [^,;:.()“”\"]{{3,80}}?)(?:, |\.?$)")
+# (a name of at most six words of at most 40 letters, from a word's start, so that looking for one is linear)
+_NAME = r"\b[A-Z][\w’'-]{0,40}(?:\s(?:of\s|de\s)?[A-Z][\w’'-]{0,40}){0,5}"
+APPOSITION = re.compile(rf"(?P<name>{_NAME}), (?P<what>(?:the|a|an) [^,;:.()“”\"]{{3,80}}?)(?:, |\.?$)")
+MAX_ASIDES = 2  # a statement's asides read against a claim, each a pair the model reads
 # a claim that says what a name is: "Goma is the capital of South Kivu"
 DEFINES = re.compile(rf"^(?:The )?(?P<name>{ENTITY.pattern}) (?P<verb>is|was|are|were|remains) (?P<what>.+)$")
 
@@ -124,11 +128,16 @@ def appositions(claim: str, statement: str) -> list[Aside]:
     m = DEFINES.match(claim.strip().rstrip("."))
     if m is None:
         return []
+    statement = statement[:READ_CHARS]
     name = _words_of(m["name"])
     ours = set(content_words(m["what"]))
-    found = []
+    found: list[Aside] = []
     for a in APPOSITION.finditer(statement):
         theirs = _words_of(a["name"])
         if theirs[len(theirs) - len(name) :] == name and any(has_stem(ours, w) for w in content_words(a["what"])):
-            found.append(Aside(f"{m['name']} {m['verb']} {a['what']}.", (a.start(), a.end("what"))))
+            aside = Aside(f"{m['name']} {m['verb']} {a['what']}.", (a.start(), a.end("what")))
+            if all(aside.text != other.text for other in found):
+                found.append(aside)
+            if len(found) == MAX_ASIDES:
+                break
     return found

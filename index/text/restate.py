@@ -5,6 +5,8 @@ the same measure, or its bounded dates by the statement's date. The stance model
 import re
 
 from factdesk.index.text.cues import (
+    CLAIM_FIGURES,
+    READ_CHARS,
     Quantity,
     Span,
     bound_reading,
@@ -60,6 +62,9 @@ def _reversal(claim: str, statement: str) -> str | None:
     return claim[: origin[0]] + m["goal"] + claim[origin[1] : goal[0]] + m["origin"] + claim[goal[1] :]
 
 
+# the restatements of a claim read against one statement, its first: each is a pair the model reads, and a claim of
+# many verbs of direction would otherwise have it read them all for every statement of its pool
+MAX_RESTATEMENTS = 4
 LOOSE_FIGURES = frozenset({"one"})  # often no count at all: "one of them", "what one man does"
 
 
@@ -95,7 +100,8 @@ def _same_measure(
         inside = _within(ours, q)
         if not inside and q.low <= high and low <= q.high:
             return None
-        shared = 2 * len(ours.units & q.units) + sum(has_stem(measure_words(statement, q), w) for w in around)
+        words = measure_words(statement, q)
+        shared = 2 * len(ours.units & q.units) + sum(has_stem(words, w) for w in around)
         (within if inside else outside).append((shared, q))
     shared, best = max(within or outside, key=lambda found: found[0], default=(0, None))
     return best if shared else None
@@ -107,7 +113,7 @@ def _figures(claim: str, statement: str) -> tuple[str, bool] | None:
     100,000" against "112,113") or outside them ("less than 2,200" against "2,208", which is the opposite). A bare
     figure is left to the model and the number cue: on news claims the statement's figure for a nearby measure
     (an urban population, another year's rate) would too often be read as the claim's."""
-    ours = [q for q in quantities(claim) if q.figure.text.lower() not in LOOSE_FIGURES]
+    ours = [q for q in quantities(claim) if q.figure.text.lower() not in LOOSE_FIGURES][:CLAIM_FIGURES]
     if not any(q.bounded for q in ours):
         return None  # most claims: the statement need not be parsed
     theirs = [q for q in quantities(statement) if q.figure.text.lower() not in LOOSE_FIGURES]
@@ -126,7 +132,7 @@ def _dates(claim: str, statement: str) -> tuple[str, bool] | None:
     the statement's date for the same event ("in 2016", "in December 2018": `cues.bound_reading`), and whether that
     date is outside the bound."""
     replaced = []
-    for bound in date_bounds(claim):
+    for bound in date_bounds(claim)[:CLAIM_FIGURES]:
         reading = bound_reading(claim, bound, statement)
         if reading:
             dated, outside = reading
@@ -155,6 +161,7 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     before it: `cues.same_party`). At most one for each of the claim's verbs, and the claim's
     movement reversed (`_reversal`), which is always the opposite, its figures in the statement's figures
     (`_figures`) and its bounded dates in the statement's date for the same event (`_dates`)."""
+    claim, statement = claim[:READ_CHARS], statement[:READ_CHARS]
     words = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
     ours = {w for w, _, _ in words}
     theirs: dict[str, int] = {}  # each word and where it first is
@@ -188,4 +195,4 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     for read in (_figures(claim, statement), _dates(claim, statement)):
         if read:
             results.append(read)
-    return results
+    return results[:MAX_RESTATEMENTS]

@@ -1,7 +1,7 @@
 import pytest
 
-from factdesk.index.text.cues import find_cues, quantities
-from factdesk.index.text.restate import restatements
+from factdesk.index.text.cues import CLAIM_FIGURES, READ_CHARS, find_cues, quantities
+from factdesk.index.text.restate import MAX_RESTATEMENTS, restatements
 
 BOMBS = "According to Rwanda’s The New Times, at least two bombs landed in Mbugangari, injuring about 15 civilians."
 GOMA = "Meanwhile, M23 rebels have captured Goma, the capital of North Kivu."
@@ -299,3 +299,19 @@ def test_a_date_within_the_claims_bound_is_no_date_cue() -> None:
     claim = "The ceasefire was signed before March 2020"
     assert find_cues(claim, "The ceasefire was finally signed in February 2020.") == []
     assert [c.kind for c in find_cues(claim, "The ceasefire was finally signed in April 2020.")] == ["date"]
+
+
+def test_a_statement_is_read_in_its_first_characters_and_a_claim_in_its_first_figures() -> None:
+    claim, said = "More than ten civilians were injured", "About 15 civilians were injured."
+    filler = "The talks went on. " * (READ_CHARS // 19 + 1)
+    assert restatements(claim, said + " " + filler) == [("About 15 civilians were injured", False)]
+    assert restatements(claim, filler + said) == [] and kinds("About 50 civilians were injured", filler + said) == []
+    fruit = "apples pears plums figs limes kiwis melons grapes lemons cherries".split()
+    cues = find_cues(", ".join(f"3 {f}" for f in fruit), ", ".join(f"4 {f}" for f in fruit))
+    assert [c.claim.text for c in cues if c.claim] == [f"3 {f}" for f in fruit[:CLAIM_FIGURES]]
+    # each restatement is a pair the model reads: a claim of many verbs gets the first few
+    many = restatements("Prices rose, wages rose, rents rose, fares rose and taxes rose", "Prices fell.")
+    assert len(many) == MAX_RESTATEMENTS and many[0] == (
+        "Prices fell, wages rose, rents rose, fares rose and taxes rose",
+        True,
+    )

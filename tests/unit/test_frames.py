@@ -1,6 +1,6 @@
 import pytest
 
-from factdesk.index.text.frames import DENIED, PASSED_ON, Framed, appositions, frame_of, framed
+from factdesk.index.text.frames import DENIED, MAX_ASIDES, PASSED_ON, Framed, appositions, frame_of, framed
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,12 @@ def test_what_a_statement_says_of_a_name_in_passing_is_read_against_a_claim_of_w
     found = appositions(claim, statement)
     assert [aside.text for aside in found] == [text for text, _ in expected]
     assert [statement[slice(*aside.span)] for aside in found] == [said for _, said in expected]  # where it is said
+
+
+def test_a_statement_gives_its_first_few_distinct_asides() -> None:
+    statement = (
+        "Goma, the capital of North Kivu, and Goma, the capital of North Kivu, and Goma, the capital city of Kivu, "
+        "and Goma, the old capital of Kivu, met."
+    )
+    found = [aside.text for aside in appositions("Goma is the capital of South Kivu", statement)]
+    assert found == ["Goma is the capital of North Kivu.", "Goma is the capital city of Kivu."][:MAX_ASIDES]
