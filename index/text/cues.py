@@ -449,7 +449,7 @@ def _entities(text: str) -> list[tuple[Span, str | None, str | None]]:
         start = m.end() - len(" ".join(words)) if len(words) < len(name.split()) else m.start()
         if start == 0 and len(words) == 1 and words[0].lower() in WEAK_NEIGHBOURS:
             continue
-        before = TOKEN.findall(text, max(0, start - LOOK * 3), start)
+        before = TOKEN.findall(text, max(0, start - LOOK * 3), start)  # the word before, past an article or two
         after = TOKEN.search(text, m.end())
         prev = next((w.lower() for w in reversed(before) if w.lower() not in {"the", "a", "an"}), None)
         nxt = after.group().lower() if after else None

@@ -160,7 +160,8 @@ def restatements(claim: str, statement: str) -> list[tuple[str, bool]]:
     against the claim said in the statement's words (a verb of who won or lost only where both name the same party
     before it: `cues.same_party`). At most one for each of the claim's verbs, and the claim's
     movement reversed (`_reversal`), which is always the opposite, its figures in the statement's figures
-    (`_figures`) and its bounded dates in the statement's date for the same event (`_dates`)."""
+    (`_figures`) and its bounded dates in the statement's date for the same event (`_dates`); the first
+    MAX_RESTATEMENTS of them, each a pair the model reads."""
     claim, statement = claim[:READ_CHARS], statement[:READ_CHARS]
     words = [(m.group(), m.start(), m.end()) for m in OPPOSITE_WORD.finditer(claim.lower())]
     ours = {w for w, _, _ in words}
