@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factdesk.index.text.cues import ENTITY, READ_CHARS, Cue, Span
+from factdesk.index.text.cues import ENTITY, READ_CHARS, WORD, Cue, Span
 from factdesk.index.text.overlap import content_words, has_stem, missing_share
 
 DENIED, PASSED_ON, ASIDE = "denied", "passed_on", "aside"
@@ -105,10 +105,6 @@ MAX_ASIDES = 2  # a statement's asides read against a claim, each a pair the mod
 DEFINES = re.compile(rf"^(?:The )?(?P<name>{ENTITY.pattern}) (?P<verb>is|was|are|were|remains) (?P<what>.+)$")
 
 
-def _words_of(name: str) -> list[str]:
-    return re.findall(r"\w+", name.lower())
-
-
 @dataclass(frozen=True, slots=True)
 class Aside:
     text: str  # what a statement says in passing of a name, as a sentence in the claim's verb
@@ -129,11 +125,11 @@ def appositions(claim: str, statement: str) -> list[Aside]:
     if m is None:
         return []
     statement = statement[:READ_CHARS]
-    name = _words_of(m["name"])
+    name = WORD.findall(m["name"].lower())
     ours = set(content_words(m["what"]))
     found: list[Aside] = []
     for a in APPOSITION.finditer(statement):
-        theirs = _words_of(a["name"])
+        theirs = WORD.findall(a["name"].lower())
         if theirs[len(theirs) - len(name) :] == name and any(has_stem(ours, w) for w in content_words(a["what"])):
             aside = Aside(f"{m['name']} {m['verb']} {a['what']}.", (a.start(), a.end("what")))
             if all(aside.text != other.text for other in found):

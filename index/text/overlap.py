@@ -40,8 +40,9 @@ def missing_share(claim: str, statement: str) -> float:
     ours = _words(claim)
     if not ours:
         return 0.0
-    theirs = set(content_words(statement))
-    says = any(w in SAYING for w in re.findall(r"\w+", statement))  # in lower case: "States" is a name
+    words = _words(statement)
+    theirs = {stem(w.lower()) for w in words}
+    says = any(w in SAYING for w in words)  # in lower case: "States" is a name
     return sum(not (says and w in SAYING) and not has_stem(theirs, stem(w.lower())) for w in ours) / len(ours)
 
 
