@@ -17,7 +17,8 @@ together (coverage, precision, mean confidence and ECE of the decided verdicts);
 the claims whose best statement is entailed at least STRONG with no statement conflicting, and how many of them
 are in fact supported (whether single-source support can be decided there). The default level is the
 lowest at which decided verdicts are right at least TARGET of the time over the held-out halves of every set
-(or of the sets named with `--level-on`) taken together; the curve also shows the worse half.
+(or of the sets named with `--level-on`) taken together, their ECE at most MAX_ECE on every set; the curve also
+shows the worse half.
 `--write` then fits on all claims and stores the fit for the stance model in the calibration file, as the
 calibration profile named by `--profile` (index.verdict.CALIBRATIONS): `general` is fitted on both sets, `news`
 on AVeriTeC alone (`--records averitec=...` only).
@@ -44,6 +45,7 @@ from factdesk.index.verdict import (
 from factdesk.training.calibrate import Claim, Fold, Judged, two_fold, write_fit
 
 TARGET = 0.8  # decided verdicts right at least this often at the default level
+MAX_ECE = 0.1  # and their confidence this near how often they are right, on every set
 LOWEST_LEVEL = 0.5  # below, a decided verdict could be more likely wrong than right by its own confidence
 LEVELS = [round(0.3 + 0.025 * i, 3) for i in range(27)]
 
@@ -131,6 +133,7 @@ def precision_curve(folds: list[Fold], sets: dict[str, list[Claim]]) -> dict[str
                     "level": level,
                     "coverage": both["coverage"],
                     "precision": both["decided_precision"],
+                    "ece": both["ece_decided"],
                     "min_fold_precision": min((r["decided_precision"] or 0.0) for r in runs),
                     "macro_f1": [r["macro_f1"] for r in runs],
                     "decided_without_its_side": {
@@ -143,11 +146,14 @@ def precision_curve(folds: list[Fold], sets: dict[str, list[Claim]]) -> dict[str
 
 def default_level(curve: dict[str, list[dict[str, Any]]], level_on: list[str]) -> float | None:
     """The lowest level from LOWEST_LEVEL at which decided verdicts are right TARGET of the time on each of these
-    sets."""
+    sets, with an ECE of at most MAX_ECE on every set: there, too, a decided verdict's confidence means how often
+    it is right (on a flat precision curve the lowest level reaching TARGET can be one where it does not)."""
     reached = [
         level
         for i, level in enumerate([0.0, *LEVELS])
-        if level >= LOWEST_LEVEL and all((curve[name][i]["precision"] or 0.0) >= TARGET for name in level_on)
+        if level >= LOWEST_LEVEL
+        and all((curve[name][i]["precision"] or 0.0) >= TARGET for name in level_on)
+        and all((curve[name][i]["ece"] or 0.0) <= MAX_ECE for name in curve)
     ]
     return min(reached) if reached else None
 

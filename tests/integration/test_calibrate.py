@@ -169,3 +169,18 @@ def test_calibrate_with_needs_its_side_decides_nothing_the_prior_alone_decides(t
         curve = json.loads(out.read_text())["held_out"]["a"]["curve"]
         counts[bool(flag)] = curve[0]["decided_without_its_side"]["count"]  # level 0: every verdict decided
     assert counts[True] == 0 and counts[False] >= 40
+
+
+def test_the_level_is_one_where_the_confidence_is_near_how_often_verdicts_are_right() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from calibrate import LEVELS, default_level
+
+    def point(level: float, precision: float, ece: float) -> dict[str, float]:
+        return {"level": level, "precision": precision, "ece": ece}
+
+    flat = [point(level, 0.81, 0.15 if level < 0.7 else 0.05) for level in [0.0, *LEVELS]]
+    calibrated = [point(level, 0.75, 0.02) for level in [0.0, *LEVELS]]
+    # "a" reaches the target from the lowest level, but its confidence understates it until 0.7
+    assert default_level({"a": flat, "b": calibrated}, ["a"]) == 0.7
+    assert default_level({"a": [dict(p, ece=0.05) for p in flat], "b": calibrated}, ["a"]) == 0.5
+    assert default_level({"a": flat, "b": [dict(p, ece=0.2) for p in calibrated]}, ["a"]) is None
