@@ -18,6 +18,7 @@ from factdesk.index.stance import (
 )
 from factdesk.index.stance.labels import LABELS
 from factdesk.index.stance.model import ACCURATE, FAST, LARGE, SHIPPED, EnsembleModel, StanceModel, load_model
+from factdesk.index.verdict import CALIBRATIONS, load_calibrator
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PAIRS = [  # (premise, hypothesis, expected)
@@ -64,6 +65,8 @@ def test_the_accurate_model_is_the_mean_of_the_default_and_the_12_layer_model() 
     assert stance.name == stance_name("accurate") == ACCURATE.name
     card = (ACCURATE / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert SHIPPED.name in card and LARGE.name in card
+    levels = {profile: load_calibrator(ACCURATE.name, profile).min_confidence for profile in CALIBRATIONS}  # type: ignore[union-attr]
+    assert f"(`general`, level {levels['general']:g}, and `news`, level {levels['news']:g})" in card
 
 
 def test_shipped_model_classifies_fixed_pairs(model: StanceModel | EnsembleModel) -> None:
