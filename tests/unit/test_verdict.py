@@ -196,6 +196,19 @@ def test_calibrator_round_trips_and_ships_for_each_model(model: Path, calibratio
     assert shipped.model_sha256 == model_digest(model), "calibrate the model again"
 
 
+def test_the_readme_states_each_fits_level() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    level = {
+        (model.name, profile): load_calibrator(model.name, profile).min_confidence  # type: ignore[union-attr]
+        for model, profile in ((SHIPPED, "general"), (SHIPPED, "news"), (ACCURATE, "general"), (ACCURATE, "news"))
+    }
+    assert f"`min_confidence` (default **{level[SHIPPED.name, 'general']:g}**)" in readme
+    news_header = readme.split("| AVeriTeC, news fit |", 1)[0].rsplit("| `min_confidence` |", 1)[1]
+    assert f"| **{level[SHIPPED.name, 'news']:g}** |" in news_header
+    assert f"`--stance accurate` has its own calibration, at level {level[ACCURATE.name, 'general']:g}:" in readme
+    assert f"(`--stance accurate --calibration news`, level {level[ACCURATE.name, 'news']:g})" in readme
+
+
 def test_an_averaging_model_is_held_to_its_members_files(tmp_path: Path) -> None:
     for name, weights in (("a", b"one"), ("b", b"two")):
         (tmp_path / name).mkdir()
