@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from serving import ROOT
 
 
@@ -171,8 +172,10 @@ def test_calibrate_with_needs_its_side_decides_nothing_the_prior_alone_decides(t
     assert counts[True] == 0 and counts[False] >= 40
 
 
-def test_the_level_is_one_where_the_confidence_is_near_how_often_verdicts_are_right() -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
+def test_the_level_is_one_where_the_confidence_is_near_how_often_verdicts_are_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
     from calibrate import LEVELS, default_level
 
     def point(level: float, precision: float, ece: float) -> dict[str, float]:
