@@ -41,6 +41,7 @@ from factdesk.training.stance_network import (
     CrossEncoder,
     Teacher,
     build_model,
+    focus,
     init_export,
     keep_layers,
     load_init,
@@ -82,12 +83,17 @@ class TrainConfig:
     news_numbers: float = 0.0  # share of their entailments / neutral pairs made of rounded / other-year figures
     word_swaps: int = 0  # pairs of `make_word_swaps` added to training (their clauses at the rate news_clauses)
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
+    focus: int = 0  # train on this many pairs drawn at random, those the teacher reads right and --init not repeated
+    focus_repeat: int = 3  # times over for those
     quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def train(
-    config: TrainConfig, train_pairs: Sequence[Pair], log: Callable[[str], None] = print
+    config: TrainConfig,
+    train_pairs: Sequence[Pair],
+    log: Callable[[str], None] = print,
+    teacher: Teacher | None = None,
 ) -> tuple[CrossEncoder, Any, dict[str, Any]]:
     # a run that goes on from another (--init) shuffles with the next seed: the same --seed keeps the held-out
     # slice, but would replay the earlier run's batches in the same order
@@ -98,7 +104,8 @@ def train(
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    teacher = Teacher(config.teacher, train_pairs, config.threads) if config.teacher else None
+    if teacher is None and config.teacher:
+        teacher = Teacher(config.teacher, train_pairs, config.threads)
     if config.init:
         model, tokenizer = load_init(config.init)
         if config.layers:  # a student made of some of a trained network's layers
@@ -309,7 +316,20 @@ def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, An
     train_pairs, held = prepare(config)
     log(f"train {len(train_pairs)} pairs, held-out {len(held)} pairs")
     init_run = earlier_run(config.init)  # read first: --init may be --out
-    model, tokenizer, stats = train(config, train_pairs, log)
+    teacher = Teacher(config.teacher, train_pairs, config.threads) if config.teacher else None
+    focused = None
+    if config.focus:
+        from factdesk.index.stance.model import load_model
+
+        if teacher is None or config.init is None:
+            raise ValueError("--focus needs a --teacher and an --init model")
+        student = load_model(config.init, threads=config.threads)
+        rows, focused = focus(train_pairs, teacher, student, config.focus, config.focus_repeat, config.seed)
+        train_pairs, teacher = [train_pairs[i] for i in rows], teacher.subset(rows)
+        log(f"focus: {json.dumps(focused)}, training on {len(train_pairs)} pairs")
+    model, tokenizer, stats = train(config, train_pairs, log, teacher)
+    if focused:
+        stats["focus"] = focused
     export_onnx(model, tokenizer, config.out, config.quantize)
     metrics = report(config, stats, train_pairs, held, init_run)
     log(

@@ -75,6 +75,8 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
             options.append(f"--{name.replace('_', '-')} {config[name]}")
     if config.get("teacher"):
         options.append(f"--distill {config['distill']}")
+    if config.get("focus"):
+        options.append(f"--focus {config['focus']} --focus-repeat {config['focus_repeat']}")
     if init:
         options.append(f"--init {init}")
     options += [f"--cap {source}={count}" for source, count in (config.get("cap") or {}).items()]
@@ -135,6 +137,12 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
             f"label + d · KL divergence to the teacher's probabilities, d = {config['distill']}; the teacher "
             "scores each training pair once, when its batch first comes (its minutes, apart from the training "
             'minutes, are under "Training run").\n'
+        )
+    if focused := metrics["training"].get("focus"):
+        notes += (
+            f"- Focused: of {focused['drawn']} training pairs drawn at random, which the run trains on once, the "
+            f"{focused['student_wrong_teacher_right']} that the teacher labels right and the model it went on from "
+            f"does not are trained {config['focus_repeat']} times over.\n"
         )
     runtime = (
         "ONNX with int8 weights (`index/quantize.py`, `quantize_weights`: symmetric per output column for every "

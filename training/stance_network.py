@@ -1,5 +1,6 @@
 """The stance cross-encoder as a torch network: built from the packaged encoder, an ONNX base or an earlier export."""
 
+import random
 import re
 import time
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from factdesk.index.stance.labels import LABELS
+from factdesk.index.stance.labels import ENTAILMENT, LABELS, NOT_ENTAILMENT
 from factdesk.training.stance_data import Pair
 from factdesk.training.stance_runs import earlier_run, first_base
 
@@ -175,3 +176,40 @@ class Teacher:
             self.probs[missing] = self.model.predict(pairs, 32)
             self.seconds += time.monotonic() - started
         return torch.from_numpy(self.probs[list(rows)])
+
+    def subset(self, rows: Sequence[int]) -> "Teacher":
+        """The same teacher for `[pairs[i] for i in rows]`, with the probabilities already scored."""
+        chosen = object.__new__(Teacher)
+        chosen.model, chosen.seconds = self.model, self.seconds
+        chosen.pairs = [self.pairs[i] for i in rows]
+        chosen.probs = self.probs[list(rows)].copy()
+        return chosen
+
+
+def focus(
+    pairs: Sequence[Pair], teacher: Teacher, student: Any, size: int, repeat: int, seed: int
+) -> tuple[list[int], dict[str, int]]:
+    """Rows of `pairs` for a distillation that dwells on what the student has to learn: `size` pairs drawn at
+    random, each once, and again `repeat - 1` times those the teacher labels as the gold label does and `student`
+    (a stance model, the network the run starts from) does not. Both score the draw first."""
+    rng = random.Random(seed)
+    drawn = rng.sample(range(len(pairs)), min(size, len(pairs)))
+    taught = teacher[drawn].numpy().argmax(1)
+    started = time.monotonic()
+    own = student.predict([(pairs[i]["premise"], pairs[i]["hypothesis"]) for i in drawn], 32).argmax(1)
+    teacher.seconds += time.monotonic() - started  # scoring, timed apart from training as the teacher's is
+    gold = [pairs[i]["label"] for i in drawn]
+    right = [agrees(t, g) for t, g in zip(taught, gold, strict=True)]
+    learn = [i for i, o, g, r in zip(drawn, own, gold, right, strict=True) if r and not agrees(o, g)]
+    rows = drawn + learn * (repeat - 1)
+    rng.shuffle(rows)
+    stats = {"drawn": len(drawn), "teacher_right": sum(right), "student_wrong_teacher_right": len(learn)}
+    return rows, stats
+
+
+def agrees(label: int, gold: str) -> bool:
+    """Whether a 3-way reading (an index of LABELS) is the gold label; a two-way `not_entailment` is either of
+    neutral and contradiction."""
+    if gold == NOT_ENTAILMENT:
+        return LABELS[label] != ENTAILMENT
+    return LABELS[label] == gold

@@ -44,6 +44,10 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         (Path(args.base) / "model.onnx").is_file() and (Path(args.base) / "tokenizer.json").is_file()
     ):
         raise InvalidInput(f"{args.base}: no ONNX encoder (model.onnx and tokenizer.json) to start from")
+    if args.focus and not (args.teacher and args.init):
+        raise InvalidInput("--focus needs a --teacher and an --init model: it trains on what they read apart")
+    if args.focus < 0 or args.focus_repeat < 1:
+        raise InvalidInput("--focus must be ≥ 0 and --focus-repeat ≥ 1")
     if args.init and args.base:
         raise InvalidInput("--base does not go with --init: the model goes on from the network it has")
     # every option named as a TrainConfig field is that field; the paths and per-source counts are read first
@@ -142,6 +146,15 @@ def add_train_stance(sub: Any) -> None:
     )
     p.add_argument("--teacher", help="a trained stance model directory to distil from (its probabilities)")
     p.add_argument("--distill", type=float, default=0.5, help="share of the loss that follows the teacher")
+    p.add_argument(
+        "--focus",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --teacher and --init: train on N training pairs drawn at random, and --focus-repeat times over "
+        "those the teacher labels right and the --init model does not (both score the draw first)",
+    )
+    p.add_argument("--focus-repeat", type=int, default=3, help="times over for --focus's pairs")
     p.add_argument(
         "--init",
         help="go on training a trained stance model directory (its model-fp32.onnx where the run kept one, else "

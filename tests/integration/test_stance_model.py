@@ -280,6 +280,45 @@ def test_the_teacher_scores_a_pair_when_its_batch_first_comes() -> None:
     assert np.abs(again - expected).max() < 1e-6
 
 
+class _Reads:
+    """A stance model (the `predict` protocol) that reads every pair as one label."""
+
+    def __init__(self, label: str) -> None:
+        self.probs = np.eye(len(LABELS), dtype=np.float32)[LABELS.index(label)]
+
+    def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        return np.tile(self.probs, (len(pairs), 1))
+
+
+def test_a_focused_run_repeats_the_pairs_the_teacher_reads_right_and_the_student_does_not() -> None:
+    from factdesk.training.stance_network import Teacher, agrees, focus
+
+    pairs = [{"premise": p, "hypothesis": h, "label": label, "source": "fixed"} for p, h, label in PAIRS]
+    pairs.append({"premise": PAIRS[0][0], "hypothesis": PAIRS[1][1], "label": "not_entailment", "source": "two"})
+    teacher = Teacher(ACCURATE, pairs, threads=1)
+    read = teacher[range(len(pairs))].numpy().argmax(1)
+    right = {i for i, p in enumerate(pairs) if agrees(int(read[i]), p["label"])}
+    assert len(right) >= 6  # the mean reads the fixture pairs (a two-way one too) as labelled
+
+    rows, stats = focus(pairs, teacher, _Reads("entailment"), size=len(pairs), repeat=4, seed=1)
+    learn = {i for i in right if pairs[i]["label"] != "entailment"}  # an entailment reader gets those wrong
+    assert learn and stats == {
+        "drawn": len(pairs),
+        "teacher_right": len(right),
+        "student_wrong_teacher_right": len(learn),
+    }
+    assert sorted(rows) == sorted([*range(len(pairs)), *(i for i in learn for _ in range(3))])
+    chosen = teacher.subset(rows)
+    assert [p["hypothesis"] for p in chosen.pairs] == [pairs[i]["hypothesis"] for i in rows]
+    assert np.array_equal(chosen[range(len(rows))].numpy(), teacher.probs[rows])  # scored once, not again
+
+    # a draw of some pairs only; a student that reads as the gold label does has nothing to learn twice
+    rows, stats = focus(pairs, teacher, _Reads("neutral"), size=3, repeat=4, seed=1)
+    assert stats["drawn"] == 3 and len(set(rows)) == 3
+    assert len(rows) == 3 + 3 * stats["student_wrong_teacher_right"]
+    assert agrees(LABELS.index("neutral"), "not_entailment") and not agrees(LABELS.index("entailment"), "neutral")
+
+
 @pytest.mark.slow
 def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     import torch
@@ -329,6 +368,11 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     argv = ["train-stance", "--data", str(FIXTURES / "nli_sample.jsonl"), "--out", str(tmp_path / "bad")]
     assert main([*argv, "--cap", "snli_cad"]) == 1
     assert main([*argv, "--init", str(tmp_path / "none")]) == 1
+    assert main([*argv, "--focus", "50", "--init", str(SHIPPED)]) == 1  # no teacher to read apart from
+    assert (
+        main([*argv, "--focus", "50", "--focus-repeat", "0", "--init", str(SHIPPED), "--teacher", str(ACCURATE)]) == 1
+    )
+    assert not (tmp_path / "bad").exists()
 
 
 def test_two_way_pairs_are_trained_on_neutral_plus_contradiction() -> None:
