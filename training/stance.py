@@ -143,9 +143,10 @@ def train(
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
 
     started = time.monotonic()
+    scored_before = teacher.seconds if teacher else 0.0  # a focused run's draw, scored before training
 
     def training_seconds() -> float:  # the teacher's scoring is timed apart: --max-minutes budgets training
-        return time.monotonic() - started - (teacher.seconds if teacher else 0.0)
+        return time.monotonic() - started - (teacher.seconds - scored_before if teacher else 0.0)
 
     step, running = 0, 0.0
     progress = tqdm(total=planned, desc="train", unit="step", mininterval=5)
