@@ -92,8 +92,8 @@ class TrainConfig:
 def train(
     config: TrainConfig,
     train_pairs: Sequence[Pair],
+    teacher: Teacher | None,
     log: Callable[[str], None] = print,
-    teacher: Teacher | None = None,
 ) -> tuple[CrossEncoder, Any, dict[str, Any]]:
     # a run that goes on from another (--init) shuffles with the next seed: the same --seed keeps the held-out
     # slice, but would replay the earlier run's batches in the same order
@@ -104,8 +104,6 @@ def train(
     if config.threads:
         torch.set_num_threads(config.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if teacher is None and config.teacher:
-        teacher = Teacher(config.teacher, train_pairs, config.threads)
     if config.init:
         model, tokenizer = load_init(config.init)
         if config.layers:  # a student made of some of a trained network's layers
@@ -254,7 +252,7 @@ def _plain(value: Any) -> Any:
 def report(
     config: TrainConfig,
     stats: dict[str, Any],
-    train_pairs: Sequence[Pair],
+    train_counts: dict[str, int],
     held: Sequence[Pair],
     init_run: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -273,7 +271,7 @@ def report(
     metrics: dict[str, Any] = {
         "config": {k: _plain(v) for k, v in asdict(config).items()},
         "training": stats,
-        "train_counts": dict(Counter(p["source"] for p in train_pairs)),
+        "train_counts": train_counts,
         "heldout_counts": dict(Counter(p["source"] for p in held)),
         **({"init_run": init_run} if init_run else {}),
         "heldout_fp32": evaluate(fp32_probs, held, files),
@@ -309,8 +307,8 @@ def requantize(out: Path, quantize: str, data: list[Path], covidfact: Path | Non
     paths["base"] = Path(stored["base"]) if stored.get("base") else None
     config = TrainConfig(**(stored | paths | {"quantize": quantize}))
     quantize_model(out / FP32_EXPORT, out / "model.onnx", quantize)
-    train_pairs, held = prepare(config)
-    return report(config, metrics["training"], train_pairs, held, metrics.get("init_run"))
+    _, held = prepare(config)  # the pairs it trained on are counted in its metrics (a focused run drew from these)
+    return report(config, metrics["training"], metrics["train_counts"], held, metrics.get("init_run"))
 
 
 def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -328,11 +326,11 @@ def run(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, An
         rows, focused = focus(train_pairs, teacher, student, config.focus, config.focus_repeat, config.seed)
         train_pairs, teacher = [train_pairs[i] for i in rows], teacher.subset(rows)
         log(f"focus: {json.dumps(focused)}, training on {len(train_pairs)} pairs")
-    model, tokenizer, stats = train(config, train_pairs, log, teacher)
+    model, tokenizer, stats = train(config, train_pairs, teacher, log)
     if focused:
         stats["focus"] = focused
     export_onnx(model, tokenizer, config.out, config.quantize)
-    metrics = report(config, stats, train_pairs, held, init_run)
+    metrics = report(config, stats, dict(Counter(p["source"] for p in train_pairs)), held, init_run)
     log(
         json.dumps(
             {

@@ -330,6 +330,13 @@ def test_a_focused_run_times_its_training_apart_from_the_scoring_of_its_draw(tmp
     card = (out / "MODEL_CARD.md").read_text()
     assert "--focus 60 --focus-repeat 3" in card and "Focused: of 60 training pairs" in card
 
+    # quantised again, it still counts the pairs it trained on, not those it drew from
+    from factdesk.service.cli import main
+
+    argv = ["train-stance", "--requantize", "--data", str(FIXTURES / "nli_sample.jsonl"), "--out", str(out)]
+    assert main(argv) == 0
+    assert json.loads((out / "metrics.json").read_text())["train_counts"] == metrics["train_counts"]
+
 
 @pytest.mark.slow
 def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
