@@ -5,7 +5,7 @@ import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -186,8 +186,14 @@ class Teacher:
         return chosen
 
 
+class Reader(Protocol):
+    """A stance model as `focus` uses it: probabilities of entailment / neutral / contradiction for pairs."""
+
+    def predict(self, pairs: list[tuple[str, str]], batch_size: int = ...) -> np.ndarray: ...
+
+
 def focus(
-    pairs: Sequence[Pair], teacher: Teacher, student: Any, size: int, repeat: int, seed: int
+    pairs: Sequence[Pair], teacher: Teacher, student: Reader, size: int, repeat: int, seed: int
 ) -> tuple[list[int], dict[str, int]]:
     """Rows of `pairs` for a distillation that dwells on what the student has to learn: `size` pairs drawn at
     random, each once, and again `repeat - 1` times those the teacher labels as the gold label does and `student`
