@@ -1,5 +1,6 @@
 """The stance cross-encoder as a torch network: built from the packaged encoder, an ONNX base or an earlier export."""
 
+import copy
 import random
 import re
 import time
@@ -11,8 +12,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from factdesk.index.stance.labels import ENTAILMENT, LABELS, NOT_ENTAILMENT
+from factdesk.index.stance.labels import LABELS
 from factdesk.training.stance_data import Pair
+from factdesk.training.stance_eval import predictions
 from factdesk.training.stance_runs import earlier_run, first_base
 
 FP32_EXPORT = "model-fp32.onnx"  # a run's export as trained, beside its int8 model.onnx (not shipped)
@@ -179,8 +181,7 @@ class Teacher:
 
     def subset(self, rows: Sequence[int]) -> "Teacher":
         """The same teacher for `[pairs[i] for i in rows]`, with the probabilities already scored."""
-        chosen = object.__new__(Teacher)
-        chosen.model, chosen.seconds = self.model, self.seconds
+        chosen = copy.copy(self)
         chosen.pairs = [self.pairs[i] for i in rows]
         chosen.probs = self.probs[list(rows)].copy()
         return chosen
@@ -197,25 +198,18 @@ def focus(
 ) -> tuple[list[int], dict[str, int]]:
     """Rows of `pairs` for a distillation that dwells on what the student has to learn: `size` pairs drawn at
     random, each once, and again `repeat - 1` times those the teacher labels as the gold label does and `student`
-    (a stance model, the network the run starts from) does not. Both score the draw first."""
+    (a stance model, the network the run starts from) does not, each read as the held-out figures read it
+    (`predictions`: a two-way source's pairs entailment or not). Both score the draw first."""
     rng = random.Random(seed)
     drawn = rng.sample(range(len(pairs)), min(size, len(pairs)))
-    taught = teacher[drawn].numpy().argmax(1)
+    chosen = [pairs[i] for i in drawn]
+    gold, taught = predictions(teacher[drawn].numpy(), chosen)
     started = time.monotonic()
-    own = student.predict([(pairs[i]["premise"], pairs[i]["hypothesis"]) for i in drawn], 32).argmax(1)
+    _, own = predictions(student.predict([(p["premise"], p["hypothesis"]) for p in chosen], 32), chosen)
     teacher.seconds += time.monotonic() - started  # scoring, timed apart from training as the teacher's is
-    gold = [pairs[i]["label"] for i in drawn]
-    right = [agrees(t, g) for t, g in zip(taught, gold, strict=True)]
-    learn = [i for i, o, g, r in zip(drawn, own, gold, right, strict=True) if r and not agrees(o, g)]
+    right = [t == g for t, g in zip(taught, gold, strict=True)]
+    learn = [i for i, o, g, r in zip(drawn, own, gold, right, strict=True) if r and o != g]
     rows = drawn + learn * (repeat - 1)
     rng.shuffle(rows)
     stats = {"drawn": len(drawn), "teacher_right": sum(right), "student_wrong_teacher_right": len(learn)}
     return rows, stats
-
-
-def agrees(label: int, gold: str) -> bool:
-    """Whether a 3-way reading (an index of LABELS) is the gold label; a two-way `not_entailment` is either of
-    neutral and contradiction."""
-    if gold == NOT_ENTAILMENT:
-        return LABELS[label] != ENTAILMENT
-    return LABELS[label] == gold

@@ -291,13 +291,14 @@ class _Reads:
 
 
 def test_a_focused_run_repeats_the_pairs_the_teacher_reads_right_and_the_student_does_not() -> None:
-    from factdesk.training.stance_network import Teacher, agrees, focus
+    from factdesk.training.stance_eval import predictions
+    from factdesk.training.stance_network import Teacher, focus
 
     pairs = [{"premise": p, "hypothesis": h, "label": label, "source": "fixed"} for p, h, label in PAIRS]
     pairs.append({"premise": PAIRS[0][0], "hypothesis": PAIRS[1][1], "label": "not_entailment", "source": "two"})
     teacher = Teacher(ACCURATE, pairs, threads=1)
-    read = teacher[range(len(pairs))].numpy().argmax(1)
-    right = {i for i, p in enumerate(pairs) if agrees(int(read[i]), p["label"])}
+    gold, read = predictions(teacher[range(len(pairs))].numpy(), pairs)
+    right = {i for i in range(len(pairs)) if read[i] == gold[i]}
     assert len(right) >= 6  # the mean reads the fixture pairs (a two-way one too) as labelled
 
     rows, stats = focus(pairs, teacher, _Reads("entailment"), size=len(pairs), repeat=4, seed=1)
@@ -316,7 +317,12 @@ def test_a_focused_run_repeats_the_pairs_the_teacher_reads_right_and_the_student
     rows, stats = focus(pairs, teacher, _Reads("neutral"), size=3, repeat=4, seed=1)
     assert stats["drawn"] == 3 and len(set(rows)) == 3
     assert len(rows) == 3 + 3 * stats["student_wrong_teacher_right"]
-    assert agrees(LABELS.index("neutral"), "not_entailment") and not agrees(LABELS.index("entailment"), "neutral")
+    neutral, entailment = (np.eye(len(LABELS))[[LABELS.index(label)]] for label in ("neutral", "entailment"))
+    gold, read = predictions(neutral, pairs[-1:])
+    assert gold == read  # a two-way pair read as neutral is read not_entailment: right
+    assert pairs[4]["label"] == "neutral"
+    gold, read = predictions(entailment, pairs[4:5])
+    assert gold != read
 
 
 @pytest.mark.slow
