@@ -20,12 +20,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 from tqdm import tqdm
 
+from factdesk.training.augment import make_augmented
 from factdesk.training.news_edits import make_news_edits
 from factdesk.training.stance_data import (
     TARGETS,
+    TAUGHT,
     Pair,
     bucketed_batches,
     collate,
@@ -45,7 +46,7 @@ from factdesk.training.stance_network import (
     init_export,
     keep_layers,
     load_init,
-    stance_loss,
+    training_loss,
 )
 from factdesk.training.stance_runs import earlier_run, runs_before
 from factdesk.training.synthetic import make_pairs
@@ -85,6 +86,7 @@ class TrainConfig:
     distill: float = 0.5  # share of the loss that follows the teacher (the rest follows the gold labels)
     focus: int = 0  # train on this many pairs drawn at random, those the teacher reads right and --init not repeated
     focus_repeat: int = 3  # times over for those
+    augment: int = 0  # edited copies of training pairs that only the teacher labels (`make_augmented`)
     quantize: str = "tokens"  # int8 arithmetic, activations per token; or "weights": int8 weights, fp32 arithmetic
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -113,6 +115,8 @@ def train(
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
     labels = torch.tensor([TARGETS.index(p["label"]) for p in train_pairs])
+    if teacher is None and bool((labels == TARGETS.index(TAUGHT)).any()):
+        raise ValueError("pairs without a gold label (--augment) need a --teacher")
     lengths = [len(e["input_ids"]) for e in encoded]
     rng = random.Random(order_seed)
 
@@ -156,12 +160,8 @@ def train(
             inputs = collate([encoded[i] for i in batch], device)
             with autocast:
                 logits = model(**inputs)
-            loss = stance_loss(logits.float(), labels[batch].to(device))
-            if teacher is not None:
-                soft = nn.functional.kl_div(
-                    torch.log_softmax(logits.float(), -1), teacher[batch].to(device), reduction="batchmean"
-                )
-                loss = (1 - config.distill) * loss + config.distill * soft
+            soft = teacher[batch].to(device) if teacher is not None else None
+            loss = training_loss(logits.float(), labels[batch].to(device), soft, config.distill)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -223,6 +223,9 @@ def prepare(config: TrainConfig) -> tuple[list[Pair], list[Pair]]:
         random.Random(config.seed).shuffle(train_pairs)
     if config.word_swaps:
         train_pairs += list(make_word_swaps(texts, config.seed, config.word_swaps, config.news_clauses))
+        random.Random(config.seed).shuffle(train_pairs)
+    if config.augment:
+        train_pairs += make_augmented(train_pairs, config.augment, config.seed)
         random.Random(config.seed).shuffle(train_pairs)
     if config.cap:
         seen: Counter[str] = Counter()

@@ -15,8 +15,12 @@ from factdesk.index.stance.labels import LABELS, NOT_ENTAILMENT
 Pair = dict[str, str]
 
 
-# gold label → its index in a batch's targets; not_entailment comes after the model's three outputs
-TARGETS = (*LABELS, NOT_ENTAILMENT)
+# the label of a pair that has no gold label: only a teacher's probabilities train on it (`augment`)
+TAUGHT = "taught"
+
+# gold label → its index in a batch's targets; not_entailment comes after the model's three outputs, then the
+# pairs without one
+TARGETS = (*LABELS, NOT_ENTAILMENT, TAUGHT)
 
 
 def load_pairs(path: Path) -> list[Pair]:

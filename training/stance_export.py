@@ -70,6 +70,7 @@ def reproduce_command(config: dict[str, Any], out: str, init: str | None = None)
         ("news_same_name", 0.0),
         ("news_numbers", 0.0),
         ("word_swaps", 0),
+        ("augment", 0),
     ):
         if config.get(name, default) != default:
             options.append(f"--{name.replace('_', '-')} {config[name]}")
@@ -143,6 +144,13 @@ def write_card(out: Path, metrics: dict[str, Any]) -> None:
             f"- Focused: of {focused['drawn']} training pairs drawn at random, which the run trains on once, the "
             f"{focused['student_wrong_teacher_right']} that the teacher labels right and the model it went on from "
             f"does not are trained {config['focus_repeat']} times over.\n"
+        )
+    if config.get("augment"):
+        notes += (
+            f"- Augmented: {config['augment']} copies of training pairs with one content word of the hypothesis "
+            "(or, for half of them where the premise is a passage, of the premise) replaced by another word of its "
+            "ending (`training/augment.py`); they have no gold label, so the loss on them is the KL divergence to "
+            "the teacher's probabilities alone.\n"
         )
     runtime = (
         "ONNX with int8 weights (`index/quantize.py`, `quantize_weights`: symmetric per output column for every "

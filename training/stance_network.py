@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from factdesk.index.stance.labels import LABELS
-from factdesk.training.stance_data import Pair
+from factdesk.training.stance_data import TARGETS, TAUGHT, Pair
 from factdesk.training.stance_eval import predictions
 from factdesk.training.stance_runs import earlier_run, first_base
 
@@ -21,11 +21,26 @@ FP32_EXPORT = "model-fp32.onnx"  # a run's export as trained, beside its int8 mo
 
 
 def stance_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy on the gold label; a `not_entailment` target (index 3) is scored on P(neutral) +
-    P(contradiction), so two-way pairs teach what entailment is not without choosing between the other two."""
+    """Cross-entropy on the gold label, per pair; a `not_entailment` target (index 3) is scored on P(neutral) +
+    P(contradiction), so two-way pairs teach what entailment is not without choosing between the other two, and a
+    pair without a gold label (`TAUGHT`, index 4) costs nothing here: only a teacher trains on it."""
     logp = torch.log_softmax(logits, -1)
     either = torch.logsumexp(logp[:, 1:], -1, keepdim=True)
-    return -torch.cat([logp, either], 1).gather(1, targets.unsqueeze(1)).mean()
+    untaught = torch.zeros_like(either)
+    return -torch.cat([logp, either, untaught], 1).gather(1, targets.unsqueeze(1)).squeeze(1)
+
+
+def training_loss(
+    logits: torch.Tensor, targets: torch.Tensor, teacher: torch.Tensor | None, distill: float
+) -> torch.Tensor:
+    """A batch's loss, the mean over its pairs of (1 − distill) · `stance_loss` + distill · the KL divergence to
+    the teacher's probabilities `teacher`; a pair without a gold label follows the teacher alone."""
+    rows = stance_loss(logits, targets)
+    if teacher is None:
+        return rows.mean()
+    soft = nn.functional.kl_div(torch.log_softmax(logits, -1), teacher, reduction="none").sum(1)
+    share = torch.where(targets == TARGETS.index(TAUGHT), 1.0, distill)
+    return ((1 - share) * rows + share * soft).mean()
 
 
 class CrossEncoder(nn.Module):

@@ -36,7 +36,7 @@ def ending(word: str) -> str:
     return next((e for e in _ENDINGS if word.endswith(e)), "")
 
 
-def _vocabulary(documents: list[list[str]]) -> dict[str, list[str]]:
+def vocabulary_by_ending(documents: list[list[str]]) -> dict[str, list[str]]:
     """Content words by ending, each as often as it occurs (so a draw is weighted by frequency)."""
     words: dict[str, list[str]] = defaultdict(list)
     for sentences in documents:
@@ -69,7 +69,7 @@ def make_word_swaps(
     the clause that holds the new word, the length real claims have) as that clause unedited (entailment)."""
     rng = random.Random(seed)
     documents = [d for d in (sentences_of(t) for t in texts) if d]
-    vocabulary = _vocabulary(documents)
+    vocabulary = vocabulary_by_ending(documents)
     made = Counter[str]()
     for _ in range(3):  # another word of the same sentences on each pass
         rng.shuffle(documents)

@@ -48,6 +48,10 @@ def cmd_train_stance(args: argparse.Namespace) -> None:
         raise InvalidInput("--focus needs a --teacher and an --init model: it trains on what they read apart")
     if args.focus < 0 or args.focus_repeat < 1:
         raise InvalidInput("--focus must be ≥ 0 and --focus-repeat ≥ 1")
+    if args.augment < 0:
+        raise InvalidInput("--augment must be ≥ 0")
+    if args.augment and not args.teacher:
+        raise InvalidInput("--augment needs a --teacher: the edited pairs have no other label")
     if args.init and args.base:
         raise InvalidInput("--base does not go with --init: the model goes on from the network it has")
     # every option named as a TrainConfig field is that field; the paths and per-source counts are read first
@@ -155,6 +159,14 @@ def add_train_stance(sub: Any) -> None:
         "those the teacher labels right and the --init model does not (both score the draw first)",
     )
     p.add_argument("--focus-repeat", type=int, default=3, help="times over for --focus's pairs")
+    p.add_argument(
+        "--augment",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --teacher: N copies of training pairs with one content word of the hypothesis or premise "
+        "replaced, trained on the teacher's probabilities alone",
+    )
     p.add_argument(
         "--init",
         help="go on training a trained stance model directory (its model-fp32.onnx where the run kept one, else "

@@ -345,6 +345,19 @@ def test_a_focused_run_times_its_training_apart_from_the_scoring_of_its_draw(tmp
 
 
 @pytest.mark.slow
+def test_augmented_pairs_are_trained_on_the_teachers_reading(tmp_path: Path) -> None:
+    metrics = _tiny_run(tmp_path / "augmented", max_steps=2, synthetic=0, teacher=FAST, distill=0.5, augment=16)
+    assert metrics["train_counts"]["augmented"] == 16
+    held = [json.loads(line) for line in (tmp_path / "augmented" / "heldout.jsonl").read_text().splitlines()]
+    assert "augmented" not in {p["source"] for p in held}  # made of training pairs, never held out
+    card = (tmp_path / "augmented" / "MODEL_CARD.md").read_text()
+    assert "--augment 16" in card and "Augmented: 16 copies of training pairs" in card
+    with pytest.raises(ValueError, match="need a --teacher"):
+        _tiny_run(tmp_path / "untaught", max_steps=1, synthetic=0, augment=16)
+    assert not (tmp_path / "untaught").exists()
+
+
+@pytest.mark.slow
 def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     import torch
 
@@ -394,6 +407,8 @@ def test_training_goes_on_from_a_trained_model(tmp_path: Path) -> None:
     assert main([*argv, "--cap", "snli_cad"]) == 1
     assert main([*argv, "--init", str(tmp_path / "none")]) == 1
     assert main([*argv, "--focus", "50", "--init", str(SHIPPED)]) == 1  # no teacher to read apart from
+    assert main([*argv, "--augment", "50"]) == 1  # no teacher to label the edited pairs
+    assert main([*argv, "--augment", "-1", "--teacher", str(ACCURATE)]) == 1
     assert (
         main([*argv, "--focus", "50", "--focus-repeat", "0", "--init", str(SHIPPED), "--teacher", str(ACCURATE)]) == 1
     )
@@ -418,6 +433,48 @@ def test_two_way_pairs_are_trained_on_neutral_plus_contradiction() -> None:
     assert stance_loss(swapped[0], torch.tensor([either])) == pytest.approx(
         stance_loss(swapped[1], torch.tensor([either]))
     )
+
+
+def test_a_pair_without_a_gold_label_follows_the_teacher_alone() -> None:
+    import torch
+
+    from factdesk.training.stance_data import TARGETS, TAUGHT
+    from factdesk.training.stance_network import stance_loss, training_loss
+
+    logits = torch.tensor([[2.0, 0.5, -1.0], [0.0, 1.0, 1.0]])
+    entail, untaught = TARGETS.index("entailment"), TARGETS.index(TAUGHT)
+    assert stance_loss(logits, torch.tensor([untaught, untaught])).abs().max() == 0  # no gold label, no loss
+    gold = stance_loss(logits, torch.tensor([entail, entail]))
+    agreeing = torch.softmax(logits, -1)  # a teacher that reads as the student does: nothing to learn from it
+    both = torch.tensor([entail, untaught])
+    assert training_loss(logits, both, agreeing, 0.5).item() == pytest.approx(0.5 * gold[0].item() / 2, 1e-5)
+    assert training_loss(logits, both, None, 0.5).item() == pytest.approx(gold[0].item() / 2, 1e-5)
+    sure = torch.tensor([[0.0, 0.0, 1.0], [0.0, 0.0, 1.0]])  # one that reads both as contradiction
+    kl = -torch.log_softmax(logits, -1)[:, 2]
+    expected = (0.7 * gold[0] + 0.3 * kl[0] + kl[1]) / 2
+    assert training_loss(logits, both, sure, 0.3).item() == pytest.approx(expected.item(), 1e-5)
+
+
+def test_augmented_pairs_are_training_pairs_with_one_word_replaced() -> None:
+    from factdesk.training.augment import make_augmented
+    from factdesk.training.stance_data import TAUGHT, load_pairs
+
+    pairs = load_pairs(FIXTURES / "nli_sample.jsonl")
+    made = make_augmented(pairs, 60, seed=5)
+    assert len(made) == 60 and made == make_augmented(pairs, 60, seed=5) != make_augmented(pairs, 60, seed=6)
+    assert {(p["label"], p["source"]) for p in made} == {(TAUGHT, "augmented")}
+    edited = {"premise": 0, "hypothesis": 0}
+    for p in made:
+        kept, side = next(
+            (q, side)
+            for q in pairs
+            for side, other in (("hypothesis", "premise"), ("premise", "hypothesis"))
+            if q[other] == p[other] and q[side] != p[side] and len(q[side].split()) == len(p[side].split())
+        )
+        changed = [(a, b) for a, b in zip(kept[side].split(), p[side].split(), strict=True) if a != b]
+        assert len(changed) == 1 and changed[0][0][:4] != changed[0][1][:4], (kept[side], p[side])
+        edited[side] += 1
+    assert min(edited.values()) >= 10  # premises are edited as well as hypotheses
 
 
 def test_a_further_file_is_held_out_by_source_in_whole_groups() -> None:
