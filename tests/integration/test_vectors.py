@@ -63,6 +63,18 @@ def test_add_search_remove_reconstruct_persist(backend: tuple[str | None, Path])
         open_vectors(spec, data, 8)
 
 
+def test_one_query_searches_on_one_thread_as_many_would(tmp_path: Path) -> None:
+    vectors = FaissVectors(tmp_path / "vectors.faiss", DIM)
+    base = unit_vectors(200, seed=4)
+    vectors.add(np.arange(200, dtype=np.int64), base)
+    threads = faiss.omp_get_max_threads()
+    together = vectors.search(base[:4], 10)
+    for row in range(4):
+        alone = vectors.search(base[[row]], 10)
+        assert np.array_equal(alone[1][0], together[1][row]) and np.allclose(alone[0][0], together[0][row])
+    assert faiss.omp_get_max_threads() == threads  # the thread's OpenMP setting is given back
+
+
 def test_archive_runs_on_each_backend(backend: tuple[str | None, Path], embedder, torch_embedder, seed_article) -> None:
     spec, data = backend
     archive = Archive(data / "data", embedder=embedder, stance=CueStance(), vectors=spec)

@@ -118,7 +118,15 @@ class FaissVectors:
             if self.index.ntotal == 0:
                 empty = np.zeros((len(vectors), 0))
                 return empty.astype(np.float32), empty.astype(np.int64)
-            return self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, self.index.ntotal))
+            if len(vectors) > 1:
+                return self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, self.index.ntotal))
+            # one query searches on this thread: OpenMP's threads would wait for cores the stance model holds
+            threads = faiss.omp_get_max_threads()
+            faiss.omp_set_num_threads(1)
+            try:
+                return self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, self.index.ntotal))
+            finally:
+                faiss.omp_set_num_threads(threads)
 
     def reconstruct(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
         found = {}
