@@ -5,7 +5,8 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import faiss
@@ -31,6 +32,17 @@ def ivf_probes(nlist: int) -> int:
     """Lists searched per query. On sentence vectors recall@10 reaches 0.98 at about 256 probes once there are
     1,024 lists or more, whatever their number (benchmarks/ann.py); small indexes search half their lists."""
     return min(nlist // 2, 256)
+
+
+@contextmanager
+def _openmp_threads(threads: int) -> Iterator[None]:
+    """FAISS's OpenMP threads for the calling thread's searches, set back as they were after."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(threads)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 class FaissVectors:
@@ -118,15 +130,9 @@ class FaissVectors:
             if self.index.ntotal == 0:
                 empty = np.zeros((len(vectors), 0))
                 return empty.astype(np.float32), empty.astype(np.int64)
-            if len(vectors) > 1:
-                return self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, self.index.ntotal))
             # one query searches on this thread: OpenMP's threads would wait for cores the stance model holds
-            threads = faiss.omp_get_max_threads()
-            faiss.omp_set_num_threads(1)
-            try:
+            with _openmp_threads(1) if len(vectors) == 1 else nullcontext():
                 return self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, self.index.ntotal))
-            finally:
-                faiss.omp_set_num_threads(threads)
 
     def reconstruct(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
         found = {}
