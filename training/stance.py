@@ -97,6 +97,9 @@ def train(
     teacher: Teacher | None,
     log: Callable[[str], None] = print,
 ) -> tuple[CrossEncoder, Any, dict[str, Any]]:
+    labels = torch.tensor([TARGETS.index(p["label"]) for p in train_pairs])
+    if teacher is None and bool((labels == TARGETS.index(TAUGHT)).any()):  # before the network and the encoding
+        raise ValueError("pairs without a gold label (--augment) need a --teacher")
     # a run that goes on from another (--init) shuffles with the next seed: the same --seed keeps the held-out
     # slice, but would replay the earlier run's batches in the same order
     order_seed = config.seed + runs_before(config.init)
@@ -114,9 +117,6 @@ def train(
         model, tokenizer = build_model(config.layers, config.base)
     model.to(device)
     encoded = encode(tokenizer, train_pairs, config.max_length)
-    labels = torch.tensor([TARGETS.index(p["label"]) for p in train_pairs])
-    if teacher is None and bool((labels == TARGETS.index(TAUGHT)).any()):
-        raise ValueError("pairs without a gold label (--augment) need a --teacher")
     lengths = [len(e["input_ids"]) for e in encoded]
     rng = random.Random(order_seed)
 
