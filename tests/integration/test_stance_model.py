@@ -1,6 +1,7 @@
 import json
 import math
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -326,12 +327,22 @@ def test_a_focused_run_repeats_the_pairs_the_teacher_reads_right_and_the_student
 
 
 @pytest.mark.slow
-def test_a_focused_run_times_its_training_apart_from_the_scoring_of_its_draw(tmp_path: Path) -> None:
+def test_a_focused_run_times_its_training_apart_from_the_scoring_of_its_draw(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scored = EnsembleModel.predict
+
+    def slow_teacher(self: EnsembleModel, pairs: Any, batch_size: int = 1) -> np.ndarray:
+        time.sleep(6)  # far longer than two training steps: counted as training, it would show
+        return scored(self, pairs, batch_size)
+
+    monkeypatch.setattr(EnsembleModel, "predict", slow_teacher)
     out = tmp_path / "focused"
     metrics = _tiny_run(out, max_steps=2, synthetic=0, init=SHIPPED, teacher=ACCURATE, focus=60, max_minutes=30)
     training = metrics["training"]
     assert training["steps"] == 2 and training["focus"]["drawn"] == 60
-    assert 0 < training["train_minutes"] < training["teacher_minutes"]  # the draw's scoring is the teacher's time
+    assert training["teacher_minutes"] >= 0.1  # the draw's scoring is the teacher's time
+    assert 0 < training["train_minutes"] < 0.1
     assert sum(metrics["train_counts"].values()) == 60 + 2 * training["focus"]["student_wrong_teacher_right"]
     card = (out / "MODEL_CARD.md").read_text()
     assert "--focus 60 --focus-repeat 3" in card and "Focused: of 60 training pairs" in card

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from factdesk.index import onnxrt
 from factdesk.index.onnxrt import available_cores, length_batches
 
 AFFINITY = available_cores(Path("/nonexistent"))
@@ -32,3 +33,12 @@ def test_length_batches_group_similar_lengths_under_both_caps() -> None:
     # padded to its longest text a batch holds at most 24 tokens: 5, 5, 6 | 7, 12 | 30 | 40
     assert length_batches(lengths, 16, max_tokens=24) == [[1, 6, 3], [5, 2], [0], [4]]
     assert length_batches([], 16, 24) == []
+
+
+def test_weights_stay_unsigned_off_x86(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(onnxrt.platform, "machine", lambda: "aarch64")
+    onnxrt.exact_signed_kernel.cache_clear()
+    try:
+        assert onnxrt.exact_signed_kernel() is False
+    finally:
+        onnxrt.exact_signed_kernel.cache_clear()

@@ -3,9 +3,12 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from factdesk.index.quantize import quantize_per_token, quantize_weights
+from factdesk.index import onnxrt
+from factdesk.index.onnxrt import exact_signed_kernel, signed_copy
+from factdesk.index.quantize import quantize_per_token, quantize_weights, signed_weights
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 import onnxruntime as ort
@@ -69,3 +72,66 @@ def test_per_token_int8_arithmetic_does_not_depend_on_the_batch(tmp_path: Path) 
     for row in range(len(ids)):
         (alone,) = quantized.run(None, {"ids": ids[row : row + 1]})
         assert np.array_equal(alone[0], result[row])
+
+
+def test_signed_weights_hold_the_same_integers_and_give_the_same_results(tmp_path: Path) -> None:
+    _model(tmp_path / "fp32.onnx")
+    quantize_per_token(str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx"))
+    unsigned = onnx.load(tmp_path / "int8.onnx")
+    model = onnx.load(tmp_path / "int8.onnx")
+    assert signed_weights(model) == 1
+    assert signed_weights(model) == 0  # nothing left to convert
+    before = {i.name: numpy_helper.to_array(i) for i in unsigned.graph.initializer}
+    after = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    (node,) = [n for n in model.graph.node if n.op_type == "MatMulIntegerToFloat"]
+    weight, zero = after[node.input[1]], after[node.input[5]]
+    assert weight.dtype == np.int8 and zero.dtype == np.int8 and int(zero) == 0
+    assert np.array_equal(weight.astype(np.int16), before[node.input[1]].astype(np.int16) - 128)
+    assert after[node.input[4]].dtype == np.uint8  # the activations' zero point stays 128
+    onnx.checker.check_model(model)
+
+    ids = np.random.default_rng(2).integers(0, 500, size=(3, 7))
+    (reference,) = _session(tmp_path / "int8.onnx").run(None, {"ids": ids})
+    if exact_signed_kernel():
+        onnx.save(model, tmp_path / "signed.onnx")
+        (result,) = _session(tmp_path / "signed.onnx").run(None, {"ids": ids})
+        assert np.array_equal(result, reference)
+    # the service's sessions read a signed copy only where that changes no result
+    (served,) = _session(signed_copy(tmp_path / "int8.onnx", tmp_path / "cache")).run(None, {"ids": ids})
+    assert np.array_equal(served, reference)
+
+
+def test_the_signed_copy_is_written_once_and_only_where_it_helps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _model(tmp_path / "fp32.onnx")
+    quantize_per_token(str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx"))
+    quantize_weights(str(tmp_path / "fp32.onnx"), str(tmp_path / "weights.onnx"), min_elements=1)
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(onnxrt, "exact_signed_kernel", lambda: False)
+    assert signed_copy(tmp_path / "int8.onnx", cache) == tmp_path / "int8.onnx"
+    assert not cache.exists()
+
+    monkeypatch.setattr(onnxrt, "exact_signed_kernel", lambda: True)
+    copy = signed_copy(tmp_path / "int8.onnx", cache)
+    assert copy.parent == cache / "signed" and copy.suffix == ".onnx"
+    kinds = {i.data_type for i in onnx.load(copy).graph.initializer if i.name.endswith("_w_q")}
+    assert kinds == {TensorProto.INT8}
+    written = copy.stat().st_mtime_ns
+    assert signed_copy(tmp_path / "int8.onnx", cache) == copy and copy.stat().st_mtime_ns == written
+    assert [p.name for p in cache.glob("signed/*.partial")] == []
+
+    # a model with nothing to sign is read as it is, and remembered as such
+    assert signed_copy(tmp_path / "weights.onnx", cache) == tmp_path / "weights.onnx"
+    assert len(list(cache.glob("signed/*.unsigned"))) == 1
+    # a cache that cannot be written: the model as it is
+    (tmp_path / "a-file").write_text("")
+    assert signed_copy(tmp_path / "int8.onnx", tmp_path / "a-file") == tmp_path / "int8.onnx"
+
+
+def test_signed_weights_leave_other_models_alone(tmp_path: Path) -> None:
+    _model(tmp_path / "fp32.onnx")
+    quantize_weights(str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx"), min_elements=1)
+    model = onnx.load(tmp_path / "int8.onnx")
+    assert signed_weights(model) == 0
+    assert model == onnx.load(tmp_path / "int8.onnx")
