@@ -2,7 +2,7 @@
 default level below which a verdict is not decided.
 
     python benchmarks/calibrate.py --records averitec=averitec.jsonl --records covidfact=covidfact.jsonl \
-        [--stance-model nli-minilm-l6] [--write] [--plot reliability.png] [--json OUT]
+        [--stance-model nli-minilm-l6-l12-unsure] [--write] [--plot reliability.png] [--json OUT]
 
 The records come from `averitec.py --records` and `covidfact.py --records`: each claim's evidence with the
 stance model's scores, similarity and cue kinds. The statements' stances are judged again here with the
@@ -161,7 +161,9 @@ def default_level(curve: dict[str, list[dict[str, Any]]], level_on: list[str]) -
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", action="append", required=True, metavar="NAME=FILE", help="a dev set's records")
-    parser.add_argument("--stance-model", default="nli-minilm-l6", help="the stance model the records were made with")
+    parser.add_argument(
+        "--stance-model", default="nli-minilm-l6-l12-unsure", help="the stance model the records were made with"
+    )
     parser.add_argument(
         "--level-on",
         action="append",

@@ -111,9 +111,10 @@ class Settings:
     stance: str = setting(
         "FACTDESK_STANCE",
         "auto",
-        "stance classifier: the shipped NLI model (auto when installed; nli insists on it), fast (its 3-layer "
-        "distilled sibling, about twice the speed), accurate (its mean with a 12-layer model: reads better, about "
-        "half the speed) or cues alone",
+        "stance classifier: the shipped NLI model (a 6-layer network, with a 12-layer one's second opinion on the "
+        "pairs it is unsure of; auto when installed; nli insists on it), fast (a 3-layer network distilled from the "
+        "6-layer one, faster, less accurate), accurate (the mean of the 6- and 12-layer networks on every pair: "
+        "slower) or cues alone",
     )
     min_confidence: float | None = setting(
         "FACTDESK_MIN_CONFIDENCE",

@@ -205,9 +205,9 @@ class NliStance:
     mode = "nli"
 
     def __init__(self, directory: Path | None = None, threads: int | None = None) -> None:
-        from factdesk.index.stance.model import SHIPPED, load_model
+        from factdesk.index.stance.model import DEFAULT, load_model
 
-        self.model = load_model(directory or SHIPPED, threads=threads)
+        self.model = load_model(directory or DEFAULT, threads=threads)
         self.name = self.model.name
         # pairs from concurrent checks go through the model together
         self._predict: MicroBatcher[tuple[str, str], np.ndarray] = MicroBatcher(self.model.predict)
@@ -250,13 +250,13 @@ class CueStance:
 
 def _model_directory(mode: str) -> Path | None:
     """The model directory `mode` loads, None for cues alone."""
-    from factdesk.index.stance.model import ACCURATE, FAST, SHIPPED, shipped_model_available
+    from factdesk.index.stance.model import ACCURATE, DEFAULT, FAST, shipped_model_available
 
     if mode not in STANCE_MODES:
         raise InvalidInput(f"unknown stance mode {mode!r} ({', '.join(STANCE_MODES)})")
     if mode == "cues" or (mode == "auto" and not shipped_model_available()):
         return None
-    return {"fast": FAST, "accurate": ACCURATE}.get(mode, SHIPPED)
+    return {"fast": FAST, "accurate": ACCURATE}.get(mode, DEFAULT)
 
 
 def stance_name(mode: str) -> str:

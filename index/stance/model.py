@@ -12,12 +12,13 @@ from factdesk.index.errors import InvalidInput
 from factdesk.index.onnxrt import ParallelSession
 from factdesk.index.stance.labels import LABELS
 
-SHIPPED = Path(__file__).with_name("nli-minilm-l6")  # the default: 6 layers
+SHIPPED = Path(__file__).with_name("nli-minilm-l6")  # the 6-layer network, which every check reads with
 FAST = Path(__file__).with_name("nli-minilm-l3")  # 3 layers distilled from it: faster, a little less accurate
-LARGE = Path(__file__).with_name("nli-minilm-l12")  # 12 layers, shipped only as a member of ACCURATE
-ACCURATE = Path(__file__).with_name("nli-minilm-l6-l12")  # the mean of the default and the 12-layer model
+LARGE = Path(__file__).with_name("nli-minilm-l12")  # 12 layers, shipped only as a member of the two below
+ACCURATE = Path(__file__).with_name("nli-minilm-l6-l12")  # the mean of the 6- and the 12-layer model, every pair
+DEFAULT = Path(__file__).with_name("nli-minilm-l6-l12-unsure")  # the mean where the 6-layer one is unsure
 MAX_LENGTH = 128
-MEMBERS = "members.json"  # in a directory that averages other models: {"members": {path: weight}}
+MEMBERS = "members.json"  # in a directory that averages other models: {"members": {path: weight}, "unsure_below": p}
 
 
 class StanceModel:
@@ -75,9 +76,24 @@ def ensemble_members(directory: Path) -> list[tuple[Path, float]]:
     return [(path, weight / total) for path, weight in members.items()]
 
 
+def unsure_below(directory: Path) -> float | None:
+    """An averaging directory's `unsure_below`: the others read a pair only where the first member's likeliest
+    label is below it (None: every pair)."""
+    spec = Path(directory) / MEMBERS
+    level = json.loads(spec.read_text(encoding="utf-8")).get("unsure_below") if spec.is_file() else None
+    if level is not None and (isinstance(level, bool) or not (isinstance(level, int | float) and 0 < level <= 1)):
+        raise InvalidInput(f"{spec}: unsure_below must be a number above 0 and at most 1")
+    return None if level is None else float(level)
+
+
 class EnsembleModel:
     """The weighted mean of several stance models' probabilities: models that read differently (another depth,
-    another base) are right on different pairs, and their mean more often than either."""
+    another base) are right on different pairs, and their mean more often than either.
+
+    With `unsure_below` (members.json) the first member reads every pair and the others only the pairs it is
+    unsure of (its likeliest label below that probability); a pair it is sure of keeps its reading. Most of a
+    check's statements are plainly neutral to the claim, so the slower members read a few of them.
+    """
 
     labels = LABELS
 
@@ -85,13 +101,22 @@ class EnsembleModel:
         self.directory = Path(directory)
         self.name = self.directory.name
         self.members = [(StanceModel(path, threads), weight) for path, weight in ensemble_members(directory)]
+        self.unsure_below = unsure_below(directory)
 
     def predict(self, pairs: Sequence[tuple[str, str]], batch_size: int = 1) -> np.ndarray:
         """As `StanceModel.predict`: one row per pair, columns in `LABELS` order."""
-        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
-        for model, weight in self.members:
-            out += weight * model.predict(pairs, batch_size)
-        return out
+        (first, first_weight), *others = self.members
+        read = first.predict(pairs, batch_size)
+        sure = read.max(1) >= (self.unsure_below if self.unsure_below is not None else np.inf)
+        rows = np.flatnonzero(~sure)
+        if not len(rows):
+            return read
+        asked = [pairs[i] for i in rows]
+        mean = first_weight * read[rows]
+        for model, weight in others:
+            mean += weight * model.predict(asked, batch_size)
+        read[rows] = mean
+        return read
 
 
 def load_model(directory: Path = SHIPPED, threads: int | None = None) -> StanceModel | EnsembleModel:
@@ -102,4 +127,5 @@ def load_model(directory: Path = SHIPPED, threads: int | None = None) -> StanceM
 
 
 def shipped_model_available() -> bool:
-    return (SHIPPED / "model.onnx").is_file() and (SHIPPED / "tokenizer.json").is_file()
+    """Whether the default model's networks are installed."""
+    return all((d / "model.onnx").is_file() and (d / "tokenizer.json").is_file() for d in (SHIPPED, LARGE))

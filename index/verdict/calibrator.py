@@ -78,12 +78,15 @@ def _fits(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def model_digest(directory: Path) -> str:
-    """SHA-256 of a stance model directory's ONNX file; of an averaging one's members' digests and weights."""
-    from factdesk.index.stance.model import ensemble_members
+    """SHA-256 of a stance model directory's ONNX file; of an averaging one's members' digests and weights (and its
+    `unsure_below`)."""
+    from factdesk.index.stance.model import ensemble_members, unsure_below
 
     members = ensemble_members(directory)
     if members:
         listed = " ".join(f"{model_digest(path)}:{weight:.6f}" for path, weight in members)
+        if (level := unsure_below(directory)) is not None:
+            listed += f" unsure_below:{level:.6f}"
         return hashlib.sha256(listed.encode()).hexdigest()
     return hashlib.sha256((Path(directory) / "model.onnx").read_bytes()).hexdigest()
 

@@ -153,7 +153,7 @@ def news_seeded(
 # statement's first clause ("The conflict has pushed Congolese refugees into Rwanda") is closer to the claim than the
 # whole, and that fit reads a closer contradicting statement as a little less sure, just under its level
 DECIDED_WITH_NEWS_BY_MODEL = {
-    "nli-minilm-l6": DECIDED_WITH_NEWS,
+    "nli-minilm-l6-l12-unsure": DECIDED_WITH_NEWS,
     "nli-minilm-l6-l12": {claim for claim, *_ in CLAIMS + NEWS_EDITS} - {"Refugees are fleeing from Rwanda into Congo"},
 }
 

@@ -18,7 +18,17 @@ from factdesk.index.stance import (
     with_restatement,
 )
 from factdesk.index.stance.labels import LABELS
-from factdesk.index.stance.model import ACCURATE, FAST, LARGE, SHIPPED, EnsembleModel, StanceModel, load_model
+from factdesk.index.stance.model import (
+    ACCURATE,
+    DEFAULT,
+    FAST,
+    LARGE,
+    MEMBERS,
+    SHIPPED,
+    EnsembleModel,
+    StanceModel,
+    load_model,
+)
 from factdesk.index.verdict import CALIBRATIONS, load_calibrator
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -41,7 +51,7 @@ PAIRS = [  # (premise, hypothesis, expected)
 ]
 
 
-@pytest.fixture(scope="module", params=[SHIPPED, FAST, ACCURATE], ids=lambda p: p.name)
+@pytest.fixture(scope="module", params=[DEFAULT, SHIPPED, FAST, ACCURATE], ids=lambda p: p.name)
 def model(request: pytest.FixtureRequest) -> StanceModel | EnsembleModel:
     return load_model(request.param)
 
@@ -69,6 +79,41 @@ def test_the_accurate_model_is_the_mean_of_the_default_and_the_12_layer_model() 
     fits = {profile: load_calibrator(ACCURATE.name, profile) for profile in CALIBRATIONS}
     levels = {profile: fit.min_confidence for profile, fit in fits.items() if fit}
     assert f"(`general`, level {levels['general']:g}, and `news`, level {levels['news']:g})" in card
+
+
+def test_the_default_model_asks_the_12_layer_model_only_where_the_6_layer_one_is_unsure(tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in (FIXTURES / "nli_sample.jsonl").read_text().splitlines()]
+    pairs = [(r["premise"], r["hypothesis"]) for r in rows]
+    six = StanceModel(SHIPPED).predict(pairs)
+    mean = load_model(ACCURATE).predict(pairs)
+    # the default's own level leaves few of these pairs unsure; a level at the median splits them in two
+    level = float(np.median(six.max(1)))
+    spec = {"members": {str(SHIPPED): 0.5, str(LARGE): 0.5}, "unsure_below": level}
+    (tmp_path / MEMBERS).write_text(json.dumps(spec))
+    second = load_model(tmp_path)
+    assert isinstance(second, EnsembleModel) and second.unsure_below == level
+    unsure = six.max(1) < level
+    read = second.predict(pairs)
+    assert np.array_equal(read[~unsure], six[~unsure]) and np.array_equal(read[unsure], mean[unsure])
+
+    asked: list[int] = []
+    large = second.members[1][0]
+    predict = large.predict
+
+    def counted(some: Any, batch_size: int = 1) -> np.ndarray:
+        asked.append(len(some))
+        return predict(some, batch_size)
+
+    large.predict = counted  # type: ignore[method-assign]
+    second.predict(pairs)
+    assert asked == [int(unsure.sum())] and 0 < asked[0] < len(pairs)  # the sure pairs never reach it
+
+    default = load_model(DEFAULT)
+    assert isinstance(default, EnsembleModel) and default.unsure_below == 0.5
+    assert [m.name for m, _ in default.members] == [SHIPPED.name, LARGE.name]
+    assert stance_name("nli") == stance_name("auto") == DEFAULT.name
+    card = (DEFAULT / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert SHIPPED.name in card and LARGE.name in card and "below 0.5" in card
 
 
 def test_shipped_model_classifies_fixed_pairs(model: StanceModel | EnsembleModel) -> None:
@@ -184,7 +229,7 @@ def test_a_claims_bounded_year_is_read_in_the_statements_year() -> None:
 
 def test_nli_stance_names_the_model() -> None:
     stance = NliStance()
-    assert stance.mode == "nli" and stance.name == SHIPPED.name
+    assert stance.mode == "nli" and stance.name == DEFAULT.name
     (result,) = stance.classify("Goma was captured by M23.", [PAIRS[0][0]], [0.82])
     assert result.label == "supports"
     # below ON_TOPIC the model is not asked: neutral, nothing related

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from factdesk.index.errors import InvalidInput
-from factdesk.index.stance.model import ACCURATE, FAST, MEMBERS, SHIPPED, ensemble_members
+from factdesk.index.stance.model import ACCURATE, DEFAULT, FAST, MEMBERS, SHIPPED, ensemble_members, unsure_below
 from factdesk.index.text.cues import Cue
 from factdesk.index.verdict import (
     CALIBRATIONS,
@@ -185,7 +185,15 @@ def test_backed_needs_a_statement_of_the_verdicts_stance(verdict: str, stances: 
 
 @pytest.mark.parametrize(
     "model, calibration",
-    [(SHIPPED, "general"), (FAST, "general"), (ACCURATE, "general"), (SHIPPED, "news"), (ACCURATE, "news")],
+    [
+        (DEFAULT, "general"),
+        (SHIPPED, "general"),
+        (FAST, "general"),
+        (ACCURATE, "general"),
+        (DEFAULT, "news"),
+        (SHIPPED, "news"),
+        (ACCURATE, "news"),
+    ],
 )
 def test_calibrator_round_trips_and_ships_for_each_model(model: Path, calibration: str) -> None:
     assert Calibrator.from_json(TOY.to_json()) == TOY
@@ -201,13 +209,13 @@ def test_the_readme_states_each_fits_level() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     fits = {
         (model.name, profile): load_calibrator(model.name, profile)
-        for model in (SHIPPED, ACCURATE)
+        for model in (DEFAULT, ACCURATE)
         for profile in CALIBRATIONS
     }
     level = {key: fit.min_confidence for key, fit in fits.items() if fit}
-    assert f"`min_confidence` (default **{level[SHIPPED.name, 'general']:g}**)" in readme
+    assert f"`min_confidence` (default **{level[DEFAULT.name, 'general']:g}**)" in readme
     news_header = readme.split("| AVeriTeC, news fit |", 1)[0].rsplit("| `min_confidence` |", 1)[1]
-    assert f"| **{level[SHIPPED.name, 'news']:g}** |" in news_header
+    assert f"| **{level[DEFAULT.name, 'news']:g}** |" in news_header
     assert f"`--stance accurate` has its own calibration, at level {level[ACCURATE.name, 'general']:g}:" in readme
     assert f"(`--stance accurate --calibration news`, level {level[ACCURATE.name, 'news']:g})" in readme
 
@@ -232,6 +240,27 @@ def test_an_averaging_model_is_held_to_its_members_files(tmp_path: Path) -> None
         with pytest.raises(InvalidInput, match="two or more member directories"):
             ensemble_members(mean)
     assert [path.name for path, _ in ensemble_members(ACCURATE)] == ["nli-minilm-l6", "nli-minilm-l12"]
+    assert [path.name for path, _ in ensemble_members(DEFAULT)] == ["nli-minilm-l6", "nli-minilm-l12"]
+    assert unsure_below(ACCURATE) is None and unsure_below(DEFAULT) == 0.5
+
+
+def test_a_second_opinion_model_is_held_to_its_level(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.onnx").write_bytes(name.encode())
+    mean = tmp_path / "mean"
+    mean.mkdir()
+    (mean / MEMBERS).write_text(json.dumps({"members": {"../a": 1, "../b": 1}}))
+    everywhere = model_digest(mean)
+    (mean / MEMBERS).write_text(json.dumps({"members": {"../a": 1, "../b": 1}, "unsure_below": 0.5}))
+    half = model_digest(mean)
+    assert unsure_below(mean) == 0.5 and half != everywhere
+    (mean / MEMBERS).write_text(json.dumps({"members": {"../a": 1, "../b": 1}, "unsure_below": 0.6}))
+    assert model_digest(mean) not in {everywhere, half}  # another level needs the model calibrated again
+    for level in (0, 1.5, "half", True):
+        (mean / MEMBERS).write_text(json.dumps({"members": {"../a": 1, "../b": 1}, "unsure_below": level}))
+        with pytest.raises(InvalidInput, match="unsure_below must be a number above 0 and at most 1"):
+            unsure_below(mean)
 
 
 def test_a_calibration_the_model_lacks_is_refused() -> None:
