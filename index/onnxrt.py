@@ -20,6 +20,7 @@ from factdesk.index.settings import get_settings  # first: it switches off onnxr
 
 # isort: split
 import onnxruntime as ort
+from onnxruntime.capi.onnxruntime_pybind11_state import NoSuchFile
 
 from factdesk.index.quantize import signed_weights
 
@@ -36,9 +37,19 @@ def cache_dir() -> Path:
         return Path(tempfile.gettempdir()) / f"factdesk-cache-{os.getuid()}"
 
 
+KEPT_COPIES = 8  # signed copies in the cache: the shipped networks, the encoder and a few more
+
+
 def session(path: Path, threads: int | None = None) -> ort.InferenceSession:
     """A CPU session of the model at `path`, or of its copy with signed weights where this CPU runs those."""
-    return ort.InferenceSession(str(signed_copy(path)), _options(threads), providers=["CPUExecutionProvider"])
+    copy = signed_copy(path)
+    try:
+        return ort.InferenceSession(str(copy), _options(threads), providers=["CPUExecutionProvider"])
+    except NoSuchFile:
+        if copy == path:
+            raise
+        # another process dropped the copy from the cache meanwhile (see signed_copy): the model as it is
+        return ort.InferenceSession(str(path), _options(threads), providers=["CPUExecutionProvider"])
 
 
 def signed_copy(path: Path, directory: Path | None = None) -> Path:
@@ -47,7 +58,8 @@ def signed_copy(path: Path, directory: Path | None = None) -> Path:
     such weights or the cache cannot be written, `path` itself.
 
     The copy is written once into the cache, named by the model's content, and loaded by path like the original:
-    a session made from the rewritten model's bytes held about 20 MB more.
+    a session made from the rewritten model's bytes held about 20 MB more. The cache keeps the KEPT_COPIES models
+    used last (training and its tests load many models once).
     """
     if not exact_signed_kernel():
         return path
@@ -61,9 +73,26 @@ def signed_copy(path: Path, directory: Path | None = None) -> Path:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # one process writes it; the others wait and read it
                 if not target.is_file() and not unsigned.is_file():
                     _write_signed(Path(path), target, unsigned)
+                    _keep_last_used(directory, KEPT_COPIES)
+        used = target if target.is_file() else unsigned
+        os.utime(used)  # used now: kept over the models used longest ago
     except OSError:
         return path
     return target if target.is_file() else path
+
+
+def _keep_last_used(directory: Path, keep: int) -> None:
+    """Delete the files of every model in `directory` but the `keep` used last (by their files' times)."""
+    last_used: dict[str, float] = {}
+    for file in directory.iterdir():
+        digest = file.name.split(".", 1)[0]
+        try:
+            last_used[digest] = max(last_used.get(digest, 0.0), file.stat().st_mtime)
+        except OSError:  # deleted meanwhile
+            continue
+    for digest in sorted(last_used, key=last_used.__getitem__, reverse=True)[keep:]:
+        for file in directory.glob(f"{digest}.*"):
+            file.unlink(missing_ok=True)
 
 
 def _write_signed(source: Path, target: Path, unsigned: Path) -> None:

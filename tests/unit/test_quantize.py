@@ -117,8 +117,8 @@ def test_the_signed_copy_is_written_once_and_only_where_it_helps(
     assert copy.parent == cache / "signed" and copy.suffix == ".onnx"
     kinds = {i.data_type for i in onnx.load(copy).graph.initializer if i.name.endswith("_w_q")}
     assert kinds == {TensorProto.INT8}
-    written = copy.stat().st_mtime_ns
-    assert signed_copy(tmp_path / "int8.onnx", cache) == copy and copy.stat().st_mtime_ns == written
+    written = copy.stat().st_ino  # a copy written again would be a new file
+    assert signed_copy(tmp_path / "int8.onnx", cache) == copy and copy.stat().st_ino == written
     assert [p.name for p in cache.glob("signed/*.partial")] == []
 
     # a model with nothing to sign is read as it is, and remembered as such
@@ -135,3 +135,37 @@ def test_signed_weights_leave_other_models_alone(tmp_path: Path) -> None:
     model = onnx.load(tmp_path / "int8.onnx")
     assert signed_weights(model) == 0
     assert model == onnx.load(tmp_path / "int8.onnx")
+
+
+def test_the_cache_keeps_the_signed_copies_used_last(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(onnxrt, "exact_signed_kernel", lambda: True)
+    monkeypatch.setattr(onnxrt, "KEPT_COPIES", 2)
+    _model(tmp_path / "fp32.onnx")
+    models = []
+    for i in range(3):  # three models that differ in one weight
+        fp32 = onnx.load(tmp_path / "fp32.onnx")
+        weight = next(init for init in fp32.graph.initializer if init.name == "weight")
+        values = numpy_helper.to_array(weight).copy()
+        values[0, 0] += i
+        weight.CopyFrom(numpy_helper.from_array(values, "weight"))
+        onnx.save(fp32, tmp_path / f"fp32-{i}.onnx")
+        quantize_per_token(str(tmp_path / f"fp32-{i}.onnx"), str(tmp_path / f"int8-{i}.onnx"))
+        models.append(tmp_path / f"int8-{i}.onnx")
+    cache = tmp_path / "cache"
+    first, second = signed_copy(models[0], cache), signed_copy(models[1], cache)
+    os.utime(second, (1, 1))  # used long ago
+    os.utime(first)
+    third = signed_copy(models[2], cache)
+    assert first.is_file() and third.is_file() and not second.exists()
+    assert {p.name.split(".")[0] for p in (cache / "signed").iterdir()} == {first.stem, third.stem}
+    assert signed_copy(models[1], cache) == second and second.is_file()  # written again when next used
+
+
+def test_a_copy_dropped_meanwhile_loads_the_model_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _model(tmp_path / "fp32.onnx")
+    quantize_per_token(str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx"))
+    monkeypatch.setattr(onnxrt, "signed_copy", lambda path: tmp_path / "dropped.onnx")
+    ids = np.random.default_rng(3).integers(0, 500, size=(2, 5))
+    (result,) = onnxrt.session(tmp_path / "int8.onnx").run(None, {"ids": ids})
+    (reference,) = _session(tmp_path / "int8.onnx").run(None, {"ids": ids})
+    assert np.array_equal(result, reference)
