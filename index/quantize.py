@@ -173,7 +173,8 @@ def signed_weights(model: onnx.ModelProto) -> int:
     returns how many.
 
     Each product is the same integer, so a kernel that adds uint8 × int8 products without saturating gives the
-    same results bit for bit, and onnxruntime's VNNI and AMX kernels run uint8 × int8 faster than uint8 × uint8.
+    same results bit for bit, and onnxruntime's VNNI kernels run uint8 × int8 faster than uint8 × uint8
+    (docs/benchmarks.md).
     Only for such a kernel (see `onnxrt.exact_signed_kernel`): the others saturate (see LEVELS).
     """
     graph = model.graph
