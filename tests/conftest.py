@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from fakes import WordEmbedder
 
+from factdesk.index import onnxrt
 from factdesk.index.archive import Archive
 from factdesk.index.embed import Embedder, load_embedder
 from factdesk.index.ingest.articles import Article
@@ -15,6 +16,16 @@ from factdesk.index.stance import CueStance, load_stance
 ROOT = Path(__file__).resolve().parents[1]
 SEED = json.loads((ROOT / "seeds" / "goma-2025-01.json").read_text(encoding="utf-8"))
 FIXTURES = Path(__file__).with_name("fixtures")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signed_copies_in_a_folder_of_the_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The int8 models' signed copies (`onnxrt.signed_copy`) go to a folder of this run, not the user's cache: the
+    tests load many models once. (The encoder's export stays in the cache, made once for every run.)"""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(onnxrt, "cache_dir", lambda: folder)
+        yield
 
 
 @pytest.fixture(scope="session")
