@@ -4,6 +4,7 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
@@ -62,16 +63,23 @@ class StanceModel:
             return self._tokenizer.encode_batch(list(pairs))
 
 
+def _members_spec(directory: Path) -> dict[str, Any] | None:
+    """The parsed `members.json` of an averaging model directory; None for a directory that holds one model."""
+    spec = Path(directory) / MEMBERS
+    return json.loads(spec.read_text(encoding="utf-8")) if spec.is_file() else None
+
+
 def ensemble_members(directory: Path) -> list[tuple[Path, float]]:
     """The member directories of an averaging model directory (paths relative to it) with their weights, summing
     to 1; empty for a directory that holds one model."""
-    spec = Path(directory) / MEMBERS
-    if not spec.is_file():
+    spec = _members_spec(directory)
+    if spec is None:
         return []
-    listed = json.loads(spec.read_text(encoding="utf-8"))["members"]
-    members = {Path(directory, path).resolve(): float(weight) for path, weight in listed.items()}
+    members = {Path(directory, path).resolve(): float(weight) for path, weight in spec["members"].items()}
     if len(members) < 2 or min(members.values()) <= 0:
-        raise InvalidInput(f"{spec} must list two or more member directories, each with a weight above 0")
+        raise InvalidInput(
+            f"{Path(directory) / MEMBERS} must list two or more member directories, each with a weight above 0"
+        )
     total = sum(members.values())
     return [(path, weight / total) for path, weight in members.items()]
 
@@ -79,10 +87,9 @@ def ensemble_members(directory: Path) -> list[tuple[Path, float]]:
 def unsure_below(directory: Path) -> float | None:
     """An averaging directory's `unsure_below`: the others read a pair only where the first member's likeliest
     label is below it (None: every pair)."""
-    spec = Path(directory) / MEMBERS
-    level = json.loads(spec.read_text(encoding="utf-8")).get("unsure_below") if spec.is_file() else None
+    level = (_members_spec(directory) or {}).get("unsure_below")
     if level is not None and (isinstance(level, bool) or not (isinstance(level, int | float) and 0 < level <= 1)):
-        raise InvalidInput(f"{spec}: unsure_below must be a number above 0 and at most 1")
+        raise InvalidInput(f"{Path(directory) / MEMBERS}: unsure_below must be a number above 0 and at most 1")
     return None if level is None else float(level)
 
 
