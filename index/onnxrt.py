@@ -57,13 +57,16 @@ def signed_copy(path: Path, directory: Path | None = None) -> Path:
     its int8 weights signed (`quantize.signed_weights`: the same results, faster); else, or where the model has no
     such weights or the cache cannot be written, `path` itself.
 
-    The copy is written once into the cache, named by the model's content, and loaded by path like the original:
-    a session made from the rewritten model's bytes held about 20 MB more. The cache keeps the KEPT_COPIES models
-    used last (training and its tests load many models once).
+    The copy is written once into the cache, named by the model file (`_file_key`), and loaded by path like the
+    original: a session made from the rewritten model's bytes held about 20 MB more. The cache keeps the
+    KEPT_COPIES models used last (training and its tests load many models once).
     """
     if not exact_signed_kernel():
         return path
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:24]
+    try:
+        digest = _file_key(Path(path))
+    except OSError:
+        return path  # onnxruntime says what is wrong with the path
     directory = (directory or cache_dir()) / "signed"
     target, unsigned = directory / f"{digest}.onnx", directory / f"{digest}.unsigned"
     try:
@@ -79,6 +82,15 @@ def signed_copy(path: Path, directory: Path | None = None) -> Path:
     except OSError:
         return path
     return target if target.is_file() else path
+
+
+def _file_key(path: Path) -> str:
+    """A name for the model file at `path` as it is now: its place, size, inode and modification time, as Python
+    keys its bytecode cache, rather than hash the model's bytes at every start. A model written anew, in place or
+    replaced, gets a new name, and the copy of the old one leaves the cache in time."""
+    stat = path.stat()
+    place = f"{path.resolve()}|{stat.st_size}|{stat.st_dev}|{stat.st_ino}|{stat.st_mtime_ns}"
+    return hashlib.sha256(place.encode()).hexdigest()[:24]
 
 
 def _keep_last_used(directory: Path, keep: int) -> None:

@@ -1,4 +1,6 @@
 import os
+import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +16,9 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 import onnxruntime as ort
 
 
-def _model(path: Path) -> None:
+def _model(path: Path, seed: int = 0) -> None:
     """Token ids → embedding table (Gather) → dense layer (MatMul): the two weight kinds of the encoder."""
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     table = rng.normal(size=(500, 64)).astype(np.float32)
     weight = rng.normal(scale=0.2, size=(64, 32)).astype(np.float32)
     graph = helper.make_graph(
@@ -120,6 +122,17 @@ def test_the_signed_copy_is_written_once_and_only_where_it_helps(
     written = copy.stat().st_ino  # a copy written again would be a new file
     assert signed_copy(tmp_path / "int8.onnx", cache) == copy and copy.stat().st_ino == written
     assert [p.name for p in cache.glob("signed/*.partial")] == []
+    # a model written anew, replaced or in place, is copied anew
+    shutil.copyfile(tmp_path / "int8.onnx", tmp_path / "first.onnx")
+    _model(tmp_path / "fp32-other.onnx", seed=1)
+    quantize_per_token(str(tmp_path / "fp32-other.onnx"), str(tmp_path / "other.onnx"))
+    os.replace(tmp_path / "other.onnx", tmp_path / "int8.onnx")
+    replaced = signed_copy(tmp_path / "int8.onnx", cache)
+    assert replaced != copy and onnx.load(replaced) != onnx.load(copy)
+    shutil.copyfile(tmp_path / "first.onnx", tmp_path / "int8.onnx")
+    os.utime(tmp_path / "int8.onnx", ns=(time.time_ns() + 10**9,) * 2)  # written a moment later
+    again = signed_copy(tmp_path / "int8.onnx", cache)
+    assert again not in {copy, replaced} and onnx.load(again) == onnx.load(copy)
 
     # a model with nothing to sign is read as it is, and remembered as such
     assert signed_copy(tmp_path / "weights.onnx", cache) == tmp_path / "weights.onnx"
