@@ -19,6 +19,9 @@ are in fact supported (whether single-source support can be decided there). The 
 lowest at which decided verdicts are right at least TARGET of the time over the held-out halves of every set
 (or of the sets named with `--level-on`) taken together, their ECE at most MAX_ECE on every set; the curve also
 shows the worse half.
+`--splits N` also fits and levels N splits of each set into halves (the shipped split and the N − 1 after it)
+and reports the level each picks and their decided verdicts together: one split of a few hundred claims can put
+the level a step or two off.
 `--write` then fits on all claims and stores the fit for the stance model in the calibration file, as the
 calibration profile named by `--profile` (index.verdict.CALIBRATIONS): `general` is fitted on both sets, `news`
 on AVeriTeC alone (`--records averitec=...` only).
@@ -42,7 +45,7 @@ from factdesk.index.verdict import (
     backed,
     decide_verdict,
 )
-from factdesk.training.calibrate import Claim, Fold, Judged, two_fold, write_fit
+from factdesk.training.calibrate import SPLIT_SEED, Claim, Fold, Judged, two_fold, write_fit
 
 TARGET = 0.8  # decided verdicts right at least this often at the default level
 MAX_ECE = 0.1  # and their confidence this near how often they are right, on every set
@@ -158,6 +161,37 @@ def default_level(curve: dict[str, list[dict[str, Any]]], level_on: list[str]) -
     return min(reached) if reached else None
 
 
+def over_splits(
+    sets: dict[str, list[Claim]], level_on: list[str], splits: int, balance: bool, needs_its_side: bool
+) -> dict[str, Any]:
+    """The level and the decided verdicts over `splits` splits of every set into halves (the shipped one and the
+    seeds after it), each fitted and levelled as the shipped one: how far one split's figures can be trusted. Per
+    set and level: the claims decided and right over all splits together, the worst split's precision, and the
+    mean and largest ECE."""
+    seeds = [SPLIT_SEED + i for i in range(splits)]
+    curves = [precision_curve(two_fold(sets, balance, needs_its_side, seed), sets) for seed in seeds]
+    pooled_curve: dict[str, list[dict[str, Any]]] = {}
+    for name, claims in sets.items():
+        pooled_curve[name] = []
+        for i, level in enumerate([0.0, *LEVELS]):
+            points = [curve[name][i] for curve in curves]
+            decided = [round((p["coverage"] or 0.0) * len(claims)) for p in points]
+            right = [round((p["precision"] or 0.0) * d) for p, d in zip(points, decided, strict=True)]
+            eces = [p["ece"] for p in points if p["ece"] is not None]
+            precisions = [p["precision"] for p in points if p["precision"] is not None]
+            pooled_curve[name].append(
+                {
+                    "level": level,
+                    "coverage": round(sum(decided) / (len(claims) * splits), 4),
+                    "precision": round(sum(right) / sum(decided), 4) if sum(decided) else None,
+                    "worst_precision": min(precisions, default=None),
+                    "ece_mean": round(sum(eces) / len(eces), 4) if eces else None,
+                    "ece_max": max(eces, default=None),
+                }
+            )
+    return {"seeds": seeds, "levels": [default_level(c, level_on) for c in curves], "curve": pooled_curve}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", action="append", required=True, metavar="NAME=FILE", help="a dev set's records")
@@ -184,7 +218,16 @@ def main() -> int:
         action="store_true",
         help="decide a verdict only when a statement takes its side (the prior never decides alone)",
     )
+    parser.add_argument(
+        "--splits",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also fit and level N splits of each set into halves (the shipped one first) and report them together",
+    )
     args = parser.parse_args()
+    if args.splits < 1:
+        parser.error(f"--splits must be at least 1, not {args.splits}")
     sets = load_sets(args.records)
     folds = two_fold(sets, args.balance, args.needs_its_side)
     curve = precision_curve(folds, sets)
@@ -206,6 +249,8 @@ def main() -> int:
             at[label] = [{k: v for k, v in r.items() if k != "decided"} for r in runs]
             at["pooled"][label] = pooled(runs)
         figures["held_out"][name] = at | {"clear_support": clear_support(sets[name]), "curve": curve[name]}
+    if args.splits > 1:
+        figures["splits"] = over_splits(sets, level_on, args.splits, args.balance, args.needs_its_side)
     if args.plot:
         curves = {}
         for name in sets:

@@ -42,7 +42,10 @@ class Judged:
 Claim = tuple[str, str, list[Judged]]  # gold verdict, claim, judged evidence
 
 
-def halves(n: int, seed: int = 11) -> tuple[list[int], list[int]]:
+SPLIT_SEED = 11  # the split of each dev set into halves that the shipped figures and level come from
+
+
+def halves(n: int, seed: int = SPLIT_SEED) -> tuple[list[int], list[int]]:
     order = list(range(n))
     random.Random(seed).shuffle(order)
     return order[: n // 2], order[n // 2 :]
@@ -78,19 +81,21 @@ def fit(sets: dict[str, list[Claim]], source: str, balance: bool = False, needs_
 Fold = tuple[Calibrator, dict[str, list[Claim]]]  # a fit and the halves it did not see
 
 
-def fold_indices(n: int) -> list[tuple[list[int], list[int]]]:
+def fold_indices(n: int, seed: int = SPLIT_SEED) -> list[tuple[list[int], list[int]]]:
     """(fitted on, held out) of each fold: the first half then the second, and the other way round."""
-    first, second = halves(n)
+    first, second = halves(n, seed)
     return [(first, second), (second, first)]
 
 
-def two_fold(sets: dict[str, list[Claim]], balance: bool = False, needs_its_side: bool = False) -> list[Fold]:
-    """A fit on every set's first half, tested on the second halves, and the other way round."""
+def two_fold(
+    sets: dict[str, list[Claim]], balance: bool = False, needs_its_side: bool = False, seed: int = SPLIT_SEED
+) -> list[Fold]:
+    """A fit on every set's first half, tested on the second halves, and the other way round (halves by `seed`)."""
     folds = []
     for fold in (0, 1):
         train, test = {}, {}
         for name, claims in sets.items():
-            fit_on, held = fold_indices(len(claims))[fold]
+            fit_on, held = fold_indices(len(claims), seed)[fold]
             train[name], test[name] = [claims[i] for i in fit_on], [claims[i] for i in held]
         folds.append((fit(train, f"fold {fold}", balance, needs_its_side), test))
     return folds

@@ -59,6 +59,32 @@ def test_calibrate_fits_scores_and_chooses_a_level(tmp_path: Path) -> None:
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_calibrate_reports_other_splits_into_halves(tmp_path: Path) -> None:
+    _records(tmp_path / "a.jsonl", 300, 1)
+    _records(tmp_path / "b.jsonl", 200, 2)
+    out = tmp_path / "figures.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", f"a={tmp_path / 'a.jsonl'}",
+               "--records", f"b={tmp_path / 'b.jsonl'}", "--level-on", "a", "--json", str(out)]  # fmt: skip
+    run = subprocess.run([*command, "--splits", "3"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    splits = figures["splits"]
+    assert splits["seeds"] == [11, 12, 13] and len(splits["levels"]) == 3
+    assert splits["levels"][0] == figures["default_level"]  # the shipped split comes first
+    for name in ("a", "b"):
+        # level 0 decides every claim of these records on every split; the splits together are right at least as
+        # often as the worst of them
+        every = splits["curve"][name][0]
+        assert every["level"] == 0.0 and every["coverage"] == 1.0
+        assert every["worst_precision"] <= every["precision"] and 0 <= every["ece_mean"] <= every["ece_max"] <= 0.15
+        # the other splits hold out other claims: somewhere along the curve their figures differ from the first's
+        first = figures["held_out"][name]["curve"]
+        assert len(splits["curve"][name]) == len(first)
+        assert any(r["precision"] != q["precision"] for r, q in zip(splits["curve"][name], first, strict=True))
+    run = subprocess.run([*command, "--splits", "0"], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "--splits must be at least 1" in run.stderr
+
+
 def test_calibrate_refuses_a_bad_records_option(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", "no-equals-sign"],
