@@ -213,3 +213,19 @@ def test_the_level_is_one_where_the_confidence_is_near_how_often_verdicts_are_ri
     assert default_level({"a": flat, "b": calibrated}, ["a"]) == 0.7
     assert default_level({"a": [dict(p, ece=0.05) for p in flat], "b": calibrated}, ["a"]) == 0.5
     assert default_level({"a": flat, "b": [dict(p, ece=0.2) for p in calibrated]}, ["a"]) is None
+
+
+def test_make_bench_calibrates_by_the_shipped_rule() -> None:
+    """`make bench`'s verdict figures decide as the service does: only where a statement takes the verdict's side,
+    when the default model's shipped fits say so."""
+    from factdesk.index.stance.model import DEFAULT
+    from factdesk.index.verdict import load_calibrator
+
+    probe = "import bench, json; print(json.dumps(bench.shipped_rule()))"
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    shipped = load_calibrator(DEFAULT.name)
+    assert shipped is not None and shipped.needs_its_side
+    assert json.loads(run.stdout) == ["--needs-its-side"]
