@@ -41,7 +41,8 @@ def shipped_rule() -> list[str]:
     """calibrate.py's options for the rule the default model's shipped fits decide by (a verdict decided only where
     a statement takes its side), so that the summary measures what the service does."""
     fits = [load_calibrator(DEFAULT.name, profile) for profile in CALIBRATIONS]
-    return ["--needs-its-side"] if all(fit is not None and fit.needs_its_side for fit in fits) else []
+    needs_its_side = all(fit is not None and fit.needs_its_side for fit in fits)
+    return ["--needs-its-side" if needs_its_side else "--no-needs-its-side"]
 
 
 def _mean(runs: list[dict[str, Any]], key: str) -> float:

@@ -19,6 +19,8 @@ are in fact supported (whether single-source support can be decided there). The 
 lowest at which decided verdicts are right at least TARGET of the time over the held-out halves of every set
 (or of the sets named with `--level-on`) taken together, their ECE at most MAX_ECE on every set; the curve also
 shows the worse half.
+A verdict is decided only where a statement of its evidence takes its side, as every shipped fit decides
+(`--no-needs-its-side`: the fit without that rule, its prior free to decide alone).
 `--splits N` also fits and levels N splits of each set into halves (the shipped split and the N − 1 after it)
 and reports the level each picks and their decided verdicts together: one split of a few hundred claims can put
 the level a step or two off.
@@ -215,8 +217,10 @@ def main() -> int:
     )
     parser.add_argument(
         "--needs-its-side",
-        action="store_true",
-        help="decide a verdict only when a statement takes its side (the prior never decides alone)",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="decide a verdict only when a statement takes its side (the prior never decides alone), as every "
+        "shipped fit does (default)",
     )
     parser.add_argument(
         "--splits",

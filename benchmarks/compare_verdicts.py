@@ -9,8 +9,9 @@ it: with every verdict decided, and at the model's own default level (chosen on 
 Per set: macro-F1 of each model, the difference (new − old), its 95% interval over a paired bootstrap of the
 claims, and the share of resamples in which the new model is ahead. On a dev set of a few hundred claims a
 difference of a few points is often inside that interval: a model is better there only when the interval
-stays above 0. `--old-needs-its-side` / `--new-needs-its-side` calibrate that side's records as
-`calibrate.py --needs-its-side` does, so the rule itself can be set against the fit without it on the same records.
+stays above 0. Both sides are calibrated by the shipped rule (`calibrate.py --needs-its-side`);
+`--no-old-needs-its-side` / `--no-new-needs-its-side` calibrate that side without it, so the rule itself can be set
+against the fit without it on the same records.
 `--same-fit` decides the new records with the old records' fits and level, for a change of the reader (the same
 model) that alters a handful of statements: a refit on records that differ only there moves other claims, and on
 AVeriTeC one claim among the 70 decided can move the level a step.
@@ -87,8 +88,10 @@ def main() -> int:
     for side in ("old", "new"):
         parser.add_argument(
             f"--{side}-needs-its-side",
-            action="store_true",
-            help=f"calibrate the {side} records deciding only with a statement on the verdict's side",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help=f"calibrate the {side} records deciding only with a statement on the verdict's side, as every "
+            "shipped fit does (default)",
         )
     parser.add_argument(
         "--same-fit",

@@ -185,8 +185,8 @@ def test_calibrate_with_needs_its_side_decides_nothing_the_prior_alone_decides(t
     # claims with only a neutral statement: the fit's prior is all that could decide them
     _append(path, [("refuted", [_statement([0.1, 0.85, 0.05])])] * 40)
     counts = {}
-    for flag in ([], ["--needs-its-side"]):
-        out = tmp_path / f"figures{len(flag)}.json"
+    for rule, flag in (("shipped", []), ("without", ["--no-needs-its-side"])):  # the default: every shipped fit's
+        out = tmp_path / f"figures-{rule}.json"
         run = subprocess.run(
             [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", f"a={path}", "--json", str(out),
              *flag],
@@ -194,8 +194,8 @@ def test_calibrate_with_needs_its_side_decides_nothing_the_prior_alone_decides(t
         )  # fmt: skip
         assert run.returncode == 0, run.stderr[-2000:]
         curve = json.loads(out.read_text())["held_out"]["a"]["curve"]
-        counts[bool(flag)] = curve[0]["decided_without_its_side"]["count"]  # level 0: every verdict decided
-    assert counts[True] == 0 and counts[False] >= 40
+        counts[rule] = curve[0]["decided_without_its_side"]["count"]  # level 0: every verdict decided
+    assert counts["shipped"] == 0 and counts["without"] >= 40
 
 
 def test_the_level_is_one_where_the_confidence_is_near_how_often_verdicts_are_right(
