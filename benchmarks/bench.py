@@ -158,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{tmp}/av.jsonl",
         )
         plot = ["--plot", str(args.plot)] if args.plot else []
+        rule = shipped_rule()
         calibration = run(
             "calibrate.py",
             "--records",
@@ -166,10 +167,10 @@ def main(argv: list[str] | None = None) -> int:
             f"covidfact={records / 'cf.jsonl'}",
             "--level-on",
             "averitec",
-            *shipped_rule(),
+            *rule,
             *plot,
         )
-        news_calibration = run("calibrate.py", "--records", f"averitec={records / 'av.jsonl'}", *shipped_rule())
+        news_calibration = run("calibrate.py", "--records", f"averitec={records / 'av.jsonl'}", *rule)
     scale = run("scale.py", "--sizes", args.sizes)
     shared = args.covidfact.parents[1]  # ../shared/data
     checkworthiness = run(
