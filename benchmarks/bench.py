@@ -170,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             *rule,
             *plot,
         )
-        news_calibration = run("calibrate.py", "--records", f"averitec={records / 'av.jsonl'}", *rule)
+        news_calibration = run(
+            "calibrate.py", "--records", f"averitec={records / 'av.jsonl'}", "--profile", "news", *rule
+        )
     scale = run("scale.py", "--sizes", args.sizes)
     shared = args.covidfact.parents[1]  # ../shared/data
     checkworthiness = run(

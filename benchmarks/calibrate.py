@@ -27,6 +27,10 @@ the level a step or two off.
 `--write` then fits on all claims and stores the fit for the stance model in the calibration file, as the
 calibration profile named by `--profile` (index.verdict.CALIBRATIONS): `general` is fitted on both sets, `news`
 on AVeriTeC alone (`--records averitec=...` only).
+A general fit reads the claim's domain too (index.verdict.domain: how much the claim reads as a health claim; the
+records' `health` where they give it, else the shipped domain model over the claim's embedding), so health and news
+claims each weigh their evidence as claims of their kind do; `--no-domain` fits the evidence's features alone, as
+the news profile does.
 """
 
 import argparse
@@ -36,17 +40,21 @@ from typing import Any
 
 from common import ece, emit, load_jsonl, macro_f1, plot_reliability
 
+from factdesk.index.embed import load_embedder
 from factdesk.index.stance import CONFLICTS, SUPPORTS
 from factdesk.index.verdict import (
     CALIBRATION_FILE,
     CALIBRATIONS,
     DECIDED,
+    EVIDENCE_FEATURES,
+    FEATURES,
     NOT_ENOUGH,
     STRONG,
     Calibrator,
     backed,
     decide_verdict,
 )
+from factdesk.index.verdict.domain import load_domain
 from factdesk.training.calibrate import SPLIT_SEED, Claim, Fold, Judged, two_fold, write_fit
 
 TARGET = 0.8  # decided verdicts right at least this often at the default level
@@ -56,7 +64,27 @@ LEVELS = [round(0.3 + 0.025 * i, 3) for i in range(27)]
 
 
 def load(path: Path) -> list[Claim]:
-    return [(r["gold"], r.get("claim", ""), [Judged(e) for e in r["evidence"]]) for r in load_jsonl(path)]
+    """A set's records as claims, each with its domain as the check reads it (the shipped domain model over the
+    claim's embedding), unless the record gives one (`health`)."""
+    records = load_jsonl(path)
+    unknown = [r.get("claim", "") for r in records if "health" not in r]
+    domains = iter(claim_domains(unknown))
+    return [
+        Claim(
+            r["gold"],
+            r.get("claim", ""),
+            [Judged(e) for e in r["evidence"]],
+            r["health"] if "health" in r else next(domains),
+        )
+        for r in records
+    ]
+
+
+def claim_domains(claims: list[str]) -> list[float]:
+    if not claims:
+        return []
+    domain = load_domain()
+    return [domain.health(vector) for vector in load_embedder("onnx").embed(claims)]
 
 
 def load_sets(specs: list[str]) -> dict[str, list[Claim]]:
@@ -75,7 +103,7 @@ def clear_support(claims: list[Claim]) -> dict[str, Any]:
     many of them are in fact supported: whether single-source support can be decided on this set."""
     gold = [
         g
-        for g, _, evidence in claims
+        for g, _, evidence, _ in claims
         if any(e.stance_scores[SUPPORTS] >= STRONG for e in evidence)
         and not any(e.stance == CONFLICTS for e in evidence)
     ]
@@ -84,15 +112,15 @@ def clear_support(claims: list[Claim]) -> dict[str, Any]:
 
 
 def evaluate(calibrator: Calibrator, claims: list[Claim], level: float) -> dict[str, Any]:
-    gold = [g for g, _, _ in claims]
-    verdicts = [decide_verdict(claim, evidence, calibrator, level) for _, claim, evidence in claims]
+    gold = [c.gold for c in claims]
+    verdicts = [decide_verdict(c.text, c.evidence, calibrator, level, health=c.health) for c in claims]
     pred = [v.label for v in verdicts]
     decided = [(v.confidence, v.label == g) for v, g in zip(verdicts, gold, strict=True) if v.label != NOT_ENOUGH]
     # a decided verdict that no statement of its pool takes the side of: the fit's base rate decided it
     unbacked = [
         v.label == g
-        for v, g, (_, _, evidence) in zip(verdicts, gold, claims, strict=True)
-        if v.label != NOT_ENOUGH and not backed(v.label, evidence)
+        for v, g, c in zip(verdicts, gold, claims, strict=True)
+        if v.label != NOT_ENOUGH and not backed(v.label, c.evidence)
     ]
     per_verdict = {}
     for label in DECIDED:
@@ -170,13 +198,16 @@ def over_splits(
     splits: int,
     balance: bool,
     needs_its_side: bool,
+    features: tuple[str, ...],
 ) -> dict[str, Any]:
     """The level and the decided verdicts over `splits` splits of every set into halves (the shipped one and the
     seeds after it), each fitted and levelled as the shipped one: how far one split's figures can be trusted. Per
     set and level: the claims decided and right over all splits together, the worst split's precision, and the
     mean and largest ECE. `first`: the shipped split's curve, made already."""
     seeds = [SPLIT_SEED + i for i in range(splits)]
-    curves = [first] + [precision_curve(two_fold(sets, balance, needs_its_side, seed), sets) for seed in seeds[1:]]
+    curves = [first] + [
+        precision_curve(two_fold(sets, balance, needs_its_side, seed, features), sets) for seed in seeds[1:]
+    ]
     pooled_curve: dict[str, list[dict[str, Any]]] = {}
     for name, claims in sets.items():
         pooled_curve[name] = []
@@ -213,7 +244,16 @@ def main() -> int:
     )
     parser.add_argument("--write", action="store_true", help=f"store the fit on all claims in {CALIBRATION_FILE.name}")
     parser.add_argument(
-        "--profile", choices=CALIBRATIONS, default=CALIBRATIONS[0], help="the calibration profile --write stores"
+        "--profile",
+        choices=CALIBRATIONS,
+        default=CALIBRATIONS[0],
+        help="the calibration profile --write stores",
+    )
+    parser.add_argument(
+        "--domain",
+        action=argparse.BooleanOptionalAction,
+        help="the fits read the claim's domain too (default: in the general profile, where health and news claims "
+        "are fitted together; the news profile fits news claims alone)",
     )
     parser.add_argument("--plot", type=Path, help="reliability diagram of the held-out halves at level 0 (PNG)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -238,7 +278,9 @@ def main() -> int:
     if args.splits < 1:
         parser.error(f"--splits must be at least 1, not {args.splits}")
     sets = load_sets(args.records)
-    folds = two_fold(sets, args.balance, args.needs_its_side)
+    domain = args.profile == "general" if args.domain is None else args.domain
+    features = FEATURES if domain else EVIDENCE_FEATURES
+    folds = two_fold(sets, args.balance, args.needs_its_side, features=features)
     curve = precision_curve(folds, sets)
     level_on = args.level_on or list(sets)
     default = default_level(curve, level_on)
@@ -259,7 +301,7 @@ def main() -> int:
             at["pooled"][label] = pooled(runs)
         figures["held_out"][name] = at | {"clear_support": clear_support(sets[name]), "curve": curve[name]}
     if args.splits > 1:
-        figures["splits"] = over_splits(sets, level_on, curve, args.splits, args.balance, args.needs_its_side)
+        figures["splits"] = over_splits(sets, level_on, curve, args.splits, args.balance, args.needs_its_side, features)
     if args.plot:
         curves = {}
         for name in sets:
@@ -268,7 +310,7 @@ def main() -> int:
         plot_reliability(args.plot, curves, "Held out, every verdict decided (min_confidence 0)")
     if args.write:
         figures["written"] = write_fit(
-            sets, args.stance_model, args.profile, default, args.balance, args.needs_its_side
+            sets, args.stance_model, args.profile, default, args.balance, args.needs_its_side, features
         )
     emit(figures, args.json)
     return 0

@@ -53,8 +53,8 @@ def held_out_verdicts(
             labels = [""] * len(claims)
             for (calibrator, _), (_, held) in zip(folds, fold_indices(len(claims)), strict=True):
                 for i in held:
-                    _, claim, evidence = claims[i]
-                    labels[i] = decide_verdict(claim, evidence, calibrator, at).label
+                    c = claims[i]
+                    labels[i] = decide_verdict(c.text, c.evidence, calibrator, at, health=c.health).label
             by_mode[mode] = labels
         out[name] = by_mode
     return level, out
@@ -104,7 +104,7 @@ def main() -> int:
     if old_sets.keys() != new_sets.keys():
         sys.exit("--old and --new must name the same sets")
     for name in old_sets:
-        if [c for _, c, _ in old_sets[name]] != [c for _, c, _ in new_sets[name]]:
+        if [c.text for c in old_sets[name]] != [c.text for c in new_sets[name]]:
             sys.exit(f"{name}: the two records do not hold the same claims in the same order")
     if args.resamples < 100:
         sys.exit("--resamples must be at least 100")
@@ -115,7 +115,7 @@ def main() -> int:
     new_level, new = held_out_verdicts(new_sets, new_fits)
     figures: dict[str, Any] = {"default_level": {"old": old_level, "new": new_level}}
     for name, claims in old_sets.items():
-        gold = [g for g, _, _ in claims]
+        gold = [c.gold for c in claims]
         figures[name] = {
             mode: paired_bootstrap(gold, old[name][mode], new[name][mode], args.resamples)
             for mode in old[name]

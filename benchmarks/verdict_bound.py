@@ -29,7 +29,7 @@ from factdesk.training.calibrate import Claim, halves
 
 def separation(claims: list[Claim]) -> dict[str, dict[str, float]]:
     rows: dict[str, list[tuple[float, float]]] = {}
-    for gold, _, evidence in claims:
+    for gold, _, evidence, _ in claims:
         best = (
             max((e.stance_scores[SUPPORTS] for e in evidence), default=0.0),
             max((e.stance_scores[CONFLICTS] for e in evidence), default=0.0),
@@ -49,8 +49,8 @@ def separation(claims: list[Claim]) -> dict[str, dict[str, float]]:
 
 
 def bounds(claims: list[Claim]) -> dict[str, float]:
-    x = np.array([[aggregate(claim, evidence)[f] for f in FEATURES] for _, claim, evidence in claims])
-    y = np.array([gold for gold, _, _ in claims])
+    x = np.array([[aggregate(c.text, c.evidence, c.health)[f] for f in FEATURES] for c in claims])
+    y = np.array([c.gold for c in claims])
 
     def two_fold(**options: Any) -> float:
         pred = np.empty(len(y), dtype=object)

@@ -24,6 +24,7 @@ from factdesk.index.storage.articles import StoredArticle, StoredStatement
 from factdesk.index.storage.watches import WatchStore
 from factdesk.index.storage.writer import Writer
 from factdesk.index.verdict import CALIBRATIONS, Calibrator, load_calibrator
+from factdesk.index.verdict.domain import load_domain
 from factdesk.index.watch import Watchlist
 
 
@@ -57,7 +58,9 @@ class Archive:
         self.retrieval = HybridSearch(self.store, self.vectors, self.embedder, self.writer.refresh)
         self.embed_queries = self.retrieval.embed_queries
         self.fact_checks = EarlierFactChecks(self.store, self.embedder)
-        self.steps = CheckSteps(self.embed_queries, self.retrieval, self.stance, self.calibrator, self.fact_checks)
+        self.steps = CheckSteps(
+            self.embed_queries, self.retrieval, self.stance, self.calibrator, self.fact_checks, load_domain()
+        )
         self.watchlist = Watchlist(self.watches, self.embedder, self.stance, self.min_confidence)
         self.ingester = Ingest(self.writer, self.embedder, self.checkworthiness, self.watchlist)
         self.reconciled = self.reconcile()

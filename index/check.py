@@ -20,6 +20,7 @@ from factdesk.index.retrieve.hybrid import HybridSearch
 from factdesk.index.retrieve.limits import NO_LIMIT, TimeLimit
 from factdesk.index.stance import StanceClassifier
 from factdesk.index.verdict import Calibrator, decide_verdict
+from factdesk.index.verdict.domain import ClaimDomain
 
 RERANK_POOL = 10  # candidates given a stance and read by the verdict, whatever the top_k
 RETRIEVAL_POOL = 50  # candidates each side of retrieval (vectors, full text) gives a check
@@ -53,6 +54,7 @@ class CheckSteps:
     stance: StanceClassifier
     calibrator: Calibrator | None
     fact_checks: EarlierFactChecks
+    domain: ClaimDomain  # the claim's domain, which the calibrator reads
 
 
 def check(steps: CheckSteps, claim: str, top_k: int, min_confidence: float, limit: TimeLimit = NO_LIMIT) -> CheckResult:
@@ -76,7 +78,7 @@ def check(steps: CheckSteps, claim: str, top_k: int, min_confidence: float, limi
     closest_clauses(steps.embed_queries, vector, judged)
     stances = steps.stance.classify(claim, [e.text for e in judged], [e.similarity for e in judged])
     pool, evidence = rerank(pool, more, stances)
-    verdict = decide_verdict(claim, pool, steps.calibrator, min_confidence)
+    verdict = decide_verdict(claim, pool, steps.calibrator, min_confidence, health=steps.domain.health(vector))
     fact_checks = steps.fact_checks.matching(vector, limit)
     return CheckResult(
         claim,

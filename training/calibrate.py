@@ -12,7 +12,7 @@ import json
 import random
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -21,6 +21,7 @@ from factdesk.index.stance import combine
 from factdesk.index.stance.model import SHIPPED
 from factdesk.index.text.cues import Cue
 from factdesk.index.verdict import CALIBRATION_FILE, FEATURES, Calibrator, aggregate, model_digest
+from factdesk.index.verdict.domain import domain_digest
 
 REGULARISATION = 1.0  # sklearn's C: inverse L2 strength on features that lie in [0, 1]
 
@@ -39,7 +40,11 @@ class Judged:
         self.publisher_key = record["publisher"]
 
 
-Claim = tuple[str, str, list[Judged]]  # gold verdict, claim, judged evidence
+class Claim(NamedTuple):
+    gold: str  # the gold verdict
+    text: str
+    evidence: list[Judged]
+    health: float = 0.0  # the claim's domain (index.verdict.domain)
 
 
 SPLIT_SEED = 11  # the split of each dev set into halves that the shipped figures and level come from
@@ -51,18 +56,24 @@ def halves(n: int, seed: int = SPLIT_SEED) -> tuple[list[int], list[int]]:
     return order[: n // 2], order[n // 2 :]
 
 
-def fit(sets: dict[str, list[Claim]], source: str, balance: bool = False, needs_its_side: bool = False) -> Calibrator:
-    """Multinomial logistic regression of the gold verdict on the aggregate's features; each set weighs the same
-    (and, with `balance`, each verdict within a set, so that the confidence assumes no set's base rate:
+def fit(
+    sets: dict[str, list[Claim]],
+    source: str,
+    balance: bool = False,
+    needs_its_side: bool = False,
+    features: tuple[str, ...] = FEATURES,
+) -> Calibrator:
+    """Multinomial logistic regression of the gold verdict on these of the aggregate's features; each set weighs
+    the same (and, with `balance`, each verdict within a set, so that the confidence assumes no set's base rate:
     AVeriTeC's claims are 59% refuted, COVID-Fact's 68%)."""
     x, y, w = [], [], []
     for claims in sets.values():
-        counts = Counter(gold for gold, _, _ in claims)
-        for gold, claim, evidence in claims:
-            features = aggregate(claim, evidence)
-            x.append([features[f] for f in FEATURES])
-            y.append(gold)
-            w.append(1.0 / (len(counts) * counts[gold]) if balance else 1.0 / len(claims))
+        counts = Counter(claim.gold for claim in claims)
+        for claim in claims:
+            read = aggregate(claim.text, claim.evidence, claim.health)
+            x.append([read[f] for f in features])
+            y.append(claim.gold)
+            w.append(1.0 / (len(counts) * counts[claim.gold]) if balance else 1.0 / len(claims))
     weights = np.array(w) * len(w) / sum(w)
     model = LogisticRegression(C=REGULARISATION, max_iter=2000).fit(np.array(x), np.array(y), sample_weight=weights)
     coef, intercept = model.coef_, model.intercept_
@@ -70,7 +81,7 @@ def fit(sets: dict[str, list[Claim]], source: str, balance: bool = False, needs_
         coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
     return Calibrator(
         tuple(str(c) for c in model.classes_),
-        FEATURES,
+        features,
         tuple(tuple(round(float(v), 5) for v in row) for row in coef),
         tuple(round(float(b), 5) for b in intercept),
         source,
@@ -88,7 +99,11 @@ def fold_indices(n: int, seed: int = SPLIT_SEED) -> list[tuple[list[int], list[i
 
 
 def two_fold(
-    sets: dict[str, list[Claim]], balance: bool = False, needs_its_side: bool = False, seed: int = SPLIT_SEED
+    sets: dict[str, list[Claim]],
+    balance: bool = False,
+    needs_its_side: bool = False,
+    seed: int = SPLIT_SEED,
+    features: tuple[str, ...] = FEATURES,
 ) -> list[Fold]:
     """A fit on every set's first half, tested on the second halves, and the other way round (halves by `seed`)."""
     folds = []
@@ -97,7 +112,7 @@ def two_fold(
         for name, claims in sets.items():
             fit_on, held = fold_indices(len(claims), seed)[fold]
             train[name], test[name] = [claims[i] for i in fit_on], [claims[i] for i in held]
-        folds.append((fit(train, f"fold {fold}", balance, needs_its_side), test))
+        folds.append((fit(train, f"fold {fold}", balance, needs_its_side, features), test))
     return folds
 
 
@@ -108,8 +123,10 @@ def write_fit(
     default: float | None,
     balance: bool,
     needs_its_side: bool = False,
+    features: tuple[str, ...] = FEATURES,
 ) -> dict[str, str]:
-    """Fit on all claims and store the fit as `profile` of `stance_model` (with `default` as its level)."""
+    """Fit these features on all claims and store the fit as `profile` of `stance_model` (with `default` as its
+    level)."""
     weighing = ", each set weighing the same" if len(sets) > 1 else ""
     weighing += ", each verdict weighing the same within a set" if balance else ""
     weighing += ", deciding only with a statement on the verdict's side" if needs_its_side else ""
@@ -119,7 +136,10 @@ def write_fit(
     )
     model = SHIPPED.parent / stance_model
     calibrator = dataclasses.replace(
-        fit(sets, source, balance, needs_its_side), min_confidence=default or 0.0, model_sha256=model_digest(model)
+        fit(sets, source, balance, needs_its_side, features),
+        min_confidence=default or 0.0,
+        model_sha256=model_digest(model),
+        domain_sha256=domain_digest() if "health" in features else "",
     )
     stored = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")) if CALIBRATION_FILE.exists() else {}
     models = stored.get("models", {})

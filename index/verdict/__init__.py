@@ -12,9 +12,11 @@ often deciding would have been wrong), and the probabilities still go back to th
 
 Each stance model has a fit per calibration profile (CALIBRATIONS): `general` on both dev sets, each weighing the
 same (the default), and `news` on AVeriTeC's real claims alone, for a desk whose claims are news. The two kinds of
-claims need different weights: COVID-Fact's refuted claims are one-word swaps that the model entails, so in the
+claims need different weights: COVID-Fact's refuted claims are one-word swaps that the model entails, so in a
 pooled fit entailment counts for `refuted` almost as much as for `supported`, which real news claims do not bear
-out. Each profile's level is chosen on the claims it was fitted on.
+out. So the general fits also read the claim's domain (`domain`: how much it reads as a health claim) and each
+evidence feature times it, and weigh each kind's evidence as that kind bears out. Each profile's level is chosen on
+the claims it was fitted on.
 
 A claim with no statement on its topic (none at least LOOSE similar, none the model is sure of) is
 not_enough_evidence whatever the calibrator says: every dev claim has evidence in its archive, so the fit
@@ -50,7 +52,7 @@ from factdesk.index.verdict.decide import (
     parse_min_confidence,
     raw_probabilities,
 )
-from factdesk.index.verdict.features import FEATURES, Judged, aggregate, on_topic
+from factdesk.index.verdict.features import EVIDENCE_FEATURES, FEATURES, Judged, aggregate, on_topic
 
 __all__ = [
     "CALIBRATIONS",
@@ -59,6 +61,7 @@ __all__ = [
     "CORROBORATION",
     "DECIDE",
     "DECIDED",
+    "EVIDENCE_FEATURES",
     "FEATURES",
     "NOT_ENOUGH",
     "REFUTED",

@@ -31,6 +31,7 @@ class Calibrator:
     # decide a verdict only when a statement of the evidence takes its side (index.verdict.decide.backed): the
     # fit's prior, the dev sets' mix of true and false claims, never decides alone
     needs_its_side: bool = False
+    domain_sha256: str = ""  # of the domain model (index.verdict.domain) whose scores it was fitted on
 
     def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
         x = [features[name] for name in self.features]
@@ -53,6 +54,7 @@ class Calibrator:
             "min_confidence": self.min_confidence,
             "model_sha256": self.model_sha256,
             "needs_its_side": self.needs_its_side,
+            "domain_sha256": self.domain_sha256,
         }
 
     @classmethod
@@ -66,6 +68,7 @@ class Calibrator:
             float(data.get("min_confidence") or 0.0),
             str(data.get("model_sha256", "")),
             bool(data.get("needs_its_side", False)),
+            str(data.get("domain_sha256", "")),
         )
 
 

@@ -69,8 +69,10 @@ def decide_verdict(
     min_confidence: float = 0.0,
     decide: float = DECIDE,
     strong: float = STRONG,
+    health: float = 0.0,
 ) -> Verdict:
-    """The verdict and its confidence; `min_confidence` is the probability a decided verdict must reach."""
+    """The verdict and its confidence; `min_confidence` is the probability a decided verdict must reach; `health`:
+    the claim's domain (index.verdict.domain), which the calibrator reads with the evidence."""
     s, s_pub = _strength(evidence, SUPPORTS)
     c, c_pub = _strength(evidence, CONFLICTS)
     if calibrator is None:
@@ -81,7 +83,7 @@ def decide_verdict(
     if not on_topic(evidence):
         _, confidence = _by_strength(evidence, s, c, decide, strong)
         return _verdict(NOT_ENOUGH, confidence, s_pub, c_pub, raw_probabilities(s, c))
-    probabilities = calibrator.probabilities(aggregate(claim, evidence))
+    probabilities = calibrator.probabilities(aggregate(claim, evidence, health))
     best = max(DECIDED, key=lambda label: probabilities.get(label, 0.0))
     p = probabilities.get(best, 0.0)
     reaches = p >= max(min_confidence, probabilities.get(NOT_ENOUGH, 0.0))

@@ -8,7 +8,7 @@ from factdesk.index.stance import CLEAR_MIN, CONFLICTS, HARD_CUES, LOOSE, NEUTRA
 from factdesk.index.text.cues import Cue
 from factdesk.index.text.overlap import missing_share, with_referent
 
-FEATURES = (
+EVIDENCE_FEATURES = (
     "entail",  # best entailment of an on-topic statement
     "contradict",  # best contradiction of an on-topic statement
     "top_entail",  # entailment of the most similar statement
@@ -24,6 +24,9 @@ FEATURES = (
     # (names of the sentence before it count where its subject refers back: "The group ...")
     "restated",  # best entailment of a statement that has every content word of the claim
 )
+# the claim's domain (index.verdict.domain: P(health or medical claim)), and each evidence feature times it: what
+# the evidence is worth for a claim of that kind
+FEATURES = (*EVIDENCE_FEATURES, "health", *(f"health_{name}" for name in EVIDENCE_FEATURES))
 
 
 class Judged(Protocol):
@@ -51,10 +54,15 @@ def _closest(evidence: Sequence[Judged], kinds: frozenset[str]) -> tuple[float, 
     return max(e.similarity for e in with_cue), max(e.stance_scores[SUPPORTS] for e in with_cue)
 
 
-def aggregate(claim: str, evidence: Sequence[Judged]) -> dict[str, float]:
-    """The features the calibrator reads (FEATURES), from a claim's judged evidence."""
+def aggregate(claim: str, evidence: Sequence[Judged], health: float = 0.0) -> dict[str, float]:
+    """The features the calibrator reads (FEATURES), from a claim's judged evidence and its domain (`health`)."""
+    read = _evidence_features(claim, evidence)
+    return read | {"health": health} | {f"health_{name}": health * value for name, value in read.items()}
+
+
+def _evidence_features(claim: str, evidence: Sequence[Judged]) -> dict[str, float]:
     if not evidence:
-        return dict.fromkeys(FEATURES, 0.0) | {"support_missing": 1.0}
+        return dict.fromkeys(EVIDENCE_FEATURES, 0.0) | {"support_missing": 1.0}
     top = max(evidence, key=lambda e: e.similarity)
     missing = [missing_share(e.reading or claim, with_referent(e.text, e.context)) for e in evidence]
     supporting = max(range(len(evidence)), key=lambda i: evidence[i].stance_scores[SUPPORTS])

@@ -11,9 +11,10 @@ import pytest
 from serving import ROOT
 
 
-def _records(path: Path, n: int, seed: int, wrong: float = 0.15) -> None:
+def _records(path: Path, n: int, seed: int, wrong: float = 0.15, health: float | None = 0.0) -> None:
     """Claims whose best statement entails them when true and contradicts them when false, except for a share
-    `wrong` of them; the gold verdicts depend on `seed` alone."""
+    `wrong` of them; the gold verdicts depend on `seed` alone. `health`: the claims' domain as the records give it
+    (None: none given, so calibrate.py reads it with the shipped domain model)."""
     golds, rng = random.Random(seed), random.Random(f"{seed} {wrong}")
     lines = []
     for i in range(n):
@@ -28,9 +29,28 @@ def _records(path: Path, n: int, seed: int, wrong: float = 0.15) -> None:
             "publisher": "a",
             "gold": True,
         }
-        lines.append(
-            json.dumps({"id": str(i), "claim": "Two bridges were destroyed", "gold": gold, "evidence": [evidence]})
-        )
+        record = {"id": str(i), "claim": "Two bridges were destroyed", "gold": gold, "evidence": [evidence]}
+        lines.append(json.dumps(record | ({} if health is None else {"health": health})))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _swaps(path: Path, n: int) -> None:
+    """Every claim's statement entails it in the claim's words; news claims (even lines) are then true, health
+    claims two times in five (the rest are one-word swaps of the statement's finding that the model entails all the
+    same)."""
+    lines = []
+    for i in range(n):
+        health = i % 2 == 1
+        gold = "supported" if not health or (i // 2) % 5 < 2 else "refuted"
+        evidence = {
+            "text": "Two bridges were destroyed",
+            "similarity": 0.8,
+            "model": [0.9, 0.05, 0.05],
+            "cues": [],
+            "publisher": "a",
+        }
+        record = {"claim": "Two bridges were destroyed", "gold": gold, "health": float(health), "evidence": [evidence]}
+        lines.append(json.dumps(record))
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -57,6 +77,39 @@ def test_calibrate_fits_scores_and_chooses_a_level(tmp_path: Path) -> None:
         low, high = sorted(f["decided_precision"] for f in folds)
         assert low <= both["decided_precision"] <= high and 0 <= both["ece_decided"] <= 0.15
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_the_general_fit_reads_the_claims_domain(tmp_path: Path) -> None:
+    """The same entailing statement means a true news claim and, more often than not, a false health claim: with
+    the domain the general fit decides the news claims and leaves the health ones undecided (no statement
+    conflicts); the news fit, which does not read the domain, cannot tell them apart."""
+    _swaps(tmp_path / "a.jsonl", 400)
+    figures = {}
+    for profile in ("general", "news"):
+        out = tmp_path / f"{profile}.json"
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", f"a={tmp_path / 'a.jsonl'}",
+             "--profile", profile, "--json", str(out)],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]
+        figures[profile] = json.loads(out.read_text())
+    general = figures["general"]["held_out"]["a"]["pooled"]["default_level"]
+    assert general["decided_precision"] == 1.0 and general["coverage"] == 0.5  # the news claims
+    assert figures["news"]["default_level"] is None  # 70% right whatever the level
+    assert figures["news"]["held_out"]["a"]["pooled"]["all_decided"]["decided_precision"] == 0.7
+
+
+def test_calibrate_reads_the_domain_of_records_that_lack_it(tmp_path: Path) -> None:
+    _records(tmp_path / "a.jsonl", 60, 1, health=None)
+    out = tmp_path / "figures.json"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "calibrate.py"), "--records", f"a={tmp_path / 'a.jsonl'}",
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(out.read_text())["held_out"]["a"]["pooled"]["all_decided"]["claims"] == 60
 
 
 def test_calibrate_reports_other_splits_into_halves(tmp_path: Path) -> None:
