@@ -102,10 +102,10 @@ def clear_support(claims: list[Claim]) -> dict[str, Any]:
     """The claims whose best statement the model entails at least STRONG with no statement conflicting, and how
     many of them are in fact supported: whether single-source support can be decided on this set."""
     gold = [
-        g
-        for g, _, evidence, _ in claims
-        if any(e.stance_scores[SUPPORTS] >= STRONG for e in evidence)
-        and not any(e.stance == CONFLICTS for e in evidence)
+        c.gold
+        for c in claims
+        if any(e.stance_scores[SUPPORTS] >= STRONG for e in c.evidence)
+        and not any(e.stance == CONFLICTS for e in c.evidence)
     ]
     supported = gold.count("supported")
     return {"claims": len(gold), "supported": supported, "share": round(supported / len(gold), 4) if gold else None}
@@ -244,10 +244,7 @@ def main() -> int:
     )
     parser.add_argument("--write", action="store_true", help=f"store the fit on all claims in {CALIBRATION_FILE.name}")
     parser.add_argument(
-        "--profile",
-        choices=CALIBRATIONS,
-        default=CALIBRATIONS[0],
-        help="the calibration profile --write stores",
+        "--profile", choices=CALIBRATIONS, default=CALIBRATIONS[0], help="the calibration profile --write stores"
     )
     parser.add_argument(
         "--domain",

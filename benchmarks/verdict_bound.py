@@ -29,12 +29,12 @@ from factdesk.training.calibrate import Claim, halves
 
 def separation(claims: list[Claim]) -> dict[str, dict[str, float]]:
     rows: dict[str, list[tuple[float, float]]] = {}
-    for gold, _, evidence, _ in claims:
+    for c in claims:
         best = (
-            max((e.stance_scores[SUPPORTS] for e in evidence), default=0.0),
-            max((e.stance_scores[CONFLICTS] for e in evidence), default=0.0),
+            max((e.stance_scores[SUPPORTS] for e in c.evidence), default=0.0),
+            max((e.stance_scores[CONFLICTS] for e in c.evidence), default=0.0),
         )
-        rows.setdefault(gold, []).append(best)
+        rows.setdefault(c.gold, []).append(best)
     out = {}
     for gold, values in sorted(rows.items()):
         a = np.array(values)
