@@ -35,12 +35,13 @@ the news profile does.
 
 import argparse
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from common import ece, emit, load_jsonl, macro_f1, plot_reliability
 
-from factdesk.index.embed import load_embedder
+from factdesk.index.embed import Embedder, load_embedder
 from factdesk.index.stance import CONFLICTS, SUPPORTS
 from factdesk.index.verdict import (
     CALIBRATION_FILE,
@@ -80,11 +81,21 @@ def load(path: Path) -> list[Claim]:
     ]
 
 
+_DOMAINS: dict[str, float] = {}  # claim → its domain, once a process: compare_verdicts.py loads the claims twice
+
+
 def claim_domains(claims: list[str]) -> list[float]:
-    if not claims:
-        return []
-    domain = load_domain()
-    return [domain.health(vector) for vector in load_embedder("onnx").embed(claims)]
+    unread = list(dict.fromkeys(c for c in claims if c not in _DOMAINS))
+    if unread:
+        domain = load_domain()
+        vectors = _encoder().embed(unread)
+        _DOMAINS.update((c, domain.health(v)) for c, v in zip(unread, vectors, strict=True))
+    return [_DOMAINS[c] for c in claims]
+
+
+@cache
+def _encoder() -> Embedder:
+    return load_embedder("onnx")
 
 
 def load_sets(specs: list[str]) -> dict[str, list[Claim]]:
